@@ -1,0 +1,45 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AspireP2P.Node.Peers;
+using AspireP2P.Node.Telemetry;
+
+namespace AspireP2P.Node.Apis;
+
+/// <summary>The seed API's response shape: <c>{"message": "..."}</c>.</summary>
+public sealed record MessageResponse(string Message);
+
+/// <summary>POST /record's answer: the tutorial's message plus the record's key and the trace to look it up by.</summary>
+public sealed record RecordCreatedResponse(string Message, string Key, string? TraceId);
+
+public sealed record PeerConnectResponse(string Message, string Url, string Status);
+
+public sealed record InboundPeerView(string Remote, string? Address, string? NodeId, DateTimeOffset ConnectedAt, long Received, long Rejected);
+
+public sealed record PeersResponse(IReadOnlyList<PeerView> Outbound, IReadOnlyList<InboundPeerView> Inbound);
+
+public sealed record NodeInfoResponse(string NodeId, string Address, string Url, int Records, int Peers, NodeTotals Totals, NodeLimits Limits);
+
+public sealed record NodeLimits(int MaxRecordBytes, int MaxFrameBytes, int PeerQueueCapacity);
+
+public sealed record DisconnectResponse(string Message, int Outbound, int Inbound);
+
+/// <summary>
+/// Source-generated JSON for the API. <see cref="Options"/> uses relaxed escaping so messages read as the
+/// tutorial's do (<c>New Peer: 'ws://…'</c>, not <c>\u0027</c>); everything is still valid JSON.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(MessageResponse))]
+[JsonSerializable(typeof(RecordCreatedResponse))]
+[JsonSerializable(typeof(PeerConnectResponse))]
+[JsonSerializable(typeof(PeersResponse))]
+[JsonSerializable(typeof(NodeInfoResponse))]
+[JsonSerializable(typeof(DisconnectResponse))]
+[JsonSerializable(typeof(string[]))]
+internal sealed partial class ApiJsonContext : JsonSerializerContext
+{
+    public static ApiJsonContext Relaxed { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new JsonStringEnumConverter() },
+    });
+}

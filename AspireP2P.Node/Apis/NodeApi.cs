@@ -1,0 +1,28 @@
+using AspireP2P.Node.Hosting;
+using AspireP2P.Node.Peers;
+using AspireP2P.Node.Records;
+using AspireP2P.Node.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace AspireP2P.Node.Apis;
+
+/// <summary>The root (the tutorial's "Hello World") and this node's identity, limits and counters.</summary>
+public static class NodeApi
+{
+    public static IEndpointRouteBuilder MapRootApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", () => TypedResults.Json(new MessageResponse("Hello World"), ApiJsonContext.Relaxed.MessageResponse))
+            .WithName("Root");
+        app.MapGet("/api/node", GetNodeInfo)
+            .WithName("GetNodeInfo")
+            .WithSummary("Node id, public address, record and peer counts, running totals and the configured caps.");
+        return app;
+    }
+
+    public static IResult GetNodeInfo(NodeIdentity identity, RecordStore store, PeerManager peers, NodeTelemetry telemetry, IOptions<NodeOptions> options) =>
+        TypedResults.Json(
+            new NodeInfoResponse(
+                identity.NodeId, identity.Address.ToString(), identity.Address.WebSocketUrl, store.Count, peers.ConnectedCount, telemetry.Totals,
+                new NodeLimits(options.Value.MaxRecordBytes, options.Value.MaxFrameBytes, options.Value.PeerQueueCapacity)),
+            ApiJsonContext.Relaxed.NodeInfoResponse);
+}

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using AspireP2P.Node.Hosting;
+using AspireP2P.Node.Peers;
+using AspireP2P.Node.Protocol;
+using AspireP2P.Node.Telemetry;
+
+namespace AspireP2P.Node.Apis;
+
+/// <summary>
+/// The WebSocket side of a node. As in the tutorial, a WebSocket upgrade on any path is a peer connecting
+/// (the tutorial's nodes dial <c>ws://host:port</c> with no path); plain HTTP requests fall through to the API.
+/// </summary>
+public static class PeerSocketEndpoint
+{
+    public static IApplicationBuilder UsePeerSocket(this WebApplication app)
+    {
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
+        app.Use(AcceptPeerAsync);
+        var identity = app.Services.GetRequiredService<NodeIdentity>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AspireP2P.Node");
+        app.Lifetime.ApplicationStarted.Register(() => Log.NodeStarted(logger, identity.NodeId, identity.Address.ToString()));
+        return app;
+    }
+
+    private static async Task AcceptPeerAsync(HttpContext context, RequestDelegate next)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        var identity = context.RequestServices.GetRequiredService<NodeIdentity>();
+        var remoteNodeId = context.Request.Headers[WireProtocol.NodeIdHeader].FirstOrDefault();
+        if (remoteNodeId == identity.NodeId)
+        {
+            await JsonBody.Problem(StatusCodes.Status409Conflict, "Cannot Peer With Itself", "this connection comes from this node itself")
+                .ExecuteAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        // Headers set before the upgrade travel in the 101 response: the dialer learns who it reached.
+        context.Response.Headers[WireProtocol.NodeIdHeader] = identity.NodeId;
+        context.Response.Headers[WireProtocol.AddressHeader] = identity.Address.ToString();
+        using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+
+        // The request's own span lives as long as the socket; message spans take their parent from the message.
+        Activity.Current = null;
+        var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
+        var sessions = context.RequestServices.GetRequiredService<InboundSessions>();
+        await sessions.RunAsync(socket, remote, remoteNodeId, context.Request.Headers[WireProtocol.AddressHeader].FirstOrDefault(), context.RequestAborted)
+            .ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Text.Json;
+using AspireP2P.Node.Peers;
+using AspireP2P.Node.Protocol;
+
+namespace AspireP2P.Node.Apis;
+
+/// <summary>The tutorial's peer API (GET /peers, POST /peer) and a richer view for people and tools.</summary>
+public static class PeersApi
+{
+    private const string TargetFail = "Target URL Value Fail";
+
+    public static IEndpointRouteBuilder MapPeersApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/peers", GetPeers)
+            .WithName("GetPeers")
+            .WithSummary("WebSocket URLs of the connected peers, as the tutorial promised: [\"ws://127.0.0.1:4040\"].");
+        app.MapPost("/peer", PostPeerAsync)
+            .WithName("PostPeer")
+            .WithSummary("Connects to {\"targetUrl\": \"host:port\"} and handshakes; answers only once the link is up or has failed.");
+        app.MapGet("/api/peers", GetPeerDetails)
+            .WithName("GetPeerDetails")
+            .WithSummary("Every known peer with its state (connected, connecting, retrying), counters and the links peers opened to us.");
+        app.MapPost("/api/peers/disconnect", DisconnectAllAsync)
+            .WithName("DisconnectAllPeers")
+            .WithSummary("Closes every link in both directions and forgets the peers this node dialed.");
+        return app;
+    }
+
+    public static IResult GetPeers(PeerManager peers) =>
+        TypedResults.Json(peers.ConnectedLinks().Select(l => l.Address.WebSocketUrl).ToArray(), ApiJsonContext.Relaxed.StringArray);
+
+    public static async Task<IResult> PostPeerAsync(HttpRequest request, PeerManager peers)
+    {
+        var (document, error) = await JsonBody.ReadObjectAsync(request, 4096, TargetFail).ConfigureAwait(false);
+        if (document is null)
+        {
+            return error!;
+        }
+
+        string? target;
+        using (document)
+        {
+            if (!document.RootElement.TryGetProperty("targetUrl"u8, out var element) || element.ValueKind is JsonValueKind.Null
+                || (element.ValueKind == JsonValueKind.String && string.IsNullOrWhiteSpace(element.GetString())))
+            {
+                return JsonBody.Problem(StatusCodes.Status400BadRequest, TargetFail, "the body must be {\"targetUrl\": \"host:port\"}");
+            }
+
+            if (element.ValueKind != JsonValueKind.String)
+            {
+                return JsonBody.Problem(StatusCodes.Status400BadRequest, TargetFail, $"targetUrl must be a string, not {element.ValueKind.ToString().ToLowerInvariant()}");
+            }
+
+            target = element.GetString();
+        }
+
+        if (!PeerAddress.TryParse(target, out var address, out var parseError))
+        {
+            return JsonBody.Problem(StatusCodes.Status400BadRequest, TargetFail, $"'{MessageCodec.Truncate(target, 80)}' is not a peer address: {parseError}");
+        }
+
+        var outcome = await peers.ConnectAsync(address, PeerOrigin.Api, knownNodeId: null, Activity.Current?.Context ?? default, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        var url = outcome.Address.WebSocketUrl;
+        return outcome.Status switch
+        {
+            ConnectStatus.Connected => Json(StatusCodes.Status201Created, $"New Peer: '{url}'", url, outcome.Status),
+            ConnectStatus.AlreadyConnected => Json(StatusCodes.Status200OK, $"Already connected to '{url}'", url, outcome.Status),
+            ConnectStatus.Pending => Json(StatusCodes.Status202Accepted, $"Peer '{url}' is being dialed; GET /api/peers shows its state", url, outcome.Status),
+            ConnectStatus.Self => JsonBody.Problem(StatusCodes.Status400BadRequest, "Cannot Peer With Itself", $"'{url}' is this node's own address"),
+            _ => JsonBody.Problem(StatusCodes.Status502BadGateway, "Peer Unreachable", $"could not connect to '{url}': {outcome.Error}"),
+        };
+    }
+
+    public static IResult GetPeerDetails(PeerManager peers, InboundSessions inbound) =>
+        TypedResults.Json(
+            new PeersResponse(
+                peers.Snapshot(),
+                inbound.Snapshot().Select(s => new InboundPeerView(s.Remote, s.Address?.ToString(), s.NodeId, s.ConnectedAt, s.Received, s.Rejected)).ToList()),
+            ApiJsonContext.Relaxed.PeersResponse);
+
+    public static async Task<IResult> DisconnectAllAsync(PeerManager peers, InboundSessions inbound)
+    {
+        var outbound = await peers.DisconnectAllAsync().ConfigureAwait(false);
+        var inboundCount = inbound.CloseAll();
+        return TypedResults.Json(
+            new DisconnectResponse($"Closed {outbound} outbound and {inboundCount} inbound links", outbound, inboundCount),
+            ApiJsonContext.Relaxed.DisconnectResponse);
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<PeerConnectResponse> Json(int status, string message, string url, ConnectStatus connect) =>
+        TypedResults.Json(new PeerConnectResponse(message, url, connect.ToString()), ApiJsonContext.Relaxed.PeerConnectResponse, statusCode: status);
+}

@@ -1,0 +1,29 @@
+using AspireP2P.Node.Apis;
+using AspireP2P.Node.Hosting;
+
+namespace AspireP2P.Node;
+
+/// <summary>Builds a node's web application; Program.cs runs it and the tests start several in one process.</summary>
+public static class NodeApp
+{
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Configuration.AddNodeCommandLine(args);
+
+        builder.AddServiceDefaults();
+        builder.AddP2PNode();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UsePeerSocket();
+
+        app.MapRootApi();
+        app.MapPeersApi();
+        app.MapRecordsApi();
+        app.MapDefaultEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,345 @@
+using System.Diagnostics;
+using System.Net.WebSockets;
+using AspireP2P.Node.Hosting;
+using AspireP2P.Node.Protocol;
+using AspireP2P.Node.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace AspireP2P.Node.Peers;
+
+public enum PeerState
+{
+    Connecting,
+    Connected,
+    Retrying,
+}
+
+public enum ConnectStatus
+{
+    Connected,
+    AlreadyConnected,
+    Pending,
+    Self,
+    Failed,
+}
+
+public readonly record struct ConnectOutcome(ConnectStatus Status, PeerAddress Address, string? Error = null);
+
+/// <summary>
+/// The peer table: sole owner of every outbound link. It dials, refuses self-links and duplicate links
+/// (by address and by node id), and keeps each known peer connected, re-dialing with capped back-off
+/// when a link drops or a peer cannot be reached yet.
+/// </summary>
+public sealed class PeerManager : IAsyncDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, PeerEntry> _entries = new(StringComparer.Ordinal);
+    private readonly NodeIdentity _identity;
+    private readonly NodeOptions _options;
+    private readonly NodeTelemetry _telemetry;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PeerManager> _logger;
+    private readonly CancellationTokenSource _stopping = new();
+
+    public PeerManager(NodeIdentity identity, IOptions<NodeOptions> options, NodeTelemetry telemetry, TimeProvider time, ILogger<PeerManager> logger)
+    {
+        _identity = identity;
+        _options = options.Value;
+        _telemetry = telemetry;
+        _time = time;
+        _logger = logger;
+        telemetry.Meter.CreateObservableGauge("p2p.peers.connected", () => ConnectedCount, "{peer}", "Peers this node has an open link to.");
+    }
+
+    public int ConnectedCount
+    {
+        get { lock (_gate) { return _entries.Values.Count(e => e.Link is not null); } }
+    }
+
+    public bool IsConnected(PeerAddress address)
+    {
+        lock (_gate) { return _entries.TryGetValue(address.Key, out var entry) && entry.Link is not null; }
+    }
+
+    /// <summary>The open links, optionally leaving out the peer a message came from (split horizon).</summary>
+    public PeerLink[] ConnectedLinks(string? exceptNodeId = null, string? exceptAddressKey = null)
+    {
+        lock (_gate)
+        {
+            return _entries.Values
+                .Where(e => e.Link is { } link
+                    && (exceptNodeId is null || link.NodeId != exceptNodeId)
+                    && (exceptAddressKey is null || e.Address.Key != exceptAddressKey))
+                .Select(e => e.Link!)
+                .ToArray();
+        }
+    }
+
+    public IReadOnlyList<PeerView> Snapshot()
+    {
+        lock (_gate)
+        {
+            return _entries.Values.Select(e => new PeerView(
+                e.Address.ToString(), e.Address.WebSocketUrl, e.Link?.NodeId ?? e.NodeId, e.State, e.Origin,
+                e.Link?.ConnectedAt, e.Attempts, e.LastError, e.Link?.Queued ?? 0, e.Link?.Sent ?? 0, e.Link?.Dropped ?? 0)).ToList();
+        }
+    }
+
+    /// <summary>Keeps a link to <paramref name="address"/> for as long as the node runs, dialing in the background.</summary>
+    public void Maintain(PeerAddress address, PeerOrigin origin)
+    {
+        if (TryCreateEntry(address, origin, nodeId: null, out var entry))
+        {
+            entry.Supervisor = SuperviseAsync(entry, firstLink: null, default);
+        }
+    }
+
+    /// <summary>
+    /// Dials once and reports the outcome. On success the link is kept (and re-dialed if it drops);
+    /// on failure nothing is kept, so the caller can report the error.
+    /// </summary>
+    public async Task<ConnectOutcome> ConnectAsync(PeerAddress address, PeerOrigin origin, string? knownNodeId, ActivityContext parent, CancellationToken cancellationToken)
+    {
+        if (address.Key == _identity.Address.Key || (knownNodeId is not null && knownNodeId == _identity.NodeId))
+        {
+            return new ConnectOutcome(ConnectStatus.Self, address, "that address is this node itself");
+        }
+
+        lock (_gate)
+        {
+            if (knownNodeId is not null && _entries.Values.FirstOrDefault(e => e.NodeId == knownNodeId) is { } known)
+            {
+                return new ConnectOutcome(known.Link is null ? ConnectStatus.Pending : ConnectStatus.AlreadyConnected, known.Address);
+            }
+        }
+
+        if (!TryCreateEntry(address, origin, knownNodeId, out var entry))
+        {
+            lock (_gate)
+            {
+                var existing = _entries.GetValueOrDefault(address.Key);
+                return new ConnectOutcome(existing?.Link is null ? ConnectStatus.Pending : ConnectStatus.AlreadyConnected, address, existing?.LastError);
+            }
+        }
+
+        var (link, status, error) = await DialAsync(entry, parent, cancellationToken).ConfigureAwait(false);
+        if (link is null)
+        {
+            Remove(entry);
+            return new ConnectOutcome(status, address, error);
+        }
+
+        entry.Supervisor = SuperviseAsync(entry, link, parent);
+        return new ConnectOutcome(ConnectStatus.Connected, address);
+    }
+
+    /// <summary>Closes every link and forgets every peer; returns how many links were open.</summary>
+    public async Task<int> DisconnectAllAsync()
+    {
+        PeerEntry[] entries;
+        lock (_gate)
+        {
+            entries = [.. _entries.Values];
+            _entries.Clear();
+        }
+
+        foreach (var entry in entries)
+        {
+            await entry.Cancellation.CancelAsync().ConfigureAwait(false);
+            entry.Link?.Close();
+        }
+
+        return entries.Count(e => e.Link is not null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await DisconnectAllAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private bool TryCreateEntry(PeerAddress address, PeerOrigin origin, string? nodeId, out PeerEntry entry)
+    {
+        lock (_gate)
+        {
+            if (_entries.ContainsKey(address.Key) || _stopping.IsCancellationRequested)
+            {
+                entry = null!;
+                return false;
+            }
+
+            entry = new PeerEntry(address, origin, CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token)) { NodeId = nodeId };
+            _entries[address.Key] = entry;
+            return true;
+        }
+    }
+
+    private void Remove(PeerEntry entry)
+    {
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(entry.Address.Key, out var current) && current == entry)
+            {
+                _entries.Remove(entry.Address.Key);
+            }
+        }
+
+        entry.Cancellation.Cancel();
+    }
+
+    /// <summary>Owns one peer entry: waits on its link, and re-dials with back-off whenever there is none.</summary>
+    private async Task SuperviseAsync(PeerEntry entry, PeerLink? firstLink, ActivityContext parent)
+    {
+        await Task.Yield();
+        var token = entry.Cancellation.Token;
+        var link = firstLink;
+        try
+        {
+            while (!token.IsCancellationRequested)
+            {
+                if (link is null)
+                {
+                    ConnectStatus status;
+                    string? error;
+                    (link, status, error) = await DialAsync(entry, parent, token).ConfigureAwait(false);
+                    parent = default;
+                    if (status is ConnectStatus.Self or ConnectStatus.AlreadyConnected)
+                    {
+                        Log.PeerSkipped(_logger, entry.Address.ToString(), error ?? status.ToString());
+                        Remove(entry);
+                        return;
+                    }
+
+                    if (link is null)
+                    {
+                        var delay = Backoff.Delay(entry.Attempts, _options.ReconnectMinDelay, _options.ReconnectMaxDelay, Random.Shared.NextDouble());
+                        Log.PeerConnectFailed(_logger, entry.Address.ToString(), entry.Attempts, (long)delay.TotalMilliseconds, error ?? "unknown error");
+                        await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+
+                var reason = await link.Completion.WaitAsync(token).ConfigureAwait(false);
+                Log.PeerDisconnected(_logger, entry.Address.ToString(), reason);
+                lock (_gate)
+                {
+                    entry.Link = null;
+                    entry.State = PeerState.Retrying;
+                    entry.LastError = reason;
+                }
+
+                link = null;
+                await Task.Delay(_options.ReconnectMinDelay, _time, token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            link?.Close();
+        }
+    }
+
+    private async Task<(PeerLink? Link, ConnectStatus Status, string? Error)> DialAsync(PeerEntry entry, ActivityContext parent, CancellationToken cancellationToken)
+    {
+        var address = entry.Address;
+        using var activity = NodeTelemetry.Source.StartActivity(ActivityKind.Client, parent, name: $"connect {address}");
+        activity?.SetTag("server.address", address.Host);
+        activity?.SetTag("server.port", address.Port);
+        activity?.SetTag("p2p.peer.origin", entry.Origin.ToString());
+        lock (_gate)
+        {
+            entry.Attempts++;
+            entry.State = entry.Attempts == 1 ? PeerState.Connecting : PeerState.Retrying;
+        }
+
+        var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
+        socket.Options.SetRequestHeader(WireProtocol.NodeIdHeader, _identity.NodeId);
+        socket.Options.SetRequestHeader(WireProtocol.AddressHeader, _identity.Address.ToString());
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.ConnectTimeout);
+            await socket.ConnectAsync(address.WebSocketUri, timeout.Token).ConfigureAwait(false);
+
+            var remoteId = socket.HttpResponseHeaders?.TryGetValue(WireProtocol.NodeIdHeader, out var values) == true ? values.FirstOrDefault() : null;
+            socket.HttpResponseHeaders = null;
+            if (remoteId == _identity.NodeId)
+            {
+                socket.Abort();
+                socket.Dispose();
+                return (null, ConnectStatus.Self, "that address is this node itself");
+            }
+
+            if (entry.Origin != PeerOrigin.ConnectBack)
+            {
+                // The dialer introduces itself; the receiver dials back (the tutorial's handshake).
+                var handshake = MessageCodec.EncodeHandshake(_identity.Address, _identity.NodeId, activity?.Id);
+                await socket.SendAsync(handshake, WebSocketMessageType.Text, endOfMessage: true, timeout.Token).ConfigureAwait(false);
+                _telemetry.Handshake("sent");
+                _telemetry.MessageSent();
+            }
+
+            var link = new PeerLink(address, remoteId, socket, _options.PeerQueueCapacity, _telemetry, _logger, _time.GetUtcNow());
+            lock (_gate)
+            {
+                var duplicate = remoteId is not null && _entries.Values.Any(e => e != entry && e.Link?.NodeId == remoteId);
+                if (duplicate || entry.Cancellation.IsCancellationRequested)
+                {
+                    socket.Abort();
+                    socket.Dispose();
+                    return (null, ConnectStatus.AlreadyConnected, $"already connected to node {remoteId} under another address");
+                }
+
+                entry.Link = link;
+                entry.NodeId = remoteId;
+                entry.State = PeerState.Connected;
+                entry.Attempts = 0;
+                entry.LastError = null;
+                link.Start();
+            }
+
+            Log.PeerConnected(_logger, address.ToString(), remoteId, entry.Origin);
+            return (link, ConnectStatus.Connected, null);
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException or IOException)
+        {
+            socket.Dispose();
+            var error = ex is OperationCanceledException && !cancellationToken.IsCancellationRequested
+                ? $"no answer within {_options.ConnectTimeout.TotalSeconds:0.#} s"
+                : ex.InnerException?.Message ?? ex.Message;
+            activity?.SetStatus(ActivityStatusCode.Error, error);
+            lock (_gate)
+            {
+                entry.LastError = error;
+                entry.State = PeerState.Retrying;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            return (null, ConnectStatus.Failed, error);
+        }
+    }
+
+    private sealed class PeerEntry(PeerAddress address, PeerOrigin origin, CancellationTokenSource cancellation)
+    {
+        public PeerAddress Address { get; } = address;
+        public PeerOrigin Origin { get; } = origin;
+        public CancellationTokenSource Cancellation { get; } = cancellation;
+        public string? NodeId { get; set; }
+        public PeerLink? Link { get; set; }
+        public PeerState State { get; set; } = PeerState.Connecting;
+        public int Attempts { get; set; }
+        public string? LastError { get; set; }
+        public Task? Supervisor { get; set; }
+    }
+}
+
+/// <summary>A peer as the rich peers view shows it.</summary>
+public sealed record PeerView(
+    string Address, string Url, string? NodeId, PeerState State, PeerOrigin Origin, DateTimeOffset? ConnectedAt,
+    int Attempts, string? LastError, int Queued, long Sent, long Dropped);

@@ -1,0 +1,195 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using AspireP2P.Node.Hosting;
+using AspireP2P.Node.Records;
+using Microsoft.Extensions.Options;
+
+namespace AspireP2P.Node.Protocol;
+
+/// <summary>Why an inbound message was refused. Values appear as the <c>reason</c> tag of the rejection counter.</summary>
+public enum RejectReason
+{
+    MalformedJson,
+    BinaryFrame,
+    Oversize,
+    UnknownType,
+    InvalidHandshake,
+    InvalidRecord,
+}
+
+public abstract record InboundMessage(string? Traceparent, string? Tracestate, string? From);
+
+public sealed record HandshakeMessage(PeerAddress Address, string? Traceparent, string? Tracestate, string? From)
+    : InboundMessage(Traceparent, Tracestate, From);
+
+public sealed record RecordMessage(StoredRecord Record, string? Traceparent, string? Tracestate, string? From)
+    : InboundMessage(Traceparent, Tracestate, From);
+
+public readonly record struct DecodeResult(InboundMessage? Message, RejectReason Reason, string? Detail)
+{
+    public static DecodeResult Reject(RejectReason reason, string detail) => new(null, reason, detail);
+}
+
+/// <summary>
+/// The only place protocol bytes are read and written. Decoding validates everything a peer could get wrong;
+/// encoding writes the record's raw JSON value unchanged, once per broadcast, for every peer.
+/// </summary>
+public sealed class MessageCodec(IOptions<NodeOptions> options)
+{
+    private readonly int _maxRecordBytes = options.Value.MaxRecordBytes;
+
+    public DecodeResult Decode(ReadOnlySpan<byte> utf8Json, long receivedAtUnixMs)
+    {
+        WireEnvelope? envelope;
+        try
+        {
+            envelope = JsonSerializer.Deserialize(utf8Json, WireJsonContext.Default.WireEnvelope);
+        }
+        catch (JsonException ex)
+        {
+            return DecodeResult.Reject(RejectReason.MalformedJson, $"not a JSON message object: {ex.Message}");
+        }
+
+        if (envelope is null)
+        {
+            return DecodeResult.Reject(RejectReason.MalformedJson, "the message is JSON null");
+        }
+
+        var trace = (envelope.Traceparent is { Length: <= 128 } ? envelope.Traceparent : null, envelope.Tracestate is { Length: <= 512 } ? envelope.Tracestate : null);
+        var from = envelope.From is { Length: <= 64 } ? envelope.From : null;
+        return envelope.Type switch
+        {
+            WireProtocol.Handshake => DecodeHandshake(envelope, trace, from),
+            WireProtocol.NewRecord => DecodeRecord(envelope, trace, from, receivedAtUnixMs),
+            null => DecodeResult.Reject(RejectReason.UnknownType, "the message has no string 'type'"),
+            var other => DecodeResult.Reject(RejectReason.UnknownType, $"unknown message type '{Truncate(other, 40)}'"),
+        };
+    }
+
+    private static DecodeResult DecodeHandshake(WireEnvelope envelope, (string?, string?) trace, string? from)
+    {
+        if (envelope.Payload.ValueKind != JsonValueKind.String)
+        {
+            return DecodeResult.Reject(RejectReason.InvalidHandshake, "HANDSHAKE payload must be a \"host:port\" string");
+        }
+
+        var text = envelope.Payload.GetString();
+        if (!PeerAddress.TryParse(text, out var address, out var error))
+        {
+            return DecodeResult.Reject(RejectReason.InvalidHandshake, $"HANDSHAKE address '{Truncate(text, 60)}' is invalid: {error}");
+        }
+
+        return new DecodeResult(new HandshakeMessage(address, trace.Item1, trace.Item2, from), default, null);
+    }
+
+    private DecodeResult DecodeRecord(WireEnvelope envelope, (string?, string?) trace, string? from, long receivedAtUnixMs)
+    {
+        var payload = envelope.Payload;
+        if (payload.ValueKind != JsonValueKind.Object)
+        {
+            return DecodeResult.Reject(RejectReason.InvalidRecord, "NEW_RECORD payload must be an object {key, value}");
+        }
+
+        if (!payload.TryGetProperty("key"u8, out var keyElement) || keyElement.ValueKind != JsonValueKind.String
+            || keyElement.GetString() is not { Length: > 0 and <= WireProtocol.MaxKeyLength } key)
+        {
+            return DecodeResult.Reject(RejectReason.InvalidRecord, $"NEW_RECORD payload.key must be a non-empty string of at most {WireProtocol.MaxKeyLength} characters");
+        }
+
+        if (!payload.TryGetProperty("value"u8, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+        {
+            return DecodeResult.Reject(RejectReason.InvalidRecord, "NEW_RECORD payload.value is missing or null");
+        }
+
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        if (raw.Length > _maxRecordBytes)
+        {
+            return DecodeResult.Reject(RejectReason.Oversize, $"record value is {raw.Length} bytes, the cap is {_maxRecordBytes}");
+        }
+
+        var createdAt = envelope.Ts is > 0 and var ts && ts <= receivedAtUnixMs + 60_000 ? envelope.Ts : null;
+        var origin = envelope.Origin is { Length: <= 64 } ? envelope.Origin : null;
+        var hops = Math.Clamp(envelope.Hops ?? 1, 1, 1_000_000);
+        var traceId = trace.Item1 is { } tp && ActivityContext.TryParse(tp, null, out var ctx) ? ctx.TraceId.ToHexString() : null;
+        var record = new StoredRecord(key, raw.ToArray(), origin, createdAt, hops, traceId);
+        return new DecodeResult(new RecordMessage(record, trace.Item1, trace.Item2, from), default, null);
+    }
+
+    /// <summary>HANDSHAKE, as the tutorial sends it, plus our extensions.</summary>
+    public static byte[] EncodeHandshake(PeerAddress self, string selfNodeId, string? traceparent)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, WireProtocol.Handshake);
+            writer.WriteString("payload"u8, self.ToString());
+            writer.WriteNumber("v"u8, WireProtocol.Version);
+            writer.WriteString("from"u8, selfNodeId);
+            if (traceparent is not null)
+            {
+                writer.WriteString("traceparent"u8, traceparent);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>NEW_RECORD for one broadcast: the same bytes go to every peer.</summary>
+    public static byte[] EncodeRecord(StoredRecord record, int hops, string senderNodeId, string? traceparent, string? tracestate)
+    {
+        var buffer = new ArrayBufferWriter<byte>(record.ValueJson.Length + record.Key.Length + 256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, WireProtocol.NewRecord);
+            writer.WriteStartObject("payload"u8);
+            writer.WriteString("key"u8, record.Key);
+            writer.WritePropertyName("value"u8);
+            writer.WriteRawValue(record.ValueJson, skipInputValidation: true);
+            writer.WriteEndObject();
+            writer.WriteNumber("v"u8, WireProtocol.Version);
+            writer.WriteString("from"u8, senderNodeId);
+            if (record.Origin is not null)
+            {
+                writer.WriteString("origin"u8, record.Origin);
+            }
+
+            if (record.CreatedAtUnixMs is { } ts)
+            {
+                writer.WriteNumber("ts"u8, ts);
+            }
+
+            writer.WriteNumber("hops"u8, hops);
+            if (traceparent is not null)
+            {
+                writer.WriteString("traceparent"u8, traceparent);
+            }
+
+            if (tracestate is not null)
+            {
+                writer.WriteString("tracestate"u8, tracestate);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A short, single-line preview of untrusted text for logs and errors; never the whole input.</summary>
+    public static string Truncate(string? text, int max)
+    {
+        if (text is null)
+        {
+            return string.Empty;
+        }
+
+        var line = text.ReplaceLineEndings(" ");
+        return line.Length <= max ? line : string.Concat(line.AsSpan(0, max), "…");
+    }
+}

@@ -1,0 +1,99 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// Aspire service defaults: OpenTelemetry, health checks, service discovery and HTTP resilience.
+/// P2P applications add their own trace sources and meters through <see cref="P2PTelemetryNames"/>.
+/// </summary>
+public static class Extensions
+{
+    private const string HealthEndpointPath = "/health";
+    private const string AlivenessEndpointPath = "/alive";
+
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
+        return builder;
+    }
+
+    public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.AddOpenTelemetry(logging =>
+        {
+            logging.IncludeFormattedMessage = true;
+            logging.IncludeScopes = true;
+        });
+
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddHttpClientInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddMeter(P2PTelemetryNames.Meter))
+            .WithTracing(tracing => tracing
+                .AddSource(builder.Environment.ApplicationName)
+                .AddSource(P2PTelemetryNames.ActivitySource)
+                .AddAspNetCoreInstrumentation(options => options.Filter = IsTraceWorthy)
+                .AddHttpClientInstrumentation(options =>
+                    // A WebSocket upgrade is part of our own "connect" span; a second client span adds nothing.
+                    options.FilterHttpRequestMessage = request => request.RequestUri?.Scheme is not ("ws" or "wss")));
+
+        builder.AddOpenTelemetryExporters();
+        return builder;
+    }
+
+    /// <summary>
+    /// Health probes would flood the trace list, and a WebSocket's server span lives as long as the
+    /// socket, so it would never complete; the P2P spans carry the interesting part of those requests.
+    /// </summary>
+    private static bool IsTraceWorthy(HttpContext context) =>
+        !context.WebSockets.IsWebSocketRequest
+        && !context.Request.Path.StartsWithSegments(HealthEndpointPath)
+        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath);
+
+    private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        // Aspire sets the endpoint for every resource; a node started by hand exports nothing.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            builder.Services.AddOpenTelemetry().UseOtlpExporter();
+        }
+
+        return builder;
+    }
+
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps <c>/health</c> (every check) and <c>/alive</c> (liveness only). Unlike the Aspire template these
+    /// are mapped in every environment: a node is a loopback development tool, and the AppHost, the tests
+    /// and the benchmark all decide readiness from them.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
+        return app;
+    }
+}
