@@ -24,7 +24,7 @@ public sealed record NodeLimits(int MaxRecordBytes, int MaxFrameBytes, int PeerQ
 public sealed record DisconnectResponse(string Message, int Outbound, int Inbound);
 
 /// <summary>
-/// Source-generated JSON for the API. <see cref="Options"/> uses relaxed escaping so messages read as the
+/// Source-generated JSON for the API. <see cref="Relaxed"/> uses relaxed escaping so messages read as the
 /// tutorial's do (<c>New Peer: 'ws://…'</c>, not <c>\u0027</c>); everything is still valid JSON.
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
