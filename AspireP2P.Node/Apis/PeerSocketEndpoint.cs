@@ -31,6 +31,9 @@ public static class PeerSocketEndpoint
         }
 
         var identity = context.RequestServices.GetRequiredService<NodeIdentity>();
+        // Headers set before the upgrade travel in the response: the dialer learns who it reached.
+        context.Response.Headers[WireProtocol.NodeIdHeader] = identity.NodeId;
+        context.Response.Headers[WireProtocol.AddressHeader] = identity.Address.ToString();
         var remoteNodeId = context.Request.Headers[WireProtocol.NodeIdHeader].FirstOrDefault();
         if (remoteNodeId == identity.NodeId)
         {
@@ -39,9 +42,6 @@ public static class PeerSocketEndpoint
             return;
         }
 
-        // Headers set before the upgrade travel in the 101 response: the dialer learns who it reached.
-        context.Response.Headers[WireProtocol.NodeIdHeader] = identity.NodeId;
-        context.Response.Headers[WireProtocol.AddressHeader] = identity.Address.ToString();
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
 
         // The request's own span lives as long as the socket; message spans take their parent from the message.

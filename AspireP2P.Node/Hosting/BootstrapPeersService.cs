@@ -4,12 +4,21 @@ using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Node.Hosting;
 
-/// <summary>Joins the peers named by <c>--peers</c> once the server listens; the peer manager keeps re-dialing them.</summary>
+/// <summary>
+/// Joins the peers named by <c>--peers</c> once the server listens (the peer manager keeps re-dialing them),
+/// and closes every link when the node stops: the server waits for open requests, and a WebSocket is one.
+/// </summary>
 internal sealed class BootstrapPeersService(
-    IOptions<NodeOptions> options, PeerManager peers, IHostApplicationLifetime lifetime) : BackgroundService
+    IOptions<NodeOptions> options, PeerManager peers, InboundSessions inbound, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var closeOnStop = lifetime.ApplicationStopping.Register(() =>
+        {
+            inbound.CloseAll();
+            _ = peers.DisconnectAllAsync();
+        });
+
         // Our own address (sent in HANDSHAKE) is only known once the server has bound its port.
         var started = new TaskCompletionSource();
         using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
@@ -25,6 +34,8 @@ internal sealed class BootstrapPeersService(
                 peers.Maintain(address, PeerOrigin.Bootstrap);
             }
         }
+
+        await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
     }
 }
 

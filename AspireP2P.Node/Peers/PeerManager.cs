@@ -305,7 +305,14 @@ public sealed class PeerManager : IAsyncDisposable
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException or IOException)
         {
+            var refusedAsSelf = socket.HttpStatusCode == System.Net.HttpStatusCode.Conflict
+                && socket.HttpResponseHeaders?.TryGetValue(WireProtocol.NodeIdHeader, out var ids) == true && ids.Contains(_identity.NodeId);
             socket.Dispose();
+            if (refusedAsSelf)
+            {
+                return (null, ConnectStatus.Self, "that address is this node itself");
+            }
+
             var error = ex is OperationCanceledException && !cancellationToken.IsCancellationRequested
                 ? $"no answer within {_options.ConnectTimeout.TotalSeconds:0.#} s"
                 : ex.InnerException?.Message ?? ex.Message;

@@ -1,0 +1,35 @@
+using System.Net.WebSockets;
+using System.Text;
+
+namespace AspireP2P.Tests.Infrastructure;
+
+/// <summary>A hand-driven WebSocket client, to send a node exactly the bytes a test wants.</summary>
+public sealed class RawPeer : IAsyncDisposable
+{
+    private readonly ClientWebSocket _socket = new();
+
+    public WebSocketState State => _socket.State;
+
+    public static async Task<RawPeer> ConnectAsync(TestNode node)
+    {
+        var peer = new RawPeer();
+        await peer._socket.ConnectAsync(new Uri(node.WebSocketUrl), CancellationToken.None).WaitAsync(Timeouts.Connect);
+        return peer;
+    }
+
+    public Task SendTextAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text);
+
+    public async Task SendAsync(byte[] bytes, WebSocketMessageType type) =>
+        await _socket.SendAsync(bytes, type, endOfMessage: true, CancellationToken.None).WaitAsync(Timeouts.Request);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_socket.State == WebSocketState.Open)
+        {
+            using var timeout = new CancellationTokenSource(Timeouts.Request);
+            await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+        }
+
+        _socket.Dispose();
+    }
+}

@@ -1,0 +1,13 @@
+namespace AspireP2P.Tests.Infrastructure;
+
+/// <summary>Every await in the suite is bounded; CI machines are slower, so the bounds are generous there.</summary>
+public static class Timeouts
+{
+    private static readonly double Scale = Environment.GetEnvironmentVariable("CI") is "true" or "1" ? 2 : 1;
+
+    public static TimeSpan Start { get; } = TimeSpan.FromSeconds(30 * Scale);
+    public static TimeSpan Stop { get; } = TimeSpan.FromSeconds(15 * Scale);
+    public static TimeSpan Request { get; } = TimeSpan.FromSeconds(15 * Scale);
+    public static TimeSpan Connect { get; } = TimeSpan.FromSeconds(20 * Scale);
+    public static TimeSpan Converge { get; } = TimeSpan.FromSeconds(20 * Scale);
+}

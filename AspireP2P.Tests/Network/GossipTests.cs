@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AspireP2P.Tests.Infrastructure;
+
+namespace AspireP2P.Tests.Network;
+
+/// <summary>Multi-hop gossip: records cross every link of a chain, once.</summary>
+public sealed class GossipTests
+{
+    [Fact]
+    public async Task FiveNodeChainConvergesFromEitherEndWithNoDuplicates()
+    {
+        await using var network = await TestNetwork.StartChainAsync(5);
+
+        using var fromTail = await network[4].PostRecordAsync("from-tail");
+        using var fromHead = await network[0].PostRecordAsync("from-head");
+        Assert.Equal(HttpStatusCode.Created, fromTail.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, fromHead.StatusCode);
+
+        await network.WaitForRecordsAsync("\"from-tail\"", "\"from-head\"");
+        foreach (var node in network.Nodes)
+        {
+            var totals = (await node.GetNodeInfoAsync()).GetProperty("totals");
+            // On a chain each node hears each record exactly once: from its neighbour on the origin's side.
+            var published = totals.GetProperty("published").GetInt64();
+            Assert.Equal(2 - published, totals.GetProperty("received").GetInt64());
+            Assert.Equal(0, totals.GetProperty("duplicates").GetInt64());
+            Assert.Equal(0, totals.GetProperty("dropped").GetInt64());
+        }
+
+        // The middle nodes relayed both records; the ends relayed only their own.
+        Assert.Equal(2, await network[2].GetTotalAsync("relayed"));
+    }
+
+    [Fact]
+    public async Task RecordKeysAreUniqueAcrossNodes()
+    {
+        await using var network = await TestNetwork.StartChainAsync(2);
+        var keys = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            foreach (var node in network.Nodes)
+            {
+                using var response = await node.PostRecordAsync(i);
+                keys.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+            }
+        }
+
+        Assert.Equal(keys.Count, keys.Distinct().Count());
+        await Eventually.UntilAsync(network[0].GetRecordsRawAsync, r => r.Length == 10, Timeouts.Converge, "ten records at node-0");
+        await Eventually.UntilAsync(network[1].GetRecordsRawAsync, r => r.Length == 10, Timeouts.Converge, "ten records at node-1");
+    }
+
+    [Fact]
+    public async Task TriangleStoresEachRecordOnceAndSuppressesTheSecondCopies()
+    {
+        await using var network = await TestNetwork.StartChainAsync(3);
+        // Close the ring: node-0 also peers with node-2, so each record reaches some node twice.
+        using var close = await network[0].PostPeerAsync(network[2].Address);
+        Assert.Equal(HttpStatusCode.Created, close.StatusCode);
+        await Eventually.UntilAsync(network[2].GetPeersAsync, p => p.Length == 2, Timeouts.Connect, "node-2 to link both neighbours");
+
+        using var _ = await network[0].PostRecordAsync("around");
+        await network.WaitForRecordsAsync("\"around\"");
+        // node-1 and node-2 each hear it from node-0 and again from each other; neither copy is stored or relayed twice.
+        await Eventually.UntilAsync(() => network[1].GetTotalAsync("duplicates"), d => d == 1, Timeouts.Converge, "one suppressed copy at node-1");
+        await Eventually.UntilAsync(() => network[2].GetTotalAsync("duplicates"), d => d == 1, Timeouts.Converge, "one suppressed copy at node-2");
+        Assert.Equal(0, await network[0].GetTotalAsync("duplicates"));
+        Assert.Equal(1, await network[1].GetTotalAsync("relayed"));
+    }
+
+    [Fact]
+    public async Task PostRecordAnswersWithTheTraceIdOfItsPropagation()
+    {
+        await using var network = await TestNetwork.StartChainAsync(1);
+        using var response = await network[0].PostRecordAsync("traced");
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Matches("^[0-9a-f]{32}$", body.GetProperty("traceId").GetString());
+    }
+}

@@ -1,0 +1,37 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using AspireP2P.Tests.Infrastructure;
+
+namespace AspireP2P.Tests.Network;
+
+public sealed class SlowPeerTests
+{
+    [Fact]
+    public async Task StalledPeerNeverBlocksTheOthersAndItsDropsAreCounted()
+    {
+        await using var network = await TestNetwork.StartChainAsync(2, "--P2P:PeerQueueCapacity=8");
+        await using var stalled = new StalledPeer();
+        using var join = await network[1].PostPeerAsync(stalled.Address);
+        Assert.Equal(HttpStatusCode.Created, join.StatusCode);
+
+        const int Count = 200;
+        var value = new string('v', 60_000);
+        for (var i = 0; i < Count; i++)
+        {
+            using var response = await network[1].PostRecordAsync($"{i}:{value}");
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        // The healthy neighbour gets every record although the stalled one holds its link's socket full.
+        await Eventually.UntilAsync(async () => (await network[0].GetNodeInfoAsync()).GetProperty("records").GetInt32(), n => n == Count,
+            Timeouts.Converge, $"node-0 to receive all {Count} records");
+
+        var peers = await network[1].Http.GetFromJsonAsync<JsonElement>("/api/peers");
+        var stalledView = peers.GetProperty("outbound").EnumerateArray().Single(p => p.GetProperty("address").GetString() == stalled.Address);
+        var dropped = stalledView.GetProperty("dropped").GetInt64();
+        Assert.True(dropped > 0, "the stalled link must have dropped messages");
+        Assert.True(stalledView.GetProperty("queued").GetInt32() <= 8, "the queue stays within its capacity");
+        Assert.Equal(dropped, await network[1].GetTotalAsync("dropped"));
+    }
+}
