@@ -13,13 +13,15 @@ public sealed record RecordCreatedResponse(string Message, string Key, string? T
 
 public sealed record PeerConnectResponse(string Message, string Url, string Status);
 
-public sealed record InboundPeerView(string Remote, string? Address, string? NodeId, DateTimeOffset ConnectedAt, long Received, long Rejected);
+public sealed record InboundPeerView(
+    string Remote, string? Address, string? NodeId, DateTimeOffset ConnectedAt, DateTimeOffset LastSeen, bool SendsHeartbeats, long Received, long Rejected);
 
 public sealed record PeersResponse(IReadOnlyList<PeerView> Outbound, IReadOnlyList<InboundPeerView> Inbound);
 
-public sealed record NodeInfoResponse(string NodeId, string Address, string Url, int Records, int Peers, NodeTotals Totals, NodeLimits Limits);
+/// <summary><c>Digest</c> is <c>count:hash</c> of the record set: two nodes with equal digests hold the same records.</summary>
+public sealed record NodeInfoResponse(string NodeId, string Address, string Url, int Records, string Digest, int Peers, bool Persistent, NodeTotals Totals, NodeLimits Limits);
 
-public sealed record NodeLimits(int MaxRecordBytes, int MaxFrameBytes, int PeerQueueCapacity);
+public sealed record NodeLimits(int MaxRecordBytes, int MaxFrameBytes, int TargetPeers, int MaxPeers);
 
 public sealed record DisconnectResponse(string Message, int Outbound, int Inbound);
 

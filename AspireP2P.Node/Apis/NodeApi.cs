@@ -22,7 +22,8 @@ public static class NodeApi
     public static IResult GetNodeInfo(NodeIdentity identity, RecordStore store, PeerManager peers, NodeTelemetry telemetry, IOptions<NodeOptions> options) =>
         TypedResults.Json(
             new NodeInfoResponse(
-                identity.NodeId, identity.Address.ToString(), identity.Address.WebSocketUrl, store.Count, peers.ConnectedCount, telemetry.Totals,
-                new NodeLimits(options.Value.MaxRecordBytes, options.Value.MaxFrameBytes, options.Value.PeerQueueCapacity)),
+                identity.NodeId, identity.Address.ToString(), identity.Address.WebSocketUrl, store.Count, store.Digest.ToString(), peers.ConnectedCount,
+                !string.IsNullOrWhiteSpace(options.Value.DataDir), telemetry.Totals,
+                new NodeLimits(options.Value.MaxRecordBytes, options.Value.MaxFrameBytes, options.Value.TargetPeers, options.Value.MaxPeers)),
             ApiJsonContext.Relaxed.NodeInfoResponse);
 }

@@ -42,12 +42,19 @@ public static class PeerSocketEndpoint
             return;
         }
 
+        var sessions = context.RequestServices.GetRequiredService<InboundSessions>();
+        if (remoteNodeId is not null)
+        {
+            // Our nodes replicate from a cursor: tell the dialer where we stopped receiving and what we hold.
+            context.Response.Headers[WireProtocol.ResumeHeader] = sessions.ResumePositionFor(remoteNodeId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers[WireProtocol.DigestHeader] = context.RequestServices.GetRequiredService<Records.RecordStore>().Digest.ToString();
+        }
+
         using var socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
 
         // The request's own span lives as long as the socket; message spans take their parent from the message.
         Activity.Current = null;
         var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-        var sessions = context.RequestServices.GetRequiredService<InboundSessions>();
         await sessions.RunAsync(socket, remote, remoteNodeId, context.Request.Headers[WireProtocol.AddressHeader].FirstOrDefault(), context.RequestAborted)
             .ConfigureAwait(false);
     }

@@ -82,15 +82,15 @@ public static class RecordsApi
                     "the body must be {\"record\": <value>} where the value is any JSON value except null");
             }
 
-            var raw = JsonMarshal.GetRawUtf8Value(value);
+            var raw = JsonMarshal.GetRawUtf8Value(value).ToArray();
             if (raw.Length > maxRecordBytes)
             {
                 return JsonBody.Problem(StatusCodes.Status413PayloadTooLarge, "Record Too Large",
                     $"the record is {raw.Length} bytes of JSON; the cap is {maxRecordBytes} bytes (P2P:MaxRecordBytes)");
             }
 
-            var result = gossip.Publish(raw.ToArray());
             var shown = value.ValueKind == JsonValueKind.String ? value.GetString() : Encoding.UTF8.GetString(raw);
+            var result = await gossip.PublishAsync(raw, request.HttpContext.RequestAborted).ConfigureAwait(false);
             return TypedResults.Json(
                 new RecordCreatedResponse($"New Record: '{MessageCodec.Truncate(shown, 80)}'", result.Record.Key, result.TraceId),
                 ApiJsonContext.Relaxed.RecordCreatedResponse, statusCode: StatusCodes.Status201Created);

@@ -6,32 +6,85 @@ using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Node.Hosting;
 
-/// <summary>Who this node is: its id and the address peers dial. The address is known once the server listens.</summary>
-public sealed class NodeIdentity(IOptions<NodeOptions> options, IServer server)
+/// <summary>
+/// Who this node is: its id, the address peers dial (known once the server listens) and the sequence that
+/// makes its record keys unique. With <c>--data-dir</c> the id is kept on disk, so a restarted node is the
+/// same node: its log positions stay valid and peers resume where they stopped.
+/// </summary>
+public sealed class NodeIdentity
 {
-    private PeerAddress? _address;
+    private const string NodeIdFile = "node-id";
 
-    public string NodeId { get; } = string.IsNullOrWhiteSpace(options.Value.NodeId)
-        ? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))
-        : options.Value.NodeId;
+    private readonly IOptions<NodeOptions> _options;
+    private readonly IServer _server;
+    private PeerAddress? _address;
+    private long _sequence;
+
+    public NodeIdentity(IOptions<NodeOptions> options, IServer server)
+    {
+        _options = options;
+        _server = server;
+        NodeId = ResolveNodeId(options.Value);
+    }
+
+    public string NodeId { get; }
 
     /// <summary>The address sent in HANDSHAKE (<c>host:port</c>).</summary>
     public PeerAddress Address => _address ??= ResolveAddress();
 
+    public long NextSequence() => Interlocked.Increment(ref _sequence);
+
+    /// <summary>After reloading records, continue after the highest sequence this node ever used.</summary>
+    public void ContinueAfter(long sequence)
+    {
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _sequence);
+        }
+        while (sequence > current && Interlocked.CompareExchange(ref _sequence, sequence, current) != current);
+    }
+
+    private static string ResolveNodeId(NodeOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.NodeId))
+        {
+            return options.NodeId;
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DataDir))
+        {
+            return NewId();
+        }
+
+        Directory.CreateDirectory(options.DataDir);
+        var path = Path.Combine(options.DataDir, NodeIdFile);
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 and <= 64 } stored)
+        {
+            return stored;
+        }
+
+        var id = NewId();
+        File.WriteAllText(path, id);
+        return id;
+    }
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
     private PeerAddress ResolveAddress()
     {
-        if (PeerAddress.TryParse(options.Value.PublicAddress, out var configured, out _))
+        if (PeerAddress.TryParse(_options.Value.PublicAddress, out var configured, out _))
         {
             return configured;
         }
 
         // Port 0 means "any free port": only the running server knows which one it got.
-        var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        var bound = _server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
         if (bound is not null && PeerAddress.TryParse(bound, out var listening, out _))
         {
             return listening.Host is "0.0.0.0" or "[::]" or "+" or "*" ? listening with { Host = "127.0.0.1" } : listening;
         }
 
-        return new PeerAddress(options.Value.Host, options.Value.Port, Secure: false);
+        return new PeerAddress(_options.Value.Host, _options.Value.Port, Secure: false);
     }
 }

@@ -40,9 +40,36 @@ public sealed class NodeOptions
     [Range(1024, 32 * 1024 * 1024)]
     public int MaxFrameBytes { get; set; } = 80 * 1024;
 
-    /// <summary>Messages waiting for one peer; when full the oldest is dropped (counted and logged), so a slow peer never blocks the others.</summary>
-    [Range(1, 1_000_000)]
-    public int PeerQueueCapacity { get; set; } = 8192;
+    /// <summary>
+    /// Control messages (heartbeats) waiting for one peer; when full the oldest is dropped, counted and logged.
+    /// Records never queue per peer: each link replicates from a cursor into the record log, so nothing is dropped.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int ControlQueueCapacity { get; set; } = 64;
+
+    /// <summary>Most recent records whose encoded NEW_RECORD is kept for links to share; older ones are re-encoded by the link that needs them.</summary>
+    [Range(0, 1_000_000)]
+    public int FrameCacheRecords { get; set; } = 8192;
+
+    /// <summary>Between heartbeats on links to our nodes (liveness, digest, peer exchange).</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A peer that sent nothing for this long is taken for dead: its links are closed and re-dialed.</summary>
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Peer exchange: dial peers learned from others until this many are known (0 = off, the tutorial's topology).</summary>
+    [Range(0, 64)]
+    public int TargetPeers { get; set; }
+
+    /// <summary>Hard cap on peers this node dials or dials back.</summary>
+    [Range(1, 256)]
+    public int MaxPeers { get; set; } = 16;
+
+    /// <summary>Keep records on disk in this directory and reload them on restart (off: in memory, as the tutorial).</summary>
+    public string? DataDir { get; set; }
+
+    /// <summary>With <see cref="DataDir"/>: fsync each batch, surviving power loss too (a process crash is survived without it).</summary>
+    public bool Fsync { get; set; }
 
     /// <summary>How long a dial (TCP connect and WebSocket upgrade) may take.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -79,6 +106,16 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (options.MaxFrameBytes < options.MaxRecordBytes + 1024)
         {
             failures.Add($"P2P:MaxFrameBytes ({options.MaxFrameBytes}) must exceed P2P:MaxRecordBytes ({options.MaxRecordBytes}) by at least 1024 bytes of envelope.");
+        }
+
+        if (options.HeartbeatInterval <= TimeSpan.Zero || options.HeartbeatTimeout < options.HeartbeatInterval * 2)
+        {
+            failures.Add("P2P:HeartbeatInterval must be positive and P2P:HeartbeatTimeout at least twice as long.");
+        }
+
+        if (options.TargetPeers > options.MaxPeers)
+        {
+            failures.Add($"P2P:TargetPeers ({options.TargetPeers}) cannot exceed P2P:MaxPeers ({options.MaxPeers}).");
         }
 
         if (options.ConnectTimeout <= TimeSpan.Zero || options.ReconnectMinDelay <= TimeSpan.Zero || options.ReconnectMaxDelay < options.ReconnectMinDelay)

@@ -19,6 +19,8 @@ public static class NodeServiceExtensions
         ["--node-id"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.NodeId)}",
         ["--max-record-bytes"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.MaxRecordBytes)}",
         ["--max-frame-bytes"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.MaxFrameBytes)}",
+        ["--target-peers"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.TargetPeers)}",
+        ["--data-dir"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.DataDir)}",
     };
 
     /// <summary>The tutorial's flags, as the .NET configuration system reads them (<c>--port 4040</c> → <c>P2P:Port</c>).</summary>
@@ -44,11 +46,14 @@ public static class NodeServiceExtensions
         builder.Services.AddSingleton<NodeIdentity>();
         builder.Services.AddSingleton<NodeTelemetry>();
         builder.Services.AddSingleton<RecordStore>();
+        builder.Services.AddSingleton<RecordLog>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordLog>());
         builder.Services.AddSingleton<MessageCodec>();
         builder.Services.AddSingleton<PeerManager>();
         builder.Services.AddSingleton<GossipService>();
         builder.Services.AddSingleton<InboundSessions>();
         builder.Services.AddHostedService<BootstrapPeersService>();
+        builder.Services.AddHostedService<HeartbeatService>();
         builder.Services.AddHealthChecks().AddCheck<MeshHealthCheck>("mesh");
         return builder;
     }

@@ -18,7 +18,45 @@ public sealed class InboundSessions(
 {
     private readonly Lock _gate = new();
     private readonly HashSet<InboundSession> _sessions = [];
+    private readonly Dictionary<string, long> _resumeByNode = new(StringComparer.Ordinal);
     private readonly int _maxFrameBytes = options.Value.MaxFrameBytes;
+
+    /// <summary>
+    /// Where a node's next link to us should start in its log: one past the highest position it has sent us.
+    /// Told to the node in the upgrade response, so a reconnect sends exactly what we missed.
+    /// </summary>
+    public long ResumePositionFor(string nodeId)
+    {
+        lock (_gate) { return _resumeByNode.TryGetValue(nodeId, out var next) ? next : 0; }
+    }
+
+    /// <summary>Sessions from our nodes that have been silent past the timeout (a hung or dead peer).</summary>
+    public IReadOnlyList<InboundSession> Silent(DateTimeOffset now, TimeSpan timeout)
+    {
+        lock (_gate) { return _sessions.Where(s => s.SendsHeartbeats && now - s.LastSeen > timeout).ToList(); }
+    }
+
+    private void NoteReceived(InboundSession session, long? position)
+    {
+        if (position is not { } pos || session.NodeId is not { } nodeId)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (!_resumeByNode.TryGetValue(nodeId, out var next) || pos + 1 > next)
+            {
+                // Bounded: one entry per node that ever sent us records; a dev network has few.
+                if (_resumeByNode.Count >= 4096 && !_resumeByNode.ContainsKey(nodeId))
+                {
+                    _resumeByNode.Clear();
+                }
+
+                _resumeByNode[nodeId] = pos + 1;
+            }
+        }
+    }
 
     public IReadOnlyList<InboundSession> Snapshot()
     {
@@ -130,16 +168,23 @@ public sealed class InboundSessions(
 
     private void Dispatch(InboundSession session, ReadOnlySpan<byte> frame)
     {
-        var decoded = codec.Decode(frame, time.GetUtcNow().ToUnixTimeMilliseconds());
+        var now = time.GetUtcNow();
+        session.LastSeen = now;
+        var decoded = codec.Decode(frame, now.ToUnixTimeMilliseconds(), PeerIdentity.Of(session.NodeId, session.Address));
         switch (decoded.Message)
         {
             case RecordMessage record:
                 session.CountReceived();
                 gossip.OnRecord(record, session);
+                NoteReceived(session, record.Position);
                 break;
             case HandshakeMessage handshake:
                 session.CountReceived();
                 gossip.OnHandshake(handshake, session);
+                break;
+            case HeartbeatMessage heartbeat:
+                session.SendsHeartbeats = true;
+                gossip.OnHeartbeat(heartbeat, session);
                 break;
             default:
                 Reject(session, decoded.Reason, decoded.Detail ?? "invalid message");
@@ -184,6 +229,7 @@ public sealed class InboundSession : IDisposable
         NodeId = nodeId;
         Address = address;
         ConnectedAt = connectedAt;
+        LastSeen = connectedAt;
         _closing = CancellationTokenSource.CreateLinkedTokenSource(aborted);
     }
 
@@ -197,6 +243,21 @@ public sealed class InboundSession : IDisposable
     public PeerAddress? Address { get; set; }
 
     public DateTimeOffset ConnectedAt { get; }
+
+    private long _lastSeenTicks;
+
+    /// <summary>When the peer last sent anything.</summary>
+    public DateTimeOffset LastSeen
+    {
+        get => new(Interlocked.Read(ref _lastSeenTicks), TimeSpan.Zero);
+        internal set => Interlocked.Exchange(ref _lastSeenTicks, value.UtcTicks);
+    }
+
+    /// <summary>The peer sends HEARTBEATs, so its silence means it is dead or hung.</summary>
+    public bool SendsHeartbeats { get; internal set; }
+
+    /// <summary>Anti-entropy state: the peer's last digest, ours at that time, and how many idle beats they have disagreed.</summary>
+    internal (Records.RecordDigest? Theirs, Records.RecordDigest Ours, int Streak) DigestCheck { get; set; }
 
     public long Received => Interlocked.Read(ref _received);
 

@@ -1,44 +1,65 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using AspireP2P.Node.Protocol;
+using AspireP2P.Node.Records;
 using AspireP2P.Node.Telemetry;
 
 namespace AspireP2P.Node.Peers;
 
-/// <summary>Why a peer is known: named on the command line, added through the API, or dialed back after its HANDSHAKE.</summary>
+/// <summary>Why a peer is known: named on the command line, added through the API, dialed back after its HANDSHAKE, or learned by peer exchange.</summary>
 public enum PeerOrigin
 {
     Bootstrap,
     Api,
     ConnectBack,
+    Exchange,
 }
 
 /// <summary>
 /// One outbound WebSocket that this node dialed; as in the tutorial, a node writes only to the connections it
-/// opened. Owns a bounded queue: when a peer is slow the oldest message is dropped and counted, and the
-/// other links never wait for it.
+/// opened. Records are not queued per peer: the link keeps a cursor into the record log and sends whatever
+/// lies between the cursor and the end. A slow peer only lags (it never blocks the others and loses nothing);
+/// a reconnect resumes where the peer says it stopped receiving, which is the catch-up.
+/// Control messages (HEARTBEAT) go through a small bounded queue that drops its oldest entry when full.
 /// </summary>
 public sealed class PeerLink : IDisposable
 {
+    private const int ChunkSize = 256;
+
     private readonly ClientWebSocket _socket;
-    private readonly Channel<byte[]> _queue;
+    private readonly RecordStore _store;
+    private readonly string _selfNodeId;
+    private readonly Channel<byte[]> _control;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly NodeTelemetry _telemetry;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();
+    private readonly string? _skipIdentity;
+    private readonly string _skipAddress;
+    private int _cursor;
+    private int _rewind;
+    private int _sendEverythingBefore;
     private long _sent;
     private long _dropped;
 
-    internal PeerLink(PeerAddress address, string? nodeId, ClientWebSocket socket, int capacity, NodeTelemetry telemetry, ILogger logger, DateTimeOffset connectedAt)
+    internal PeerLink(
+        PeerAddress address, string? nodeId, ClientWebSocket socket, RecordStore store, string selfNodeId, int startCursor,
+        int controlCapacity, NodeTelemetry telemetry, ILogger logger, DateTimeOffset connectedAt)
     {
         Address = address;
         NodeId = nodeId;
         ConnectedAt = connectedAt;
-        Capacity = capacity;
+        StartCursor = startCursor;
+        _cursor = startCursor;
         _socket = socket;
+        _store = store;
+        _selfNodeId = selfNodeId;
         _telemetry = telemetry;
         _logger = logger;
-        _queue = Channel.CreateBounded<byte[]>(
-            new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+        _skipIdentity = nodeId;
+        _skipAddress = PeerIdentity.Of(null, address)!;
+        _control = Channel.CreateBounded<byte[]>(
+            new BoundedChannelOptions(controlCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             _ => OnDropped());
     }
 
@@ -47,11 +68,19 @@ public sealed class PeerLink : IDisposable
     /// <summary>The peer's node id from its upgrade response; null for a node that does not send one (the tutorial's).</summary>
     public string? NodeId { get; }
 
+    /// <summary>Our nodes speak the extensions (HEARTBEAT); the tutorial's must only ever see HANDSHAKE and NEW_RECORD.</summary>
+    public bool SpeaksExtensions => NodeId is not null;
+
     public DateTimeOffset ConnectedAt { get; }
 
-    public int Capacity { get; }
+    /// <summary>Where replication started: the peer already had everything before it.</summary>
+    public int StartCursor { get; }
 
-    public int Queued => _queue.Reader.Count;
+    /// <summary>Next log position to send.</summary>
+    public int Cursor => Volatile.Read(ref _cursor);
+
+    /// <summary>Log entries not yet sent on this link.</summary>
+    public int Lag => Math.Max(0, _store.Length - Cursor);
 
     public long Sent => Interlocked.Read(ref _sent);
 
@@ -62,8 +91,25 @@ public sealed class PeerLink : IDisposable
 
     internal void Start() => Completion = RunAsync();
 
-    /// <summary>Queues one message; never blocks. A full queue drops its oldest message.</summary>
-    public void Enqueue(byte[] frame) => _queue.Writer.TryWrite(frame);
+    /// <summary>New records are in the log.</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    /// <summary>Queues a control message ahead of records; never blocks.</summary>
+    public void SendControl(byte[] frame)
+    {
+        _control.Writer.TryWrite(frame);
+        Wake();
+    }
+
+    /// <summary>
+    /// Sends the whole log again, including what came from this very peer (anti-entropy's last resort when
+    /// digests disagree at rest: something the peer should hold is missing there).
+    /// </summary>
+    public void Rewind()
+    {
+        Interlocked.Exchange(ref _rewind, 1);
+        Wake();
+    }
 
     public void Close()
     {
@@ -86,7 +132,7 @@ public sealed class PeerLink : IDisposable
         // One line per power of two keeps a flood of drops visible without flooding the log.
         if ((dropped & (dropped - 1)) == 0)
         {
-            Log.QueueDropped(_logger, Address.ToString(), Capacity, dropped);
+            Log.QueueDropped(_logger, Address.ToString(), dropped);
         }
     }
 
@@ -97,12 +143,6 @@ public sealed class PeerLink : IDisposable
         var first = await Task.WhenAny(sending, receiving).ConfigureAwait(false);
         await _closing.CancelAsync().ConfigureAwait(false);
         var reason = await first.ConfigureAwait(false);
-        _queue.Writer.TryComplete();
-        while (_queue.Reader.TryRead(out _))
-        {
-            OnDropped();
-        }
-
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
@@ -125,20 +165,50 @@ public sealed class PeerLink : IDisposable
 
     private async Task<string> SendLoopAsync(CancellationToken cancellationToken)
     {
+        var chunk = new StoredRecord?[ChunkSize];
         try
         {
-            var reader = _queue.Reader;
-            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                while (reader.TryRead(out var frame))
+                await SendControlAsync(cancellationToken).ConfigureAwait(false);
+                if (Interlocked.Exchange(ref _rewind, 0) == 1)
                 {
+                    _sendEverythingBefore = _store.Length;
+                    Volatile.Write(ref _cursor, 0);
+                }
+
+                var cursor = Cursor;
+                var copied = _store.CopyLog(cursor, chunk);
+                if (copied == 0)
+                {
+                    await _wake.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                for (var i = 0; i < copied; i++)
+                {
+                    var record = chunk[i];
+                    chunk[i] = null;
+                    var position = cursor + i;
+                    var cameFromPeer = record?.ReceivedFrom is { } source && (source == _skipIdentity || source == _skipAddress);
+                    if (record is null || (cameFromPeer && position >= _sendEverythingBefore))
+                    {
+                        continue;
+                    }
+
+                    // Live records carry a frame encoded once for every link; a link that lags encodes its own.
+                    var frame = record.Frame ?? MessageCodec.EncodeRecord(record, record.Hops + 1, _selfNodeId, null, null, position, catchUp: true);
                     await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
                     Interlocked.Increment(ref _sent);
                     _telemetry.MessageSent();
+                    if (_control.Reader.Count > 0)
+                    {
+                        await SendControlAsync(cancellationToken).ConfigureAwait(false);
+                    }
                 }
-            }
 
-            return "queue completed";
+                Volatile.Write(ref _cursor, cursor + copied);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -147,6 +217,15 @@ public sealed class PeerLink : IDisposable
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
         {
             return $"send failed: {ex.Message}";
+        }
+    }
+
+    private async Task SendControlAsync(CancellationToken cancellationToken)
+    {
+        while (_control.Reader.TryRead(out var frame))
+        {
+            await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+            _telemetry.MessageSent();
         }
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using AspireP2P.Node.Hosting;
 using AspireP2P.Node.Protocol;
+using AspireP2P.Node.Records;
 using AspireP2P.Node.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -34,16 +35,19 @@ public sealed class PeerManager : IAsyncDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PeerEntry> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PeerAddress> _candidates = new(StringComparer.Ordinal);
     private readonly NodeIdentity _identity;
+    private readonly RecordStore _store;
     private readonly NodeOptions _options;
     private readonly NodeTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly ILogger<PeerManager> _logger;
     private readonly CancellationTokenSource _stopping = new();
 
-    public PeerManager(NodeIdentity identity, IOptions<NodeOptions> options, NodeTelemetry telemetry, TimeProvider time, ILogger<PeerManager> logger)
+    public PeerManager(NodeIdentity identity, RecordStore store, IOptions<NodeOptions> options, NodeTelemetry telemetry, TimeProvider time, ILogger<PeerManager> logger)
     {
         _identity = identity;
+        _store = store;
         _options = options.Value;
         _telemetry = telemetry;
         _time = time;
@@ -81,9 +85,107 @@ public sealed class PeerManager : IAsyncDisposable
         {
             return _entries.Values.Select(e => new PeerView(
                 e.Address.ToString(), e.Address.WebSocketUrl, e.Link?.NodeId ?? e.NodeId, e.State, e.Origin,
-                e.Link?.ConnectedAt, e.Attempts, e.LastError, e.Link?.Queued ?? 0, e.Link?.Sent ?? 0, e.Link?.Dropped ?? 0)).ToList();
+                e.Link?.ConnectedAt, e.Attempts, e.LastError, e.Link?.Lag ?? 0, e.Link?.Sent ?? 0, e.Link?.Dropped ?? 0)).ToList();
         }
     }
+
+    /// <summary>Tells every link that the log grew.</summary>
+    public void WakeAll()
+    {
+        foreach (var link in ConnectedLinks())
+        {
+            link.Wake();
+        }
+    }
+
+    /// <summary>The lowest cursor of any open link: every record before it has been sent everywhere.</summary>
+    public int MinCursor()
+    {
+        var links = ConnectedLinks();
+        return links.Length == 0 ? int.MaxValue : links.Min(l => l.Cursor);
+    }
+
+    /// <summary>The open link to a node, if any.</summary>
+    public PeerLink? LinkTo(string nodeId)
+    {
+        lock (_gate) { return _entries.Values.FirstOrDefault(e => e.Link?.NodeId == nodeId)?.Link; }
+    }
+
+    /// <summary>Closes the link to a node that stopped answering; its supervisor re-dials with back-off.</summary>
+    public void DropLinkTo(string nodeId) => LinkTo(nodeId)?.Close();
+
+    /// <summary>Closes the link to one peer and forgets it. Returns false when no such peer is known.</summary>
+    public bool Forget(PeerAddress address)
+    {
+        PeerEntry? entry;
+        lock (_gate)
+        {
+            if (!_entries.Remove(address.Key, out entry))
+            {
+                return false;
+            }
+        }
+
+        entry.Cancellation.Cancel();
+        entry.Link?.Close();
+        return true;
+    }
+
+    /// <summary>Addresses other nodes told us about (peer exchange), kept up to a bound.</summary>
+    public void AddCandidates(IEnumerable<PeerAddress> addresses)
+    {
+        lock (_gate)
+        {
+            foreach (var address in addresses)
+            {
+                if (_candidates.Count >= MaxCandidates)
+                {
+                    break;
+                }
+
+                if (address.Key != _identity.Address.Key)
+                {
+                    _candidates.TryAdd(address.Key, address);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Peer exchange: while fewer than <see cref="NodeOptions.TargetPeers"/> peers are known, dial one more
+    /// candidate learned from the others. Called on every heartbeat tick.
+    /// </summary>
+    public void MaintainMesh()
+    {
+        var target = _options.TargetPeers;
+        if (target <= 0)
+        {
+            return;
+        }
+
+        PeerAddress? next = null;
+        int known;
+        lock (_gate)
+        {
+            known = _entries.Count;
+            if (known < Math.Min(target, _options.MaxPeers))
+            {
+                var fresh = _candidates.Values.Where(c => !_entries.ContainsKey(c.Key)).ToList();
+                if (fresh.Count > 0)
+                {
+                    next = fresh[Random.Shared.Next(fresh.Count)];
+                }
+            }
+        }
+
+        if (next is { } address)
+        {
+            Log.ExchangeDial(_logger, address.ToString(), known, target);
+            Maintain(address, PeerOrigin.Exchange);
+        }
+    }
+
+    private const int MaxCandidates = 256;
 
     /// <summary>Keeps a link to <paramref name="address"/> for as long as the node runs, dialing in the background.</summary>
     public void Maintain(PeerAddress address, PeerOrigin origin)
@@ -110,6 +212,14 @@ public sealed class PeerManager : IAsyncDisposable
             if (knownNodeId is not null && _entries.Values.FirstOrDefault(e => e.NodeId == knownNodeId) is { } known)
             {
                 return new ConnectOutcome(known.Link is null ? ConnectStatus.Pending : ConnectStatus.AlreadyConnected, known.Address);
+            }
+        }
+
+        lock (_gate)
+        {
+            if (_entries.Count >= _options.MaxPeers && !_entries.ContainsKey(address.Key))
+            {
+                return new ConnectOutcome(ConnectStatus.Failed, address, $"this node already has its maximum of {_options.MaxPeers} peers (P2P:MaxPeers)");
             }
         }
 
@@ -254,7 +364,9 @@ public sealed class PeerManager : IAsyncDisposable
 
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
-        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
+        // WebSocket-level pings with a deadline catch a dead peer on links without HEARTBEATs (the tutorial's nodes answer pings too).
+        socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(2);
+        socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(5);
         socket.Options.SetRequestHeader(WireProtocol.NodeIdHeader, _identity.NodeId);
         socket.Options.SetRequestHeader(WireProtocol.AddressHeader, _identity.Address.ToString());
         try
@@ -263,7 +375,9 @@ public sealed class PeerManager : IAsyncDisposable
             timeout.CancelAfter(_options.ConnectTimeout);
             await socket.ConnectAsync(address.WebSocketUri, timeout.Token).ConfigureAwait(false);
 
-            var remoteId = socket.HttpResponseHeaders?.TryGetValue(WireProtocol.NodeIdHeader, out var values) == true ? values.FirstOrDefault() : null;
+            var headers = socket.HttpResponseHeaders;
+            var remoteId = Header(headers, WireProtocol.NodeIdHeader);
+            var startCursor = ReplicationStart(remoteId, Header(headers, WireProtocol.ResumeHeader), Header(headers, WireProtocol.DigestHeader));
             socket.HttpResponseHeaders = null;
             if (remoteId == _identity.NodeId)
             {
@@ -281,7 +395,7 @@ public sealed class PeerManager : IAsyncDisposable
                 _telemetry.MessageSent();
             }
 
-            var link = new PeerLink(address, remoteId, socket, _options.PeerQueueCapacity, _telemetry, _logger, _time.GetUtcNow());
+            var link = new PeerLink(address, remoteId, socket, _store, _identity.NodeId, startCursor, _options.ControlQueueCapacity, _telemetry, _logger, _time.GetUtcNow());
             lock (_gate)
             {
                 var duplicate = remoteId is not null && _entries.Values.Any(e => e != entry && e.Link?.NodeId == remoteId);
@@ -301,6 +415,7 @@ public sealed class PeerManager : IAsyncDisposable
             }
 
             Log.PeerConnected(_logger, address.ToString(), remoteId, entry.Origin);
+            Log.ReplicationStart(_logger, address.ToString(), startCursor, _store.Length);
             return (link, ConnectStatus.Connected, null);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException or IOException)
@@ -332,6 +447,24 @@ public sealed class PeerManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Where a new link starts in our log. The peer says in its upgrade response how far it got on earlier links
+    /// (resume) and what it holds (digest): equal digests mean there is nothing to catch up. The tutorial's
+    /// nodes say neither, so they get the whole history: a late joiner misses nothing.
+    /// </summary>
+    private int ReplicationStart(string? remoteId, string? resume, string? digest)
+    {
+        if (RecordDigest.TryParse(digest, out var theirs) && theirs == _store.Digest)
+        {
+            return _store.Length;
+        }
+
+        return remoteId is not null && int.TryParse(resume, out var position) ? Math.Clamp(position, 0, _store.Length) : 0;
+    }
+
+    private static string? Header(IReadOnlyDictionary<string, IEnumerable<string>>? headers, string name) =>
+        headers?.TryGetValue(name, out var values) == true ? values.FirstOrDefault() : null;
+
     private sealed class PeerEntry(PeerAddress address, PeerOrigin origin, CancellationTokenSource cancellation)
     {
         public PeerAddress Address { get; } = address;
@@ -346,7 +479,7 @@ public sealed class PeerManager : IAsyncDisposable
     }
 }
 
-/// <summary>A peer as the rich peers view shows it.</summary>
+/// <summary>A peer as the rich peers view shows it. <c>Lag</c> is how many log entries the link has yet to send.</summary>
 public sealed record PeerView(
     string Address, string Url, string? NodeId, PeerState State, PeerOrigin Origin, DateTimeOffset? ConnectedAt,
-    int Attempts, string? LastError, int Queued, long Sent, long Dropped);
+    int Attempts, string? LastError, int Lag, long Sent, long Dropped);

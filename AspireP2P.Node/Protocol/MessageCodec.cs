@@ -17,6 +17,7 @@ public enum RejectReason
     UnknownType,
     InvalidHandshake,
     InvalidRecord,
+    InvalidHeartbeat,
 }
 
 public abstract record InboundMessage(string? Traceparent, string? Tracestate, string? From);
@@ -24,8 +25,11 @@ public abstract record InboundMessage(string? Traceparent, string? Tracestate, s
 public sealed record HandshakeMessage(PeerAddress Address, string? Traceparent, string? Tracestate, string? From)
     : InboundMessage(Traceparent, Tracestate, From);
 
-public sealed record RecordMessage(StoredRecord Record, string? Traceparent, string? Tracestate, string? From)
+public sealed record RecordMessage(StoredRecord Record, long? Position, bool IsCatchUp, string? Traceparent, string? Tracestate, string? From)
     : InboundMessage(Traceparent, Tracestate, From);
+
+public sealed record HeartbeatMessage(RecordDigest? Digest, long Lag, IReadOnlyList<PeerAddress> Peers, string? From)
+    : InboundMessage(null, null, From);
 
 public readonly record struct DecodeResult(InboundMessage? Message, RejectReason Reason, string? Detail)
 {
@@ -40,7 +44,8 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
 {
     private readonly int _maxRecordBytes = options.Value.MaxRecordBytes;
 
-    public DecodeResult Decode(ReadOnlySpan<byte> utf8Json, long receivedAtUnixMs)
+    /// <param name="receivedFrom">Who sent it (<see cref="Peers.PeerIdentity"/>), remembered so the record is never sent back there.</param>
+    public DecodeResult Decode(ReadOnlySpan<byte> utf8Json, long receivedAtUnixMs, string? receivedFrom = null)
     {
         WireEnvelope? envelope;
         try
@@ -62,7 +67,8 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
         return envelope.Type switch
         {
             WireProtocol.Handshake => DecodeHandshake(envelope, trace, from),
-            WireProtocol.NewRecord => DecodeRecord(envelope, trace, from, receivedAtUnixMs),
+            WireProtocol.NewRecord => DecodeRecord(envelope, trace, from, receivedAtUnixMs, receivedFrom),
+            WireProtocol.Heartbeat => DecodeHeartbeat(envelope, from),
             null => DecodeResult.Reject(RejectReason.UnknownType, "the message has no string 'type'"),
             var other => DecodeResult.Reject(RejectReason.UnknownType, $"unknown message type '{Truncate(other, 40)}'"),
         };
@@ -84,7 +90,7 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
         return new DecodeResult(new HandshakeMessage(address, trace.Item1, trace.Item2, from), default, null);
     }
 
-    private DecodeResult DecodeRecord(WireEnvelope envelope, (string?, string?) trace, string? from, long receivedAtUnixMs)
+    private DecodeResult DecodeRecord(WireEnvelope envelope, (string?, string?) trace, string? from, long receivedAtUnixMs, string? receivedFrom)
     {
         var payload = envelope.Payload;
         if (payload.ValueKind != JsonValueKind.Object)
@@ -113,8 +119,29 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
         var origin = envelope.Origin is { Length: <= 64 } ? envelope.Origin : null;
         var hops = Math.Clamp(envelope.Hops ?? 1, 1, 1_000_000);
         var traceId = trace.Item1 is { } tp && ActivityContext.TryParse(tp, null, out var ctx) ? ctx.TraceId.ToHexString() : null;
-        var record = new StoredRecord(key, raw.ToArray(), origin, createdAt, hops, traceId);
-        return new DecodeResult(new RecordMessage(record, trace.Item1, trace.Item2, from), default, null);
+        var record = new StoredRecord(key, raw.ToArray(), origin, createdAt, hops, traceId, receivedFrom);
+        var position = envelope.Pos is >= 0 ? envelope.Pos : null;
+        return new DecodeResult(new RecordMessage(record, position, envelope.Sync == true, trace.Item1, trace.Item2, from), default, null);
+    }
+
+    private static DecodeResult DecodeHeartbeat(WireEnvelope envelope, string? from)
+    {
+        if (from is null)
+        {
+            return DecodeResult.Reject(RejectReason.InvalidHeartbeat, "HEARTBEAT must carry the sender's node id in 'from'");
+        }
+
+        var peers = new List<PeerAddress>();
+        foreach (var text in envelope.Peers?.Take(WireProtocol.MaxExchangedPeers) ?? [])
+        {
+            if (PeerAddress.TryParse(text, out var address, out _))
+            {
+                peers.Add(address);
+            }
+        }
+
+        var digest = RecordDigest.TryParse(envelope.Digest, out var parsed) ? parsed : (RecordDigest?)null;
+        return new DecodeResult(new HeartbeatMessage(digest, Math.Max(0, envelope.Lag ?? 0), peers, from), default, null);
     }
 
     /// <summary>HANDSHAKE, as the tutorial sends it, plus our extensions.</summary>
@@ -140,7 +167,7 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
     }
 
     /// <summary>NEW_RECORD for one broadcast: the same bytes go to every peer.</summary>
-    public static byte[] EncodeRecord(StoredRecord record, int hops, string senderNodeId, string? traceparent, string? tracestate)
+    public static byte[] EncodeRecord(StoredRecord record, int hops, string senderNodeId, string? traceparent, string? tracestate, long position, bool catchUp = false)
     {
         var buffer = new ArrayBufferWriter<byte>(record.ValueJson.Length + record.Key.Length + 256);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -165,6 +192,12 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
             }
 
             writer.WriteNumber("hops"u8, hops);
+            writer.WriteNumber("pos"u8, position);
+            if (catchUp)
+            {
+                writer.WriteBoolean("sync"u8, true);
+            }
+
             if (traceparent is not null)
             {
                 writer.WriteString("traceparent"u8, traceparent);
@@ -175,6 +208,31 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
                 writer.WriteString("tracestate"u8, tracestate);
             }
 
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>HEARTBEAT: liveness, the digest of what this node holds, this link's backlog and a few known peers.</summary>
+    public static byte[] EncodeHeartbeat(string selfNodeId, RecordDigest digest, long lag, IEnumerable<PeerAddress> peers)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, WireProtocol.Heartbeat);
+            writer.WriteNumber("v"u8, WireProtocol.Version);
+            writer.WriteString("from"u8, selfNodeId);
+            writer.WriteString("digest"u8, digest.ToString());
+            writer.WriteNumber("lag"u8, lag);
+            writer.WriteStartArray("peers"u8);
+            foreach (var peer in peers.Take(WireProtocol.MaxExchangedPeers))
+            {
+                writer.WriteStringValue(peer.ToString());
+            }
+
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
 

@@ -2,23 +2,77 @@ using System.Buffers;
 
 namespace AspireP2P.Node.Records;
 
+public enum AddOutcome
+{
+    /// <summary>New key: stored at the end of the log.</summary>
+    Added,
+
+    /// <summary>Same key, same value: already held.</summary>
+    Duplicate,
+
+    /// <summary>Same key, a different value that wins the conflict rule: the old entry is retired and the winner appended.</summary>
+    Replaced,
+
+    /// <summary>Same key, a different value that loses the conflict rule: ignored.</summary>
+    ConflictLost,
+}
+
+/// <summary>The set a node holds, in a form two nodes can compare: equal digests mean equal record sets.</summary>
+public readonly record struct RecordDigest(int Count, ulong Hash)
+{
+    public override string ToString() => $"{Count}:{Hash:x16}";
+
+    public static bool TryParse(string? text, out RecordDigest digest)
+    {
+        digest = default;
+        var colon = text?.IndexOf(':') ?? -1;
+        if (colon <= 0 || !int.TryParse(text.AsSpan(0, colon), out var count)
+            || !ulong.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.HexNumber, null, out var hash))
+        {
+            return false;
+        }
+
+        digest = new RecordDigest(count, hash);
+        return true;
+    }
+}
+
 /// <summary>
-/// The node's records, in insertion order, with O(1) insert and O(1) key lookup. The key index is also the
-/// gossip de-duplication: a record is relayed only when <see cref="TryAdd"/> stores it for the first time,
-/// so "seen" costs nothing beyond the record itself. Sole owner of the record list; thread-safe.
+/// The node's records as an append-only log with a key index. Sole owner of both; thread-safe.
+/// <list type="bullet">
+/// <item>O(1) insert and key lookup; the key index is also the gossip de-duplication (a record is relayed only when first stored).</item>
+/// <item>Log positions never move, so each peer link replicates by keeping a cursor into the log: nothing queues per peer and nothing is dropped.</item>
+/// <item>A conflicting value for a held key is settled by <see cref="StoredRecord.Supersedes"/>; the winner is appended so every cursor ships it.</item>
+/// <item>The digest (count and XOR of content hashes) is maintained incrementally for anti-entropy.</item>
+/// </list>
 /// </summary>
 public sealed class RecordStore
 {
     private readonly Lock _gate = new();
-    private readonly List<StoredRecord> _records = [];
+    private readonly List<StoredRecord?> _log = [];
     private readonly Dictionary<string, int> _positionByKey = new(StringComparer.Ordinal);
+    private int _liveCount;
+    private int _retiredCount;
+    private ulong _digestHash;
 
-    /// <summary>Raised after a record is stored, outside the lock, with its position.</summary>
+    /// <summary>Raised after a record is appended (added or replacing), outside the lock, with its log position.</summary>
     public event Action<StoredRecord, int>? Added;
 
+    /// <summary>Records held (replaced entries not counted).</summary>
     public int Count
     {
-        get { lock (_gate) { return _records.Count; } }
+        get { lock (_gate) { return _liveCount; } }
+    }
+
+    /// <summary>Log length: the position the next record will take. Cursors run from 0 to here.</summary>
+    public int Length
+    {
+        get { lock (_gate) { return _log.Count; } }
+    }
+
+    public RecordDigest Digest
+    {
+        get { lock (_gate) { return new RecordDigest(_liveCount, _digestHash); } }
     }
 
     public bool Contains(string key)
@@ -26,79 +80,133 @@ public sealed class RecordStore
         lock (_gate) { return _positionByKey.ContainsKey(key); }
     }
 
-    /// <summary>Stores the record unless its key is already held. Returns false for a duplicate.</summary>
-    public bool TryAdd(StoredRecord record)
+    public StoredRecord? Get(string key)
     {
-        int position;
+        lock (_gate) { return _positionByKey.TryGetValue(key, out var position) ? _log[position] : null; }
+    }
+
+    /// <summary>Stores the record unless its key is already held with the same value; settles conflicts deterministically.</summary>
+    public AddOutcome TryAdd(StoredRecord record) => TryAdd(record, out _);
+
+    public int? PositionOf(string key)
+    {
+        lock (_gate) { return _positionByKey.TryGetValue(key, out var position) ? position : null; }
+    }
+
+    /// <param name="frame">Encodes the record's NEW_RECORD for its log position, under the lock, so no link reads the record before its frame.</param>
+    public AddOutcome TryAdd(StoredRecord record, out int position, Func<StoredRecord, int, byte[]>? frame = null)
+    {
+        AddOutcome outcome;
         lock (_gate)
         {
-            position = _records.Count;
-            if (!_positionByKey.TryAdd(record.Key, position))
+            position = _log.Count;
+            if (_positionByKey.TryGetValue(record.Key, out var existingPosition))
             {
-                return false;
+                var existing = _log[existingPosition]!;
+                if (existing.ContentHash == record.ContentHash && existing.ValueJson.AsSpan().SequenceEqual(record.ValueJson))
+                {
+                    return AddOutcome.Duplicate;
+                }
+
+                if (!StoredRecord.Supersedes(record, existing))
+                {
+                    return AddOutcome.ConflictLost;
+                }
+
+                _log[existingPosition] = null;
+                _digestHash ^= existing.ContentHash;
+                _liveCount--;
+                _retiredCount++;
+                outcome = AddOutcome.Replaced;
+            }
+            else
+            {
+                outcome = AddOutcome.Added;
             }
 
-            _records.Add(record);
+            if (frame is not null)
+            {
+                record.Frame = frame(record, position);
+            }
+
+            _positionByKey[record.Key] = position;
+            _log.Add(record);
+            _liveCount++;
+            _digestHash ^= record.ContentHash;
         }
 
         Added?.Invoke(record, position);
-        return true;
+        return outcome;
     }
 
-    public StoredRecord? Get(string key)
-    {
-        lock (_gate) { return _positionByKey.TryGetValue(key, out var position) ? _records[position] : null; }
-    }
-
-    /// <summary>Copies up to <paramref name="buffer"/>.Length records starting at <paramref name="start"/>; returns how many.</summary>
-    public int CopyTo(int start, Span<StoredRecord> buffer)
+    /// <summary>Copies log entries from <paramref name="start"/> (null = replaced entry); returns how many were copied.</summary>
+    public int CopyLog(int start, Span<StoredRecord?> buffer)
     {
         lock (_gate)
         {
-            if (start >= _records.Count)
+            if (start >= _log.Count)
             {
                 return 0;
             }
 
-            var count = Math.Min(buffer.Length, _records.Count - start);
+            var count = Math.Min(buffer.Length, _log.Count - start);
             for (var i = 0; i < count; i++)
             {
-                buffer[i] = _records[start + i];
+                buffer[i] = _log[start + i];
             }
 
             return count;
         }
     }
 
-    /// <summary>Enumerates records from <paramref name="start"/> in chunks, never holding the lock while the caller works.</summary>
-    public IEnumerable<StoredRecord> Read(int start = 0, int limit = int.MaxValue)
+    /// <summary>
+    /// Enumerates held records in log order, skipping the first <paramref name="skip"/> of them, in chunks,
+    /// never holding the lock while the caller works.
+    /// </summary>
+    public IEnumerable<StoredRecord> Read(int skip = 0, int limit = int.MaxValue)
     {
-        var chunk = ArrayPool<StoredRecord>.Shared.Rent(512);
+        var chunk = ArrayPool<StoredRecord?>.Shared.Rent(512);
         try
         {
-            var position = start;
+            int position, toSkip;
+            lock (_gate)
+            {
+                // Without retired entries log positions are value indexes, so paging jumps straight there.
+                (position, toSkip) = _retiredCount == 0 ? (skip, 0) : (0, skip);
+            }
+
             var remaining = limit;
             while (remaining > 0)
             {
-                var copied = CopyTo(position, chunk.AsSpan(0, Math.Min(chunk.Length, remaining)));
+                var copied = CopyLog(position, chunk.AsSpan(0, 512));
                 if (copied == 0)
                 {
                     yield break;
                 }
 
-                for (var i = 0; i < copied; i++)
-                {
-                    yield return chunk[i];
-                }
-
                 position += copied;
-                remaining -= copied;
+                for (var i = 0; i < copied && remaining > 0; i++)
+                {
+                    if (chunk[i] is not { } record)
+                    {
+                        continue;
+                    }
+
+                    if (toSkip > 0)
+                    {
+                        toSkip--;
+                        continue;
+                    }
+
+                    remaining--;
+                    yield return record;
+                }
             }
         }
         finally
         {
             Array.Clear(chunk);
-            ArrayPool<StoredRecord>.Shared.Return(chunk);
+            ArrayPool<StoredRecord?>.Shared.Return(chunk);
         }
     }
 }

@@ -30,8 +30,26 @@ internal static partial class Log
     [LoggerMessage(20, LogLevel.Warning, "Rejected a message from {Remote}: {Reason}: {Detail}")]
     public static partial void MessageRejected(ILogger logger, string remote, RejectReason reason, string detail);
 
-    [LoggerMessage(21, LogLevel.Warning, "Outbound queue to {Address} is full ({Capacity}); dropped its oldest message ({Dropped} dropped on this link so far)")]
-    public static partial void QueueDropped(ILogger logger, string address, int capacity, long dropped);
+    [LoggerMessage(21, LogLevel.Warning, "Control queue to {Address} is full; dropped its oldest message ({Dropped} dropped on this link so far)")]
+    public static partial void QueueDropped(ILogger logger, string address, long dropped);
+
+    [LoggerMessage(22, LogLevel.Warning, "Peer {Peer} sent nothing for {SilentMs} ms (heartbeat timeout {TimeoutMs} ms); closing its links")]
+    public static partial void PeerSilent(ILogger logger, string peer, long silentMs, long timeoutMs);
+
+    [LoggerMessage(23, LogLevel.Warning, "Digest of {Peer} ({Theirs}) still differs from ours ({Ours}) with both sides idle; re-sending our log to it")]
+    public static partial void AntiEntropyRewind(ILogger logger, string peer, string theirs, string ours);
+
+    [LoggerMessage(24, LogLevel.Information, "Peer exchange: dialing {Address} ({Connected} of {Target} peers)")]
+    public static partial void ExchangeDial(ILogger logger, string address, int connected, int target);
+
+    [LoggerMessage(25, LogLevel.Information, "Replicating to {Address} from log position {Cursor} of {Length}")]
+    public static partial void ReplicationStart(ILogger logger, string address, int cursor, int length);
+
+    [LoggerMessage(40, LogLevel.Information, "Loaded {Count} records from {Path}")]
+    public static partial void RecordsLoaded(ILogger logger, int count, string path);
+
+    [LoggerMessage(41, LogLevel.Warning, "Ignored a torn last line in {Path} at byte {Offset} (a crash during a write); truncated it")]
+    public static partial void TornTail(ILogger logger, string path, long offset);
 
     [LoggerMessage(30, LogLevel.Debug, "Stored record {Key} from {Remote} ({Hops} hops); relaying to {PeerCount} peers")]
     public static partial void RecordReceived(ILogger logger, string key, string remote, int hops, int peerCount);

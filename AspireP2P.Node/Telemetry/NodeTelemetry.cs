@@ -23,6 +23,9 @@ public sealed class NodeTelemetry : IDisposable
     private readonly Counter<long> _queueDropped;
     private readonly Counter<long> _handshakes;
     private readonly Histogram<double> _propagation;
+    private readonly Counter<long> _rewinds;
+    private readonly Counter<long> _conflicts;
+    private readonly Counter<long> _peerTimeouts;
 
     private long _received;
     private long _relayed;
@@ -31,6 +34,7 @@ public sealed class NodeTelemetry : IDisposable
     private long _rejectedCount;
     private long _droppedCount;
     private long _published;
+    private long _conflictCount;
 
     public NodeTelemetry(IMeterFactory meterFactory)
     {
@@ -41,6 +45,9 @@ public sealed class NodeTelemetry : IDisposable
         _rejected = _meter.CreateCounter<long>("p2p.messages.rejected", "{message}", "Inputs refused, by reason (malformed, oversize, unknown type, …).");
         _queueDropped = _meter.CreateCounter<long>("p2p.queue.dropped", "{message}", "Messages dropped because a peer's outbound queue was full.");
         _handshakes = _meter.CreateCounter<long>("p2p.handshakes", "{handshake}", "Handshakes sent and received.");
+        _rewinds = _meter.CreateCounter<long>("p2p.sync.rewinds", "{rewind}", "Times a link re-sent its whole log because digests disagreed at rest.");
+        _conflicts = _meter.CreateCounter<long>("p2p.records.conflicts", "{record}", "Different values for one key, settled by the deterministic conflict rule.");
+        _peerTimeouts = _meter.CreateCounter<long>("p2p.peers.timeouts", "{peer}", "Peers taken for dead after missing heartbeats.");
         _propagation = _meter.CreateHistogram<double>("p2p.record.propagation.duration", "ms", "Time from a record's creation at its origin to its arrival here.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000] });
     }
@@ -51,7 +58,8 @@ public sealed class NodeTelemetry : IDisposable
 
     public NodeTotals Totals => new(
         Interlocked.Read(ref _published), Interlocked.Read(ref _received), Interlocked.Read(ref _relayed),
-        Interlocked.Read(ref _sent), Interlocked.Read(ref _duplicateCount), Interlocked.Read(ref _rejectedCount), Interlocked.Read(ref _droppedCount));
+        Interlocked.Read(ref _sent), Interlocked.Read(ref _duplicateCount), Interlocked.Read(ref _rejectedCount), Interlocked.Read(ref _droppedCount),
+        Interlocked.Read(ref _conflictCount));
 
     public void RecordPublished() => Interlocked.Increment(ref _published);
 
@@ -94,8 +102,18 @@ public sealed class NodeTelemetry : IDisposable
 
     public void PropagationLatency(double milliseconds) => _propagation.Record(milliseconds);
 
+    public void AntiEntropyRewind() => _rewinds.Add(1);
+
+    public void ConflictResolved()
+    {
+        Interlocked.Increment(ref _conflictCount);
+        _conflicts.Add(1);
+    }
+
+    public void PeerTimedOut() => _peerTimeouts.Add(1);
+
     public void Dispose() => _meter.Dispose();
 }
 
 /// <summary>Running totals since the node started.</summary>
-public readonly record struct NodeTotals(long Published, long Received, long Relayed, long Sent, long Duplicates, long Rejected, long Dropped);
+public readonly record struct NodeTotals(long Published, long Received, long Relayed, long Sent, long Duplicates, long Rejected, long Dropped, long Conflicts);

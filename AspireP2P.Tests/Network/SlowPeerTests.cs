@@ -8,9 +8,9 @@ namespace AspireP2P.Tests.Network;
 public sealed class SlowPeerTests
 {
     [Fact]
-    public async Task StalledPeerNeverBlocksTheOthersAndItsDropsAreCounted()
+    public async Task StalledPeerNeverBlocksTheOthersAndLosesNothingButLags()
     {
-        await using var network = await TestNetwork.StartChainAsync(2, "--P2P:PeerQueueCapacity=8");
+        await using var network = await TestNetwork.StartChainAsync(2);
         await using var stalled = new StalledPeer();
         using var join = await network[1].PostPeerAsync(stalled.Address);
         Assert.Equal(HttpStatusCode.Created, join.StatusCode);
@@ -29,9 +29,8 @@ public sealed class SlowPeerTests
 
         var peers = await network[1].Http.GetFromJsonAsync<JsonElement>("/api/peers");
         var stalledView = peers.GetProperty("outbound").EnumerateArray().Single(p => p.GetProperty("address").GetString() == stalled.Address);
-        var dropped = stalledView.GetProperty("dropped").GetInt64();
-        Assert.True(dropped > 0, "the stalled link must have dropped messages");
-        Assert.True(stalledView.GetProperty("queued").GetInt32() <= 8, "the queue stays within its capacity");
-        Assert.Equal(dropped, await network[1].GetTotalAsync("dropped"));
+        // Records do not queue per peer: the stalled link's cursor just stays behind, visible as its lag.
+        Assert.True(stalledView.GetProperty("lag").GetInt32() > 0, "the stalled link must show its backlog");
+        Assert.Equal(0, await network[1].GetTotalAsync("dropped"));
     }
 }
