@@ -85,7 +85,7 @@ public sealed class PeerManager : IAsyncDisposable
         {
             return _entries.Values.Select(e => new PeerView(
                 e.Address.ToString(), e.Address.WebSocketUrl, e.Link?.NodeId ?? e.NodeId, e.State, e.Origin,
-                e.Link?.ConnectedAt, e.Attempts, e.LastError, e.Link?.Lag ?? 0, e.Link?.Sent ?? 0, e.Link?.Dropped ?? 0)).ToList();
+                e.Link?.ConnectedAt, e.Attempts, e.LastError, e.NextAttemptAt, e.Link?.Lag ?? 0, e.Link?.Sent ?? 0, e.Link?.Dropped ?? 0)).ToList();
         }
     }
 
@@ -325,6 +325,11 @@ public sealed class PeerManager : IAsyncDisposable
                     {
                         var delay = Backoff.Delay(entry.Attempts, _options.ReconnectMinDelay, _options.ReconnectMaxDelay, Random.Shared.NextDouble());
                         Log.PeerConnectFailed(_logger, entry.Address.ToString(), entry.Attempts, (long)delay.TotalMilliseconds, error ?? "unknown error");
+                        lock (_gate)
+                        {
+                            entry.NextAttemptAt = _time.GetUtcNow() + delay;
+                        }
+
                         await Task.Delay(delay, _time, token).ConfigureAwait(false);
                         continue;
                     }
@@ -359,6 +364,7 @@ public sealed class PeerManager : IAsyncDisposable
         lock (_gate)
         {
             entry.Attempts++;
+            entry.NextAttemptAt = null;
             entry.State = entry.Attempts == 1 ? PeerState.Connecting : PeerState.Retrying;
         }
 
@@ -475,11 +481,15 @@ public sealed class PeerManager : IAsyncDisposable
         public PeerState State { get; set; } = PeerState.Connecting;
         public int Attempts { get; set; }
         public string? LastError { get; set; }
+        public DateTimeOffset? NextAttemptAt { get; set; }
         public Task? Supervisor { get; set; }
     }
 }
 
-/// <summary>A peer as the rich peers view shows it. <c>Lag</c> is how many log entries the link has yet to send.</summary>
+/// <summary>
+/// A peer as the rich peers view shows it. <c>NextAttemptAt</c> is when a retrying peer is dialed next;
+/// <c>Lag</c> is how many log entries the link has yet to send.
+/// </summary>
 public sealed record PeerView(
     string Address, string Url, string? NodeId, PeerState State, PeerOrigin Origin, DateTimeOffset? ConnectedAt,
-    int Attempts, string? LastError, int Lag, long Sent, long Dropped);
+    int Attempts, string? LastError, DateTimeOffset? NextAttemptAt, int Lag, long Sent, long Dropped);

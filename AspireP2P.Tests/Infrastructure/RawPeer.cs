@@ -10,9 +10,14 @@ public sealed class RawPeer : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
-    public static async Task<RawPeer> ConnectAsync(TestNode node)
+    public static async Task<RawPeer> ConnectAsync(TestNode node, IReadOnlyDictionary<string, string>? headers = null)
     {
         var peer = new RawPeer();
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            peer._socket.Options.SetRequestHeader(name, value);
+        }
+
         await peer._socket.ConnectAsync(new Uri(node.WebSocketUrl), CancellationToken.None).WaitAsync(Timeouts.Connect);
         return peer;
     }
@@ -26,8 +31,15 @@ public sealed class RawPeer : IAsyncDisposable
     {
         if (_socket.State == WebSocketState.Open)
         {
-            using var timeout = new CancellationTokenSource(Timeouts.Request);
-            await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+            try
+            {
+                using var timeout = new CancellationTokenSource(Timeouts.Request);
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
+            }
+            catch (Exception ex) when (ex is WebSocketException or IOException)
+            {
+                // The node closed it first (which some tests expect).
+            }
         }
 
         _socket.Dispose();

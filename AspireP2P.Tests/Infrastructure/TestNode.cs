@@ -37,12 +37,19 @@ public sealed class TestNode : IAsyncDisposable
 
     public NodeOptions Options => _app.Services.GetRequiredService<IOptions<NodeOptions>>().Value;
 
-    public static async Task<TestNode> StartAsync(string name, params string[] args)
+    public static Task<TestNode> StartAsync(string name, params string[] args) => StartAsync(name, time: null, args);
+
+    /// <param name="time">A clock for the node's timers (back-off, heartbeats); a FakeTimeProvider lets a test step through them.</param>
+    public static async Task<TestNode> StartAsync(string name, TimeProvider? time, params string[] args)
     {
         var app = NodeApp.Create(["--host", "127.0.0.1", "--port", "0", .. args], builder =>
         {
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (time is not null)
+            {
+                builder.Services.AddSingleton(time);
+            }
         });
         await app.StartAsync().WaitAsync(Timeouts.Start);
         return new TestNode(app, name);
@@ -68,6 +75,11 @@ public sealed class TestNode : IAsyncDisposable
 
     public async Task<HttpResponseMessage> PostPeerAsync(string targetUrl) =>
         await Http.PostAsJsonAsync("/peer", new { targetUrl }).WaitAsync(Timeouts.Connect);
+
+    public async Task<JsonElement> GetPeerDetailsAsync() =>
+        await Http.GetFromJsonAsync<JsonElement>("/api/peers").WaitAsync(Timeouts.Request);
+
+    public async Task<string> GetDigestAsync() => (await GetNodeInfoAsync()).GetProperty("digest").GetString()!;
 
     public async Task<bool> IsHealthyAsync()
     {

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace AspireP2P.Tests.Infrastructure;
+
+/// <summary>
+/// A node as its own operating-system process (the built AspireP2P.Node), for tests that kill and restart
+/// nodes: <see cref="KillAsync"/> is SIGKILL, with no chance to flush or say goodbye.
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Queue<string> _output = new();
+
+    private NodeProcess(Process process, string name, int port)
+    {
+        _process = process;
+        Name = name;
+        Port = port;
+        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeouts.Request };
+    }
+
+    public string Name { get; }
+
+    public int Port { get; }
+
+    public string Address => $"127.0.0.1:{Port}";
+
+    public HttpClient Http { get; }
+
+    public static async Task<NodeProcess> StartAsync(string name, int port, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AspireP2P.Node.dll"));
+        foreach (var arg in (string[])["--host", "127.0.0.1", "--port", port.ToString(), .. args])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the node process");
+        var node = new NodeProcess(process, name, port);
+        process.OutputDataReceived += (_, e) => node.Capture(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Capture(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await Eventually.UntilAsync(node.IsAliveAsync, Timeouts.Start, $"{name} (port {port}) to answer /alive; output: {node.Output}");
+        return node;
+    }
+
+    public string Output
+    {
+        get { lock (_output) { return string.Join(Environment.NewLine, _output); } }
+    }
+
+    public async Task<bool> IsAliveAsync()
+    {
+        if (_process.HasExited)
+        {
+            throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode}: {Output}");
+        }
+
+        try
+        {
+            using var response = await Http.GetAsync("/alive");
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> IsHealthyAsync()
+    {
+        using var response = await Http.GetAsync("/health");
+        return await response.Content.ReadAsStringAsync() == "Healthy";
+    }
+
+    public async Task<JsonElement> GetNodeInfoAsync() => await Http.GetFromJsonAsync<JsonElement>("/api/node");
+
+    public async Task<(int Records, string Digest)> GetHoldingsAsync()
+    {
+        var info = await GetNodeInfoAsync();
+        return (info.GetProperty("records").GetInt32(), info.GetProperty("digest").GetString()!);
+    }
+
+    public async Task<string[]> GetPeersAsync() => (await Http.GetFromJsonAsync<string[]>("/peers"))!;
+
+    /// <summary>SIGKILL: the process gets no chance to flush or close its links.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync().WaitAsync(Timeouts.Stop);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            await KillAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Capture(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            if (_output.Count > 200)
+            {
+                _output.Dequeue();
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Text.Json;
+using AspireP2P.Node.Records;
+using AspireP2P.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AspireP2P.Tests.Resilience;
+
+/// <summary>Back-off, heartbeats and anti-entropy, stepped through with a fake clock: no waiting on real time.</summary>
+public sealed class TimingTests
+{
+    [Fact]
+    public async Task UnreachablePeerIsRedialedWithCappedExponentialBackoff()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var closedPort = FreePort.Next();
+        await using var node = await TestNode.StartAsync("dialer", time,
+            "--peers", $"127.0.0.1:{closedPort}", "--P2P:ReconnectMinDelay=00:00:01", "--P2P:ReconnectMaxDelay=00:00:04");
+
+        // Attempt n waits between half and all of min·2^(n-1), capped at the max: [0.5,1] s, [1,2] s, [2,4] s, [2,4] s.
+        double[] steps = [1, 2, 4, 4, 4];
+        for (var attempt = 1; attempt <= steps.Length; attempt++)
+        {
+            var peer = await Eventually.UntilAsync(() => OutboundAsync(node),
+                p => p.GetProperty("attempts").GetInt32() == attempt && p.GetProperty("nextAttemptAt").ValueKind == JsonValueKind.String,
+                Timeouts.Converge, $"attempt {attempt} to fail and schedule the next");
+            var wait = peer.GetProperty("nextAttemptAt").GetDateTimeOffset() - time.GetUtcNow();
+            Assert.InRange(wait.TotalSeconds, steps[attempt - 1] / 2, steps[attempt - 1]);
+
+            time.Advance(wait - TimeSpan.FromMilliseconds(10));
+            await Task.Yield();
+            Assert.Equal(attempt, (await OutboundAsync(node)).GetProperty("attempts").GetInt32());
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            await Eventually.UntilAsync(() => OutboundAsync(node), p => p.GetProperty("attempts").GetInt32() == attempt + 1,
+                Timeouts.Converge, $"attempt {attempt + 1} once the back-off elapsed");
+        }
+
+        var last = await OutboundAsync(node);
+        Assert.Equal("Retrying", last.GetProperty("state").GetString());
+        Assert.Contains("refused", last.GetProperty("lastError").GetString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task SilentPeerIsTakenForDeadAfterTheHeartbeatTimeout()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var node = await TestNode.StartAsync("watcher", time);
+        await using var hung = await RawPeer.ConnectAsync(node, new Dictionary<string, string> { ["X-P2P-Node-Id"] = "00000000deadbeef" });
+        await hung.SendTextAsync("{\"type\":\"HEARTBEAT\",\"v\":1,\"from\":\"00000000deadbeef\",\"digest\":\"0:0000000000000000\",\"lag\":0,\"peers\":[]}");
+        await Eventually.UntilAsync(() => InboundAsync(node), s => s.Any(p => p.GetProperty("sendsHeartbeats").GetBoolean()), Timeouts.Converge, "the heartbeat to register");
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Single(await InboundAsync(node));
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await Eventually.UntilAsync(() => InboundAsync(node), s => s.Length == 0, Timeouts.Converge, "the silent peer's session to be closed after 3 s without a message");
+    }
+
+    [Fact]
+    public async Task IdleLinksStayUpWhileHeartbeatsFlow()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var first = await TestNode.StartAsync("idle-0", time);
+        await using var second = await TestNode.StartAsync("idle-1", time, "--peers", first.Address);
+        await Eventually.UntilAsync(first.GetPeersAsync, p => p.Length == 1, Timeouts.Connect, "the link back");
+
+        for (var second_ = 1; second_ <= 10; second_++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            var now = time.GetUtcNow();
+            foreach (var node in new[] { first, second })
+            {
+                await Eventually.UntilAsync(() => InboundAsync(node), s => s.Length == 1 && s[0].GetProperty("lastSeen").GetDateTimeOffset() >= now,
+                    Timeouts.Converge, $"{node.Name} to hear a heartbeat at t+{second_} s");
+            }
+        }
+
+        Assert.Single(await first.GetPeersAsync());
+        Assert.Single(await second.GetPeersAsync());
+        Assert.Equal(0, (await second.GetPeerDetailsAsync()).GetProperty("outbound")[0].GetProperty("attempts").GetInt32());
+    }
+
+    [Fact]
+    public async Task DigestsThatDisagreeAtRestAreHealedByAntiEntropy()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var first = await TestNode.StartAsync("ae-0", time);
+        await using var second = await TestNode.StartAsync("ae-1", time, "--peers", first.Address);
+        await Eventually.UntilAsync(first.GetPeersAsync, p => p.Length == 1, Timeouts.Connect, "the link back");
+
+        // A record the second node believes came from the first: its link to the first will never send it
+        // (no echo to the sender), so only anti-entropy can notice that the first one lacks it.
+        var store = second.Services.GetRequiredService<RecordStore>();
+        store.TryAdd(new StoredRecord("orphan", "\"lost on the way\""u8.ToArray(), origin: null, createdAtUnixMs: null, hops: 1, traceId: null,
+            receivedFrom: first.Identity.NodeId));
+        Assert.Empty(await first.GetRecordsRawAsync());
+
+        for (var beat = 0; beat < 8 && (await first.GetRecordsRawAsync()).Length == 0; beat++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            var now = time.GetUtcNow();
+            await Eventually.UntilAsync(() => InboundAsync(first), s => s.Length == 1 && s[0].GetProperty("lastSeen").GetDateTimeOffset() >= now,
+                Timeouts.Converge, "the first node to hear the heartbeat");
+            await Eventually.UntilAsync(() => InboundAsync(second), s => s.Length == 1 && s[0].GetProperty("lastSeen").GetDateTimeOffset() >= now,
+                Timeouts.Converge, "the second node to hear the heartbeat");
+        }
+
+        await Eventually.UntilAsync(first.GetRecordsRawAsync, r => r.SequenceEqual(["\"lost on the way\""]), Timeouts.Converge, "anti-entropy to deliver the record");
+        Assert.Equal(await second.GetDigestAsync(), await first.GetDigestAsync());
+    }
+
+    private static async Task<JsonElement[]> InboundAsync(TestNode node) =>
+        (await node.GetPeerDetailsAsync()).GetProperty("inbound").EnumerateArray().ToArray();
+
+    private static async Task<JsonElement> OutboundAsync(TestNode node) =>
+        (await node.GetPeerDetailsAsync()).GetProperty("outbound")[0];
+}
