@@ -28,6 +28,11 @@ public sealed class GossipService(
     private readonly Lock _framedGate = new();
     private readonly int _frameCacheRecords = options.Value.FrameCacheRecords;
 
+    /// <summary>Bytes of shared frames kept for links that lag (a stalled peer must not pin big values in memory).</summary>
+    private const long FrameCacheBytes = 16 * 1024 * 1024;
+
+    private long _framedBytes;
+
     /// <summary>Creates a record here (POST /record), sends it to every peer, and returns once it is durable (with --data-dir).</summary>
     public async Task<PublishResult> PublishAsync(byte[] valueJson, CancellationToken cancellationToken)
     {
@@ -186,16 +191,20 @@ public sealed class GossipService(
         lock (_framedGate)
         {
             _framed.Enqueue((record, position));
-            if (_framed.Count < 64)
+            _framedBytes += record.Frame.Length;
+            if (_framed.Count < 64 && _framedBytes <= FrameCacheBytes)
             {
                 // Checked every 64 records: the cursors' minimum costs a walk over the links.
                 return;
             }
 
             var sentEverywhere = peers.MinCursor();
-            while (_framed.TryPeek(out var oldest) && (_framed.Count > _frameCacheRecords || oldest.Position < sentEverywhere))
+            while (_framed.TryPeek(out var oldest)
+                && (_framed.Count > _frameCacheRecords || _framedBytes > FrameCacheBytes || oldest.Position < sentEverywhere))
             {
-                _framed.Dequeue().Record.Frame = null;
+                var evicted = _framed.Dequeue().Record;
+                _framedBytes -= evicted.Frame?.Length ?? 0;
+                evicted.Frame = null;
             }
         }
     }
