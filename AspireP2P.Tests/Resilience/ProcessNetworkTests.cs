@@ -21,11 +21,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
         var nodes = new NodeProcess[5];
         try
         {
-            for (var i = 0; i < nodes.Length; i++)
-            {
-                nodes[i] = await StartChainNodeAsync(i, ports, nodes);
-            }
-
+            await StartChainAsync(ports, nodes);
             await WaitHealthyAsync(nodes);
             await using var writer = new RecordWriter([nodes[0], nodes[4]]);
             await writer.WaitForAsync(100);
@@ -34,7 +30,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
             await writer.WaitForAsync(writer.Acknowledged + 100);
 
             var restartedAt = Stopwatch.StartNew();
-            nodes[2] = await StartChainNodeAsync(2, ports, nodes);
+            nodes[2] = await StartChainNodeAsync(2, ports);
             await writer.WaitForAsync(writer.Acknowledged + 100);
             var total = await writer.StopAsync();
 
@@ -76,10 +72,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
         var nodes = new NodeProcess[5];
         try
         {
-            for (var i = 0; i < nodes.Length; i++)
-            {
-                nodes[i] = await StartChainNodeAsync(i, ports, nodes, "--target-peers", "3");
-            }
+            await StartChainAsync(ports, nodes, "--target-peers", "3");
 
             foreach (var node in nodes)
             {
@@ -140,7 +133,16 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
         }
     }
 
-    private static Task<NodeProcess> StartChainNodeAsync(int index, int[] ports, NodeProcess[] nodes, params string[] extra)
+    /// <summary>Fills <paramref name="nodes"/> (so a failing start still gets the others disposed) with a chain on <paramref name="ports"/>.</summary>
+    private static async Task StartChainAsync(int[] ports, NodeProcess[] nodes, params string[] extra)
+    {
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            nodes[i] = await StartChainNodeAsync(i, ports, extra);
+        }
+    }
+
+    private static Task<NodeProcess> StartChainNodeAsync(int index, int[] ports, params string[] extra)
     {
         string[] peers = index == 0 ? [] : ["--peers", $"127.0.0.1:{ports[index - 1]}"];
         return NodeProcess.StartAsync($"node-{index}", ports[index], [.. peers, .. FastRedial, .. extra]);

@@ -62,19 +62,13 @@ public sealed class TimingTests
     public async Task IdleLinksStayUpWhileHeartbeatsFlow()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var first = await TestNode.StartAsync("idle-0", time);
-        await using var second = await TestNode.StartAsync("idle-1", time, "--peers", first.Address);
-        await Eventually.UntilAsync(first.GetPeersAsync, p => p.Length == 1, Timeouts.Connect, "the link back");
+        var (first, second) = await StartPairAsync(time);
+        await using var _ = first;
+        await using var __ = second;
 
-        for (var second_ = 1; second_ <= 10; second_++)
+        for (var beat = 0; beat < 10; beat++)
         {
-            time.Advance(TimeSpan.FromSeconds(1));
-            var now = time.GetUtcNow();
-            foreach (var node in new[] { first, second })
-            {
-                await Eventually.UntilAsync(() => InboundAsync(node), s => s.Length == 1 && s[0].GetProperty("lastSeen").GetDateTimeOffset() >= now,
-                    Timeouts.Converge, $"{node.Name} to hear a heartbeat at t+{second_} s");
-            }
+            await BeatAsync(time, first, second);
         }
 
         Assert.Single(await first.GetPeersAsync());
@@ -86,9 +80,9 @@ public sealed class TimingTests
     public async Task DigestsThatDisagreeAtRestAreHealedByAntiEntropy()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var first = await TestNode.StartAsync("ae-0", time);
-        await using var second = await TestNode.StartAsync("ae-1", time, "--peers", first.Address);
-        await Eventually.UntilAsync(first.GetPeersAsync, p => p.Length == 1, Timeouts.Connect, "the link back");
+        var (first, second) = await StartPairAsync(time);
+        await using var _ = first;
+        await using var __ = second;
 
         // A record the second node believes came from the first: its link to the first will never send it
         // (no echo to the sender), so only anti-entropy can notice that the first one lacks it.
@@ -99,16 +93,32 @@ public sealed class TimingTests
 
         for (var beat = 0; beat < 8 && (await first.GetRecordsRawAsync()).Length == 0; beat++)
         {
-            time.Advance(TimeSpan.FromSeconds(1));
-            var now = time.GetUtcNow();
-            await Eventually.UntilAsync(() => InboundAsync(first), s => s.Length == 1 && s[0].GetProperty("lastSeen").GetDateTimeOffset() >= now,
-                Timeouts.Converge, "the first node to hear the heartbeat");
-            await Eventually.UntilAsync(() => InboundAsync(second), s => s.Length == 1 && s[0].GetProperty("lastSeen").GetDateTimeOffset() >= now,
-                Timeouts.Converge, "the second node to hear the heartbeat");
+            await BeatAsync(time, first, second);
         }
 
         await Eventually.UntilAsync(first.GetRecordsRawAsync, r => r.SequenceEqual(["\"lost on the way\""]), Timeouts.Converge, "anti-entropy to deliver the record");
         Assert.Equal(await second.GetDigestAsync(), await first.GetDigestAsync());
+    }
+
+    /// <summary>Two nodes on one fake clock, the second started with --peers = the first, linked both ways.</summary>
+    private static async Task<(TestNode First, TestNode Second)> StartPairAsync(FakeTimeProvider time)
+    {
+        var first = await TestNode.StartAsync("first", time);
+        var second = await TestNode.StartAsync("second", time, "--peers", first.Address);
+        await Eventually.UntilAsync(first.GetPeersAsync, p => p.Length == 1, Timeouts.Connect, "the link back");
+        return (first, second);
+    }
+
+    /// <summary>One heartbeat interval on the fake clock, then waits until each node heard the other's beat.</summary>
+    private static async Task BeatAsync(FakeTimeProvider time, params TestNode[] nodes)
+    {
+        time.Advance(TimeSpan.FromSeconds(1));
+        var now = time.GetUtcNow();
+        foreach (var node in nodes)
+        {
+            await Eventually.UntilAsync(() => InboundAsync(node), s => s.Length == 1 && s[0].GetProperty("lastSeen").GetDateTimeOffset() >= now,
+                Timeouts.Converge, $"{node.Name} to hear a heartbeat at {now:HH:mm:ss}");
+        }
     }
 
     private static async Task<JsonElement[]> InboundAsync(TestNode node) =>
