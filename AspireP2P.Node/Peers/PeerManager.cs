@@ -152,6 +152,23 @@ public sealed class PeerManager : IAsyncDisposable
         return entries.Count(e => e.Link is not null);
     }
 
+    /// <summary>Closes the link this node opened to one peer and forgets it (no re-dial); false when it is not a known peer.</summary>
+    public async Task<bool> DisconnectAsync(PeerAddress address)
+    {
+        PeerEntry? entry;
+        lock (_gate)
+        {
+            if (!_entries.Remove(address.Key, out entry))
+            {
+                return false;
+            }
+        }
+
+        await entry.Cancellation.CancelAsync().ConfigureAwait(false);
+        entry.Link?.Close();
+        return true;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
