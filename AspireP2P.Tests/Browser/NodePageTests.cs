@@ -9,6 +9,7 @@ using static Microsoft.Playwright.Assertions;
 namespace AspireP2P.Tests.Browser;
 
 /// <summary>The node's web page in real Chromium, against real in-process nodes: what a person sees and does on it.</summary>
+[Collection(BrowserTestsRunAlone.Name)]
 public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>
 {
     [Fact]
