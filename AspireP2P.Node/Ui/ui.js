@@ -7,6 +7,7 @@
   const MAX_REMOTE_STREAMS = 12;
   const MAX_NODES_DRAWN = 24;
   const HOP_MS = 450;
+  const QUIET_MS = 2500;
   const SVG_NS = 'http://www.w3.org/2000/svg';
 
   const $ = (id) => document.getElementById(id);
@@ -411,6 +412,7 @@
     const spreads = new Map(); // record key -> { t0, got: Map(node key -> hops) }
     let selfKey = null;
     let latestRecord = null;
+    let lastAnimatedAt = -Infinity;
     let drawn = [];
 
     const keyOf = (address) => address.toLowerCase();
@@ -627,18 +629,23 @@
     function onRecord(nodeKey, r) {
       let spread = spreads.get(r.key);
       if (!spread) {
-        spread = { t0: performance.now(), got: new Map(), shown: new Set() };
+        // One record's journey is animated at a time; records arriving meanwhile are counted, not drawn.
+        const now = performance.now();
+        const quiet = now - lastAnimatedAt < QUIET_MS || document.hidden;
+        if (!quiet) lastAnimatedAt = now;
+        spread = { t0: now, got: new Map(), shown: new Set(), quiet };
         spreads.set(r.key, spread);
         if (spreads.size > 200) spreads.delete(spreads.keys().next().value);
+        if (!quiet) latestRecord = r.key;
       }
       if (spread.got.has(nodeKey)) return;
       const hops = Math.max(0, Math.min(r.hops ?? 0, 10));
       spread.got.set(nodeKey, hops);
-      latestRecord = r.key;
+      if (spread.quiet) return;
       const from = [...spread.got.entries()].filter(([k, h]) => k !== nodeKey && h < hops && linked(k, nodeKey)).sort((x, y) => y[1] - x[1])[0]?.[0];
       const arriveAt = spread.t0 + hops * HOP_MS;
       const wait = Math.max(0, arriveAt - performance.now());
-      if (from && !document.hidden) setTimeout(() => travel(from, nodeKey), Math.max(0, wait - HOP_MS));
+      if (from) setTimeout(() => travel(from, nodeKey), Math.max(0, wait - HOP_MS));
       setTimeout(() => arrive(nodeKey, r.key, hops), wait);
     }
 

@@ -164,6 +164,48 @@ public sealed class NodePageApiTests
     }
 
     [Fact]
+    public async Task EventStreamNeverLosesRecordsSilentlyInABurst()
+    {
+        await using var network = await TestNetwork.StartUnconnectedAsync(1);
+        var node = network[0];
+        using var client = new HttpClient { BaseAddress = node.Identity.Address.HttpUri, Timeout = Timeout.InfiniteTimeSpan };
+        using var response = await client.GetAsync("/api/events?values=false", HttpCompletionOption.ResponseHeadersRead).WaitAsync(Timeouts.Request);
+        await using var stream = await response.Content.ReadAsStreamAsync().WaitAsync(Timeouts.Request);
+        await using var events = SseParser.Create(stream).EnumerateAsync().GetAsyncEnumerator();
+        Assert.Equal("hello", (await NextAsync(events)).EventType);
+
+        // Far more records than one wake-up sends, stored as fast as the store takes them.
+        const int Count = 2000;
+        var store = node.Services.GetRequiredService<AspireP2P.Node.Records.RecordStore>();
+        for (var i = 0; i < Count; i++)
+        {
+            store.TryAdd(new AspireP2P.Node.Records.StoredRecord($"burst-{i}", "1"u8.ToArray(), "burst", null, 1, null));
+        }
+
+        // Every position is either sent as a record or announced as skipped by a gap, in order, ending with the newest.
+        var next = 0;
+        while (next < Count)
+        {
+            var item = await NextAsync(events);
+            var data = JsonDocument.Parse(item.Data).RootElement;
+            switch (item.EventType)
+            {
+                case "record":
+                    Assert.Equal(next, data.GetProperty("position").GetInt32());
+                    next++;
+                    break;
+                case "gap":
+                    Assert.Equal(next, data.GetProperty("from").GetInt32());
+                    Assert.True(data.GetProperty("to").GetInt32() > next);
+                    next = data.GetProperty("to").GetInt32();
+                    break;
+            }
+        }
+
+        Assert.Equal(Count, next);
+    }
+
+    [Fact]
     public async Task EventStreamIsNotOpenedToForeignOrigins()
     {
         await using var network = await TestNetwork.StartUnconnectedAsync(1);
