@@ -20,11 +20,12 @@ public static class UiApi
 
     public static IEndpointRouteBuilder MapNodeUi(this IEndpointRouteBuilder app)
     {
-        app.MapGet(PagePath, (HttpContext context) => UiAssets.Serve(context, "index.html"))
+        string[] getOrHead = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods(PagePath, getOrHead, (HttpContext context) => UiAssets.Serve(context, "index.html"))
             .WithName("NodeUi")
             .WithSummary("The node's web page: live peers, records, counters and a network view; add peers, post records.")
             .ExcludeFromDescription();
-        app.MapGet(PagePath + "/{asset}", (HttpContext context, string asset) => UiAssets.Serve(context, asset))
+        app.MapMethods(PagePath + "/{asset}", getOrHead, (HttpContext context, string asset) => UiAssets.Serve(context, asset))
             .ExcludeFromDescription();
         app.MapGet("/api/records", GetRecordPage)
             .WithName("GetRecordPage")

@@ -220,11 +220,13 @@
       el('span', { class: 'message', text: result.message }));
   }
 
+  // Marks a button busy without disabling it: a disabled button would drop the keyboard focus.
   async function busy(button, work) {
-    button.disabled = true;
+    if (button.getAttribute('aria-disabled') === 'true') return null;
+    button.setAttribute('aria-disabled', 'true');
     button.setAttribute('aria-busy', 'true');
     try { return await work(); } finally {
-      button.disabled = false;
+      button.removeAttribute('aria-disabled');
       button.removeAttribute('aria-busy');
     }
   }
@@ -239,6 +241,7 @@
       // JSON is sent as typed, so the node's own validation speaks for it.
       const body = asJson ? `{"record": ${text}}` : JSON.stringify({ record: text });
       const result = await busy(recordForm.querySelector('button[type=submit]'), () => callApi('POST', '/record', body, 15000));
+      if (!result) return;
       if (result.ok && result.data?.key) result.message += ` (key ${result.data.key})`;
       showResult($('record-result'), result);
       if (result.ok) recordValue.value = '';
@@ -255,10 +258,12 @@
       e.preventDefault();
       const target = $('peer-target').value.trim();
       const output = $('peer-result');
-      output.className = 'result';
-      output.textContent = target ? `Connecting to ${target}…` : '';
-      const result = await busy(peerForm.querySelector('button[type=submit]'),
-        () => callApi('POST', '/peer', JSON.stringify({ targetUrl: target }), 30000));
+      const result = await busy(peerForm.querySelector('button[type=submit]'), () => {
+        output.className = 'result';
+        output.textContent = target ? `Connecting to ${target}…` : '';
+        return callApi('POST', '/peer', JSON.stringify({ targetUrl: target }), 30000);
+      });
+      if (!result) return;
       showResult(output, result);
       if (result.ok) $('peer-target').value = '';
     });
@@ -266,7 +271,7 @@
 
   async function disconnectPeer(address, button) {
     const result = await busy(button, () => callApi('DELETE', `/api/peers/${encodeURIComponent(address)}`, undefined, 15000));
-    showResult($('peers-result'), result);
+    if (result) showResult($('peers-result'), result);
   }
 
   // ---------------------------------------------------------------- records: newest first, paged by position
@@ -318,9 +323,14 @@
     function renderPager() {
       $('records-count').textContent = total ? `(${numbers.format(total)})` : '';
       $('records-empty').hidden = total > 0;
-      $('page-newest').disabled = before === null;
-      $('page-newer').disabled = before === null;
-      $('page-older').disabled = next === null;
+      const disable = (id, off) => {
+        const button = $(id);
+        if (off && document.activeElement === button) $('records-heading').focus(); // a disabled button drops focus
+        button.disabled = off;
+      };
+      disable('page-newest', before === null);
+      disable('page-newer', before === null);
+      disable('page-older', next === null);
       const info = $('page-info');
       if (!items.length) info.textContent = '';
       else {

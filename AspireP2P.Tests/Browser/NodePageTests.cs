@@ -106,6 +106,8 @@ public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper outp
 
         await Expect(page.Page.Locator("#peers-result")).ToHaveTextAsync($"200 Disconnected from '{b.WebSocketUrl}'");
         await Expect(page.PeerRow(b.Address)).ToHaveCountAsync(0);
+        // Keyboard users are not dropped at the top of the page when the row (and its button) goes away.
+        await Expect(page.Page.Locator("#peers-heading")).ToBeFocusedAsync();
         await Expect(page.Counter("peers")).ToHaveTextAsync("0");
         Assert.Empty(await a.GetPeersAsync());
         Assert.Empty(page.Errors);
