@@ -19,10 +19,12 @@ public static class NodeApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UsePeerSocket();
+        app.UseNodeUiRedirect();
 
         app.MapRootApi();
         app.MapPeersApi();
         app.MapRecordsApi();
+        app.MapNodeUi();
         app.MapDefaultEndpoints();
         return app;
     }

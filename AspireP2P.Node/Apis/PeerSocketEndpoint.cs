@@ -55,7 +55,10 @@ public static class PeerSocketEndpoint
         // The request's own span lives as long as the socket; message spans take their parent from the message.
         Activity.Current = null;
         var remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-        await sessions.RunAsync(socket, remote, remoteNodeId, context.Request.Headers[WireProtocol.AddressHeader].FirstOrDefault(), context.RequestAborted)
+        // A peer that re-dials while this node stops must not hold up its shutdown: the session also ends on stopping.
+        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        await sessions.RunAsync(socket, remote, remoteNodeId, context.Request.Headers[WireProtocol.AddressHeader].FirstOrDefault(), ended.Token)
             .ConfigureAwait(false);
     }
 }

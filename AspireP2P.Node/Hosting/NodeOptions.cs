@@ -80,6 +80,12 @@ public sealed class NodeOptions
     /// <summary>Cap of the exponential re-dial delay.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The Aspire dashboard's address (e.g. <c>http://localhost:18888</c>), set by the AppHost. When set, the node's
+    /// web page links each record to its trace at <c>{DashboardUrl}/traces/detail/{traceId}</c>.
+    /// </summary>
+    public string? DashboardUrl { get; set; }
+
     public IReadOnlyList<string> PeerList =>
         string.IsNullOrWhiteSpace(Peers) ? [] : Peers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
@@ -101,6 +107,12 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (!string.IsNullOrWhiteSpace(options.PublicAddress) && !PeerAddress.TryParse(options.PublicAddress, out _, out var publicError))
         {
             failures.Add($"P2P:PublicAddress '{options.PublicAddress}' is not an address: {publicError}");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.DashboardUrl)
+            && !(Uri.TryCreate(options.DashboardUrl, UriKind.Absolute, out var dashboard) && dashboard.Scheme is "http" or "https"))
+        {
+            failures.Add($"P2P:DashboardUrl '{options.DashboardUrl}' is not an absolute http or https URL.");
         }
 
         if (options.MaxFrameBytes < options.MaxRecordBytes + 1024)

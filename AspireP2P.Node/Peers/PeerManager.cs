@@ -114,23 +114,6 @@ public sealed class PeerManager : IAsyncDisposable
     /// <summary>Closes the link to a node that stopped answering; its supervisor re-dials with back-off.</summary>
     public void DropLinkTo(string nodeId) => LinkTo(nodeId)?.Close();
 
-    /// <summary>Closes the link to one peer and forgets it. Returns false when no such peer is known.</summary>
-    public bool Forget(PeerAddress address)
-    {
-        PeerEntry? entry;
-        lock (_gate)
-        {
-            if (!_entries.Remove(address.Key, out entry))
-            {
-                return false;
-            }
-        }
-
-        entry.Cancellation.Cancel();
-        entry.Link?.Close();
-        return true;
-    }
-
     /// <summary>Addresses other nodes told us about (peer exchange), kept up to a bound.</summary>
     public void AddCandidates(IEnumerable<PeerAddress> addresses)
     {
@@ -260,6 +243,23 @@ public sealed class PeerManager : IAsyncDisposable
         }
 
         return entries.Count(e => e.Link is not null);
+    }
+
+    /// <summary>Closes the link this node opened to one peer and forgets it (no re-dial); false when it is not a known peer.</summary>
+    public async Task<bool> DisconnectAsync(PeerAddress address)
+    {
+        PeerEntry? entry;
+        lock (_gate)
+        {
+            if (!_entries.Remove(address.Key, out entry))
+            {
+                return false;
+            }
+        }
+
+        await entry.Cancellation.CancelAsync().ConfigureAwait(false);
+        entry.Link?.Close();
+        return true;
     }
 
     public async ValueTask DisposeAsync()

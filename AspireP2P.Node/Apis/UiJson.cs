@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AspireP2P.Node.Hosting;
+using AspireP2P.Node.Peers;
+using AspireP2P.Node.Records;
+using AspireP2P.Node.Telemetry;
+
+namespace AspireP2P.Node.Apis;
+
+/// <summary>
+/// Who the node is, sent first on every event stream. <c>Records</c> is how many records the node held when the stream began
+/// (every later one arrives as a <c>record</c> event); <c>DashboardUrl</c> is the Aspire dashboard (P2P:DashboardUrl), for
+/// trace links, null outside the AppHost.
+/// </summary>
+public sealed record UiHello(string NodeId, string Address, string HttpUrl, string WsUrl, string? DashboardUrl, int Records);
+
+/// <summary>Peers, links opened to us and counters: pushed when they change (checked every second).</summary>
+public sealed record UiState(int Records, IReadOnlyList<PeerView> Peers, IReadOnlyList<InboundPeerView> Inbound, NodeTotals Totals);
+
+/// <summary>One record with everything the page shows. <see cref="Position"/> is its index in insertion order (the paging cursor).</summary>
+public sealed record UiRecord(int Position, string Key, RawJson? Value, string? Origin, int Hops, string? TraceId, long? CreatedAt);
+
+/// <summary>A page of records, newest first: positions below <see cref="Before"/>; <see cref="Next"/> is the cursor of the next (older) page.</summary>
+public sealed record UiRecordPage(int Total, int Before, IReadOnlyList<UiRecord> Items, int? Next);
+
+/// <summary>Records a stream skipped because they arrived faster than it could send them; the page reads them with GET /api/records.</summary>
+public sealed record UiGap(int From, int To);
+
+public sealed record PeerDisconnectResponse(string Message, string Url);
+
+/// <summary>A JSON value kept as its UTF-8 text and written as is: record values are never parsed to be shown.</summary>
+[JsonConverter(typeof(RawJsonConverter))]
+public readonly struct RawJson(byte[] utf8) : IEquatable<RawJson>
+{
+    public byte[] Utf8 { get; } = utf8;
+
+    public bool Equals(RawJson other) => ReferenceEquals(Utf8, other.Utf8);
+
+    public override bool Equals(object? obj) => obj is RawJson other && Equals(other);
+
+    public override int GetHashCode() => Utf8?.GetHashCode() ?? 0;
+
+    public static bool operator ==(RawJson left, RawJson right) => left.Equals(right);
+
+    public static bool operator !=(RawJson left, RawJson right) => !left.Equals(right);
+}
+
+internal sealed class RawJsonConverter : JsonConverter<RawJson>
+{
+    public override RawJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        return new RawJson(System.Text.Encoding.UTF8.GetBytes(document.RootElement.GetRawText()));
+    }
+
+    // The store only holds values that were validated as JSON on the way in, so they are written unchecked.
+    public override void Write(Utf8JsonWriter writer, RawJson value, JsonSerializerOptions options) =>
+        writer.WriteRawValue(value.Utf8, skipInputValidation: true);
+}
+
+/// <summary>Source-generated JSON for the web page's endpoints and event stream; nulls are left out.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(UiHello))]
+[JsonSerializable(typeof(UiState))]
+[JsonSerializable(typeof(UiRecord))]
+[JsonSerializable(typeof(UiRecordPage))]
+[JsonSerializable(typeof(UiGap))]
+[JsonSerializable(typeof(PeerDisconnectResponse))]
+internal sealed partial class UiJsonContext : JsonSerializerContext
+{
+    public static UiJsonContext Relaxed { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter() },
+    });
+}
+
+/// <summary>Builds what the page shows from the node's own state.</summary>
+internal static class UiViews
+{
+    public static UiHello Hello(NodeIdentity identity, NodeOptions options, int records) =>
+        new(identity.NodeId, identity.Address.ToString(), identity.Address.HttpUri.ToString().TrimEnd('/'), identity.Address.WebSocketUrl,
+            string.IsNullOrWhiteSpace(options.DashboardUrl) ? null : options.DashboardUrl.TrimEnd('/'), records);
+
+    public static UiState State(RecordStore store, PeerManager peers, InboundSessions inbound, NodeTelemetry telemetry) =>
+        new(store.Count,
+            peers.Snapshot(),
+            inbound.Snapshot().Select(s => new InboundPeerView(s.Remote, s.Address?.ToString(), s.NodeId, s.ConnectedAt, s.LastSeen, s.SendsHeartbeats, s.Received, s.Rejected)).ToList(),
+            telemetry.Totals);
+
+    public static UiRecord Record(StoredRecord record, int position, bool withValue) =>
+        new(position, record.Key, withValue ? new RawJson(record.ValueJson) : null, record.Origin, record.Hops, record.TraceId, record.CreatedAtUnixMs);
+}
