@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using AspireP2P.Node.Hosting;
 using AspireP2P.Node.Records;
 using Microsoft.Extensions.Options;
@@ -42,6 +43,12 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
 
     public DecodeResult Decode(ReadOnlySpan<byte> utf8Json, long receivedAtUnixMs)
     {
+        // Reading a string of invalid UTF-8 throws rather than failing to parse: check the bytes first (vectorized).
+        if (!Utf8.IsValid(utf8Json))
+        {
+            return DecodeResult.Reject(RejectReason.MalformedJson, "the message is not valid UTF-8 text");
+        }
+
         WireEnvelope? envelope;
         try
         {
