@@ -130,6 +130,29 @@ public sealed class SeedInteropTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task OurNodeBridgesTwoSeedNodesThatDoNotKnowEachOther()
+    {
+        // The tutorial's nodes only send their own records to their direct peers; ours relays what it receives.
+        await using var ours = await TestNode.StartAsync("ours");
+        await using var left = await StartSeedAsync("--peers", ours.Address);
+        await using var right = await StartSeedAsync("--peers", ours.Address);
+        string[] both = [left.WebSocketUrl, right.WebSocketUrl];
+        await Eventually.UntilAsync(ours.GetPeersAsync, p => p.Order().SequenceEqual(both.Order()), Timeouts.Connect, "our node to connect back to both seeds");
+
+        using var fromLeft = await left.PostRecordAsync("\"left to right\"");
+        using var fromRight = await right.PostRecordAsync("\"right to left\"");
+
+        await Eventually.UntilAsync(right.GetRecordsAsync, r => r.Length == 2, Timeouts.Converge, "the right seed to hold both records");
+        await Eventually.UntilAsync(left.GetRecordsAsync, r => r.Length == 2, Timeouts.Converge, "the left seed to hold both records");
+        Assert.Equal(["left to right", "right to left"], (await left.GetRecordsAsync()).Select(r => r.GetString()).Order());
+        Assert.Equal(["left to right", "right to left"], (await right.GetRecordsAsync()).Select(r => r.GetString()).Order());
+        Assert.Equal(["\"left to right\"", "\"right to left\""], (await ours.GetRecordsRawAsync()).Order());
+        Assert.Equal(0, await ours.GetTotalAsync("duplicates"));
+        AssertSeedAlive(left);
+        AssertSeedAlive(right);
+    }
+
+    [Fact]
     public async Task OurExtensionFieldsDoNotBreakTheSeed()
     {
         // Ours dials the seed: the seed reads our HANDSHAKE (v, from, traceparent) and NEW_RECORDs (v, from, origin,
