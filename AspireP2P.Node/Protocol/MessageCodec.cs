@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using AspireP2P.Node.Hosting;
 using AspireP2P.Node.Records;
 using Microsoft.Extensions.Options;
@@ -47,6 +48,12 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
     /// <param name="receivedFrom">Who sent it (<see cref="Peers.PeerIdentity"/>), remembered so the record is never sent back there.</param>
     public DecodeResult Decode(ReadOnlySpan<byte> utf8Json, long receivedAtUnixMs, string? receivedFrom = null)
     {
+        // Reading a string of invalid UTF-8 throws rather than failing to parse: check the bytes first (vectorized).
+        if (!Utf8.IsValid(utf8Json))
+        {
+            return DecodeResult.Reject(RejectReason.MalformedJson, "the message is not valid UTF-8 text");
+        }
+
         WireEnvelope? envelope;
         try
         {

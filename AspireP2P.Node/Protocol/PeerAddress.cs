@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
 
 namespace AspireP2P.Node.Protocol;
 
@@ -41,9 +42,25 @@ public readonly record struct PeerAddress(string Host, int Port, bool Secure)
         }
 
         var hasScheme = text.Contains("://", StringComparison.Ordinal);
+        var (hostText, portText) = SplitAuthority(text);
+        if (portText is { Length: > 0 } && !(int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var explicitPort) && explicitPort is >= 1 and <= 65535))
+        {
+            error = $"the port '{(portText.Length <= 12 ? portText : portText[..12] + "…")}' is not a number between 1 and 65535";
+            return false;
+        }
+
+        // Without a scheme there is no default port: "127.0.0.1" is missing one ("127.0.0.1:80" is not).
+        if (!hasScheme && string.IsNullOrEmpty(portText))
+        {
+            error = "the port is missing (expected host:port)";
+            return false;
+        }
+
         if (!Uri.TryCreate(hasScheme ? text : "ws://" + text, UriKind.Absolute, out var uri))
         {
-            error = "expected host:port or a http://, https://, ws:// or wss:// URL";
+            error = hostText.Length == 0 ? "the host is missing"
+                : hostText.Contains(':', StringComparison.Ordinal) && !hostText.StartsWith('[') ? "an IPv6 host must be in brackets, as in [::1]:4040"
+                : "expected host:port or a http://, https://, ws:// or wss:// URL";
             return false;
         }
 
@@ -63,12 +80,6 @@ public readonly record struct PeerAddress(string Host, int Port, bool Secure)
             return false;
         }
 
-        if (!hasScheme && uri.IsDefaultPort)
-        {
-            error = "the port is missing (expected host:port)";
-            return false;
-        }
-
         if (uri.Port is < 1 or > 65535)
         {
             error = "the port must be between 1 and 65535";
@@ -84,5 +95,17 @@ public readonly record struct PeerAddress(string Host, int Port, bool Secure)
         address = new PeerAddress(uri.Host, uri.Port, secure);
         error = null;
         return true;
+    }
+
+    /// <summary>The host and the text after its port colon (null when there is no colon) of the authority part.</summary>
+    private static (string Host, string? Port) SplitAuthority(string text)
+    {
+        var start = text.IndexOf("://", StringComparison.Ordinal) is var scheme and >= 0 ? scheme + 3 : 0;
+        var end = text.IndexOfAny(['/', '?', '#'], start);
+        var authority = text[start..(end < 0 ? text.Length : end)];
+        authority = authority[(authority.LastIndexOf('@') + 1)..];
+        var hostEnd = authority.StartsWith('[') ? authority.IndexOf(']', StringComparison.Ordinal) + 1 : 0;
+        var colon = authority.LastIndexOf(':');
+        return colon < hostEnd ? (authority, null) : (authority[..colon], authority[(colon + 1)..]);
     }
 }

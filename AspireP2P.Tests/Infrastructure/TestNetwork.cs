@@ -21,6 +21,15 @@ public sealed class TestNetwork : IAsyncDisposable
 
         var network = new TestNetwork(nodes);
         await network.WaitUntilHealthyAsync();
+
+        // Healthy means each node dialed its predecessor; the predecessor's dial back (after the HANDSHAKE) is
+        // what carries records forward from it. Until it is up, a record posted nearer the head is lost for the tail.
+        for (var i = 0; i < count - 1; i++)
+        {
+            var (node, next) = (nodes[i], nodes[i + 1]);
+            await Eventually.UntilAsync(node.GetPeersAsync, p => p.Contains(next.WebSocketUrl), Timeouts.Connect, $"{node.Name} to dial {next.Name} back");
+        }
+
         return network;
     }
 
