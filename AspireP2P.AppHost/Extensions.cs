@@ -86,9 +86,9 @@ internal static class Extensions
 
         if (predecessor is not null)
         {
+            // The endpoint reference in --peers also records a Reference relationship: the Graph view draws the chain.
             // No WaitFor: a node re-dials its peers until they answer, which starts the chain faster.
-            node.WithArgs("--peers", predecessor.GetEndpoint(EndpointName))
-                .WithReferenceRelationship(predecessor);
+            node.WithArgs("--peers", predecessor.GetEndpoint(EndpointName));
         }
 
         return node;
@@ -102,7 +102,8 @@ internal static class Extensions
             IsHighlighted = true,
             PrepareRequest = context =>
             {
-                context.Request.Content = JsonContent.Create(new { record = $"test record from {context.ResourceName} at {DateTime.UtcNow:HH:mm:ss.fff}" });
+                // context.ResourceName is the instance id (node-2-abcdefgh); the record names the node as the dashboard does.
+                context.Request.Content = JsonContent.Create(new { record = $"test record from {node.Resource.Name} at {DateTime.UtcNow:HH:mm:ss.fff}" });
                 return Task.CompletedTask;
             },
             // The answer carries the record's key and trace id: the dashboard shows it, tests read it.
