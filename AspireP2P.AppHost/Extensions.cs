@@ -73,8 +73,10 @@ internal static class Extensions
 
         // DCP listens on the public port and forwards to the target port. The node listens on the target port
         // (--port; the node's UseUrls wins over ASPNETCORE_URLS) and announces the public one in HANDSHAKE.
+        // Run mode: loopback only. Published nodes run in their own container or host and listen on every interface.
+        var host = node.ApplicationBuilder.ExecutionContext.IsPublishMode ? "0.0.0.0" : "localhost";
         node.WithArgs(
-                "--host", "localhost",
+                "--host", host,
                 "--port", self.Property(EndpointProperty.TargetPort),
                 "--public-address", self.Property(EndpointProperty.HostAndPort),
                 "--node-id", name)
