@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Reflection;
+using System.Runtime.Versioning;
 using Microsoft.Extensions.Configuration;
 
 namespace AspireP2P.AppHost;
@@ -47,9 +48,12 @@ internal static class Extensions
     {
         var projectDirectory = Path.GetDirectoryName(new TProject().ProjectPath)!;
         var projectName = Path.GetFileNameWithoutExtension(new TProject().ProjectPath);
-        // The node is built in the configuration the AppHost was built in (dotnet run -c Release builds both in Release).
-        var configuration = typeof(Extensions).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var executable = Path.Combine(projectDirectory, "bin", configuration, "net10.0", projectName + (OperatingSystem.IsWindows() ? ".exe" : ""));
+        // The project reference builds the node in the AppHost's configuration (dotnet run -c Release builds both in
+        // Release) and framework (Directory.Build.props sets one for every project).
+        var appHost = typeof(Extensions).Assembly;
+        var configuration = appHost.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var framework = "net" + new FrameworkName(appHost.GetCustomAttribute<TargetFrameworkAttribute>()!.FrameworkName).Version.ToString(2);
+        var executable = Path.Combine(projectDirectory, "bin", configuration, framework, projectName + (OperatingSystem.IsWindows() ? ".exe" : ""));
         if (!File.Exists(executable))
         {
             throw new FileNotFoundException($"The node binary is missing; build the AppHost (it builds the node) or use --launch Project.", executable);
