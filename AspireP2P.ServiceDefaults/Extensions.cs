@@ -88,11 +88,20 @@ public static class Extensions
     /// <summary>
     /// Maps <c>/health</c> (every check) and <c>/alive</c> (liveness only). Unlike the Aspire template these
     /// are mapped in every environment: a node is a loopback development tool, and the AppHost, the tests
-    /// and the benchmark all decide readiness from them.
+    /// and the benchmark all decide readiness from them. <c>/health</c> answers 503 while Degraded (a node
+    /// still dialing its peers), because the AppHost's HTTP health check counts any 200 as healthy.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
+        {
+            ResultStatusCodes =
+            {
+                [HealthStatus.Healthy] = StatusCodes.Status200OK,
+                [HealthStatus.Degraded] = StatusCodes.Status503ServiceUnavailable,
+                [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable,
+            },
+        });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         return app;
     }

@@ -10,4 +10,10 @@ public static class Timeouts
     public static TimeSpan Request { get; } = TimeSpan.FromSeconds(15 * Scale);
     public static TimeSpan Connect { get; } = TimeSpan.FromSeconds(20 * Scale);
     public static TimeSpan Converge { get; } = TimeSpan.FromSeconds(20 * Scale);
+
+    /// <summary>Starting a whole AppHost: DCP, the dashboard and every node process, until all are healthy.</summary>
+    public static TimeSpan AppHostStart { get; } = TimeSpan.FromSeconds(90 * Scale);
+
+    /// <summary>Spans reaching the dashboard: nodes export in batches about every second.</summary>
+    public static TimeSpan Telemetry { get; } = TimeSpan.FromSeconds(30 * Scale);
 }

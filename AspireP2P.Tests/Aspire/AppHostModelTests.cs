@@ -1,0 +1,65 @@
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using AspireP2P.Tests.Infrastructure;
+
+namespace AspireP2P.Tests.Aspire;
+
+/// <summary>The AppHost's model, built from its command line without starting any process.</summary>
+public sealed class AppHostModelTests
+{
+    [Theory]
+    [InlineData(new string[0], 3, 3030)]
+    [InlineData(new[] { "--nodes", "4", "--base-port", "4100" }, 4, 4100)]
+    [InlineData(new[] { "--Network:Nodes=2", "--Network:BasePort=5000" }, 2, 5000)]
+    public async Task CommandLineChoosesTheNodesAndTheirPorts(string[] args, int nodes, int basePort)
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(args).WaitAsync(Timeouts.Start);
+
+        var nodeResources = builder.Resources.Where(r => r.Name.StartsWith("node-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(Enumerable.Range(0, nodes).Select(AspireNetwork.NodeName), nodeResources.Select(r => r.Name));
+        for (var i = 0; i < nodes; i++)
+        {
+            var node = nodeResources[i];
+            var endpoint = Assert.Single(node.Annotations.OfType<EndpointAnnotation>());
+            Assert.Equal(("http", basePort + i), (endpoint.Name, endpoint.Port));
+            Assert.True(node.TryGetAnnotationsOfType<HealthCheckAnnotation>(out _), $"{node.Name} has a health check");
+
+            // Each node but the first is started with --peers = its predecessor's endpoint, drawn as an edge in the Graph view.
+            var nodeArgs = await EvaluateArgsAsync(node);
+            var peers = nodeArgs.IndexOf("--peers");
+            var relationships = node.Annotations.OfType<ResourceRelationshipAnnotation>().Where(r => r.Type == "Reference" && r.Resource != node).Select(r => r.Resource.Name).Distinct().ToList();
+            if (i == 0)
+            {
+                Assert.Equal(-1, peers);
+                Assert.Empty(relationships);
+            }
+            else
+            {
+                var predecessor = Assert.IsType<EndpointReference>(nodeArgs[peers + 1]);
+                Assert.Equal(AspireNetwork.NodeName(i - 1), predecessor.Resource.Name);
+                Assert.Equal([AspireNetwork.NodeName(i - 1)], relationships);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ZeroNodesIsRefusedWithTheFlagsName()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "0"]).WaitAsync(Timeouts.Start));
+
+        Assert.Contains("--nodes", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<List<object>> EvaluateArgsAsync(IResource node)
+    {
+        var args = new List<object>();
+        var context = new CommandLineArgsCallbackContext(args);
+        foreach (var callback in node.Annotations.OfType<CommandLineArgsCallbackAnnotation>())
+        {
+            await callback.Callback(context).WaitAsync(Timeouts.Request);
+        }
+
+        return args;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using AspireP2P.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AspireP2P.Tests.Aspire;
+
+/// <summary>
+/// The real AppHost started through Aspire.Hosting.Testing: DCP, node processes (and the dashboard when asked),
+/// on random public ports. Started once per test class and ready when every node is healthy.
+/// </summary>
+public abstract class AspireNetwork(int nodeCount, bool withDashboard) : IAsyncLifetime
+{
+    private DistributedApplication? _app;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The network has not started.");
+
+    public int NodeCount => nodeCount;
+
+    /// <summary>The key the test gives the dashboard's telemetry API (<c>AppHost:DashboardApiKey</c>).</summary>
+    public string DashboardApiKey { get; } = Guid.NewGuid().ToString("N");
+
+    public static string NodeName(int index) => $"node-{index}";
+
+    public IEnumerable<string> NodeNames => Enumerable.Range(0, nodeCount).Select(NodeName);
+
+    /// <summary>The node's public endpoint: the AppHost's proxy port, the address peers dial.</summary>
+    public Uri Endpoint(int index) => App.GetEndpoint(NodeName(index), "http");
+
+    /// <summary>What <c>GET /peers</c> of a neighbour lists for this node.</summary>
+    public string PeerUrl(int index) => $"ws://{Endpoint(index).Authority}";
+
+    public HttpClient CreateClient(int index) => App.CreateHttpClient(NodeName(index), "http");
+
+    public DashboardTelemetry CreateDashboardClient()
+    {
+        var http = new HttpClient { BaseAddress = App.GetEndpoint("aspire-dashboard", "http") };
+        http.DefaultRequestHeaders.Add("X-API-Key", DashboardApiKey);
+        return new DashboardTelemetry(http);
+    }
+
+    public async Task<string[]> GetPeersAsync(int index)
+    {
+        using var http = CreateClient(index);
+        return (await http.GetFromJsonAsync<string[]>("/peers").WaitAsync(Timeouts.Request))!;
+    }
+
+    public async Task<JsonElement[]> GetRecordsAsync(int index)
+    {
+        using var http = CreateClient(index);
+        return (await http.GetFromJsonAsync<JsonElement[]>("/records").WaitAsync(Timeouts.Request))!;
+    }
+
+    /// <summary>Posts <c>{"record": value}</c> at a node and returns the trace id the node answers with.</summary>
+    public async Task<string> PostRecordAsync(int index, string value)
+    {
+        using var http = CreateClient(index);
+        using var response = await http.PostAsJsonAsync("/record", new { record = value }).WaitAsync(Timeouts.Request);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = await response.Content.ReadFromJsonAsync<JsonElement>().WaitAsync(Timeouts.Request);
+        return created.GetProperty("traceId").GetString()!;
+    }
+
+    /// <summary>Waits until every node stores a record whose value matches.</summary>
+    public Task WaitForRecordEverywhereAsync(Func<string, bool> matches, string what) =>
+        Task.WhenAll(Enumerable.Range(0, nodeCount).Select(index => Eventually.UntilAsync(
+            () => GetRecordsAsync(index),
+            records => records.Any(r => r.ValueKind == JsonValueKind.String && matches(r.GetString()!)),
+            Timeouts.Converge,
+            $"{what} at {NodeName(index)}")));
+
+    /// <summary>On a chain every node is linked to its neighbours: the predecessor it dialed and the successor that dialed it.</summary>
+    public string[] ExpectedPeers(int index) =>
+        [.. new[] { index - 1, index + 1 }.Where(i => i >= 0 && i < nodeCount).Select(PeerUrl).Order(StringComparer.Ordinal)];
+
+    public async Task InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(
+            ["--nodes", nodeCount.ToString(CultureInfo.InvariantCulture), $"--AppHost:DashboardApiKey={DashboardApiKey}"],
+            (options, _) => options.DisableDashboard = !withDashboard)
+            .WaitAsync(Timeouts.AppHostStart);
+        // Every node's console is forwarded to the test's logger; warnings and errors are what a failing run needs.
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+
+        _app = await builder.BuildAsync().WaitAsync(Timeouts.AppHostStart);
+        await _app.StartAsync().WaitAsync(Timeouts.AppHostStart);
+        await Task.WhenAll(NodeNames.Select(name => _app.ResourceNotifications.WaitForResourceHealthyAsync(name)))
+            .WaitAsync(Timeouts.AppHostStart);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync().WaitAsync(Timeouts.Stop);
+            await _app.DisposeAsync().AsTask().WaitAsync(Timeouts.Stop);
+        }
+    }
+}
+
+/// <summary>Three nodes with the dashboard, whose telemetry API the trace tests read.</summary>
+public sealed class ThreeNodeNetwork() : AspireNetwork(nodeCount: 3, withDashboard: true);
+
+/// <summary>Five nodes without the dashboard: records must cross four hops.</summary>
+public sealed class FiveNodeNetwork() : AspireNetwork(nodeCount: 5, withDashboard: false);
+
+/// <summary>Networks of real processes run one at a time, after the in-process tests, so they do not compete for the two cores.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AspireNetworks
+{
+    public const string Name = "Aspire network";
+}

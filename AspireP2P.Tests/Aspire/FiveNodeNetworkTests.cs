@@ -1,0 +1,49 @@
+using System.Text.Json;
+using AspireP2P.Tests.Infrastructure;
+
+namespace AspireP2P.Tests.Aspire;
+
+/// <summary>A longer chain (<c>--nodes 5</c>): records cross four hops; a dashboard command breaks links and the chain heals.</summary>
+[Collection(AspireNetworks.Name)]
+public sealed class FiveNodeNetworkTests(FiveNodeNetwork network) : IClassFixture<FiveNodeNetwork>
+{
+    [Fact]
+    public async Task RecordPostedAtTheLastNodeReachesEveryNodeAlongTheChain()
+    {
+        for (var i = 0; i < network.NodeCount; i++)
+        {
+            await WaitForChainLinksAsync(i);
+        }
+
+        var value = $"five-node record {Guid.NewGuid():N}";
+        await network.PostRecordAsync(network.NodeCount - 1, value);
+
+        await network.WaitForRecordEverywhereAsync(r => r == value, $"'{value}'");
+    }
+
+    [Fact]
+    public async Task DisconnectAllPeersCommandClosesTheFirstNodesLinksAndTheChainHeals()
+    {
+        var node = AspireNetwork.NodeName(0);
+        await WaitForChainLinksAsync(0);
+
+        var result = await network.App.ResourceCommands.ExecuteCommandAsync(node, "disconnect-all-peers").WaitAsync(Timeouts.Request);
+
+        Assert.True(result.Success, result.Message);
+        // node-0 had one link each way with node-1: its dial-back, and node-1's dial to its bootstrap peer.
+        using var answer = JsonDocument.Parse(result.Data!.Value);
+        Assert.Equal((1, 1), (answer.RootElement.GetProperty("outbound").GetInt32(), answer.RootElement.GetProperty("inbound").GetInt32()));
+
+        // node-1 keeps dialing its bootstrap peer and handshakes again, so node-0 dials back and records flow again.
+        await WaitForChainLinksAsync(0);
+        await WaitForChainLinksAsync(1);
+        var value = $"after reconnect {Guid.NewGuid():N}";
+        await network.PostRecordAsync(network.NodeCount - 1, value);
+        await network.WaitForRecordEverywhereAsync(r => r == value, $"'{value}'");
+    }
+
+    private Task<string[]> WaitForChainLinksAsync(int index) =>
+        Eventually.UntilAsync(
+            () => network.GetPeersAsync(index), p => p.Order(StringComparer.Ordinal).SequenceEqual(network.ExpectedPeers(index)),
+            Timeouts.Converge, $"the chain neighbours of {AspireNetwork.NodeName(index)}");
+}
