@@ -15,8 +15,8 @@ for (var i = 0; i < network.Nodes; i++)
 
     // One resource per node (not WithReplicas): every node needs its own port, identity and --peers.
     predecessor = network.Launch == NodeLaunch.Project || builder.ExecutionContext.IsPublishMode
-        ? builder.AddProject<Projects.AspireP2P_Node>(name, launchProfileName: null).AsP2PNode(port, predecessor).Resource
-        : builder.AddNodeExecutable<Projects.AspireP2P_Node>(name).AsP2PNode(port, predecessor).Resource;
+        ? builder.AddProject<Projects.AspireP2P_Node>(name, launchProfileName: null).AsP2PNode(port, predecessor, network).Resource
+        : builder.AddNodeExecutable<Projects.AspireP2P_Node>(name).AsP2PNode(port, predecessor, network).Resource;
 }
 
 builder.Build().Run();

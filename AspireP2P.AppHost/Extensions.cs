@@ -16,6 +16,8 @@ internal static class Extensions
         ["--nodes"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Nodes)}",
         ["--base-port"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.BasePort)}",
         ["--launch"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Launch)}",
+        ["--data-dir"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.DataDir)}",
+        ["--target-peers"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.TargetPeers)}",
     };
 
     /// <summary>Reads <c>--nodes 5 --base-port 3030</c> as <c>Network:Nodes</c> and <c>Network:BasePort</c>; added last, so the command line wins.</summary>
@@ -34,6 +36,11 @@ internal static class Extensions
         {
             throw new InvalidOperationException(
                 $"--base-port (Network:BasePort) {options.BasePort} with {options.Nodes} nodes needs ports {options.BasePort}-{options.BasePort + options.Nodes - 1}, outside 1-65535.");
+        }
+
+        if (options.TargetPeers is < 0 or > 64)
+        {
+            throw new InvalidOperationException($"--target-peers (Network:TargetPeers) must be between 0 and 64, not {options.TargetPeers}.");
         }
 
         return options;
@@ -68,7 +75,7 @@ internal static class Extensions
     /// Makes a node resource a member of the network: its own public port, the node flags that tell it where to listen
     /// and which address to announce, its predecessor as bootstrap peer, a readiness check and the dashboard extras.
     /// </summary>
-    public static IResourceBuilder<T> AsP2PNode<T>(this IResourceBuilder<T> node, int port, IResourceWithEndpoints? predecessor)
+    public static IResourceBuilder<T> AsP2PNode<T>(this IResourceBuilder<T> node, int port, IResourceWithEndpoints? predecessor, NetworkOptions network)
         where T : IResourceWithArgs, IResourceWithEndpoints, IResourceWithEnvironment
     {
         var name = node.Resource.Name;
@@ -89,6 +96,23 @@ internal static class Extensions
             .WithUrlForEndpoint(EndpointName, _ => new ResourceUrlAnnotation { Url = "/ui", DisplayText = "Node UI" })
             .WithPostTestRecordCommand()
             .WithDisconnectAllPeersCommand();
+
+        if (!string.IsNullOrWhiteSpace(network.DataDir))
+        {
+            node.WithArgs("--data-dir", Path.Combine(Path.GetFullPath(network.DataDir), name));
+        }
+
+        if (network.TargetPeers > 0)
+        {
+            node.WithArgs("--target-peers", network.TargetPeers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        // The node's page links each record to its trace in this dashboard.
+        if (node.ApplicationBuilder.ExecutionContext.IsRunMode
+            && node.ApplicationBuilder.Configuration["ASPNETCORE_URLS"]?.Split(';').FirstOrDefault() is { Length: > 0 } dashboard)
+        {
+            node.WithEnvironment("P2P__DashboardUrl", dashboard);
+        }
 
         if (predecessor is not null)
         {

@@ -26,4 +26,13 @@ public sealed class NetworkOptions
 
     /// <summary>How node processes are started in run mode; publish mode always describes projects.</summary>
     public NodeLaunch Launch { get; set; } = NodeLaunch.Executable;
+
+    /// <summary>
+    /// Opt-in persistence: each node keeps its records in <c>{DataDir}/node-i</c> and reloads them when it is
+    /// restarted (from the dashboard too) or when the whole network is started again. Off: in memory, as the tutorial.
+    /// </summary>
+    public string? DataDir { get; set; }
+
+    /// <summary>Peer exchange: each node dials peers it learns about until it has this many (0 = the plain chain).</summary>
+    public int TargetPeers { get; set; }
 }

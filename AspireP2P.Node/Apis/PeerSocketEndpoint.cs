@@ -33,6 +33,7 @@ public static class PeerSocketEndpoint
         var identity = context.RequestServices.GetRequiredService<NodeIdentity>();
         // Headers set before the upgrade travel in the response: the dialer learns who it reached.
         context.Response.Headers[WireProtocol.NodeIdHeader] = identity.NodeId;
+        context.Response.Headers[WireProtocol.LogIdHeader] = identity.LogId;
         context.Response.Headers[WireProtocol.AddressHeader] = identity.Address.ToString();
         var remoteNodeId = context.Request.Headers[WireProtocol.NodeIdHeader].FirstOrDefault();
         if (remoteNodeId == identity.NodeId)
@@ -43,10 +44,11 @@ public static class PeerSocketEndpoint
         }
 
         var sessions = context.RequestServices.GetRequiredService<InboundSessions>();
-        if (remoteNodeId is not null)
+        var remoteLogId = context.Request.Headers[WireProtocol.LogIdHeader].FirstOrDefault() is { Length: > 0 and <= 64 } logId ? logId : null;
+        if (remoteLogId is not null)
         {
             // Our nodes replicate from a cursor: tell the dialer where we stopped receiving and what we hold.
-            context.Response.Headers[WireProtocol.ResumeHeader] = sessions.ResumePositionFor(remoteNodeId).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers[WireProtocol.ResumeHeader] = sessions.ResumePositionFor(remoteLogId).ToString(System.Globalization.CultureInfo.InvariantCulture);
             context.Response.Headers[WireProtocol.DigestHeader] = context.RequestServices.GetRequiredService<Records.RecordStore>().Digest.ToString();
         }
 
@@ -58,7 +60,7 @@ public static class PeerSocketEndpoint
         // A peer that re-dials while this node stops must not hold up its shutdown: the session also ends on stopping.
         var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
-        await sessions.RunAsync(socket, remote, remoteNodeId, context.Request.Headers[WireProtocol.AddressHeader].FirstOrDefault(), ended.Token)
+        await sessions.RunAsync(socket, remote, remoteNodeId, remoteLogId, context.Request.Headers[WireProtocol.AddressHeader].FirstOrDefault(), ended.Token)
             .ConfigureAwait(false);
     }
 }

@@ -14,6 +14,7 @@ namespace AspireP2P.Node.Hosting;
 public sealed class NodeIdentity
 {
     private const string NodeIdFile = "node-id";
+    private const string LogIdFile = "log-id";
 
     private readonly IOptions<NodeOptions> _options;
     private readonly IServer _server;
@@ -25,9 +26,16 @@ public sealed class NodeIdentity
         _options = options;
         _server = server;
         NodeId = ResolveNodeId(options.Value);
+        LogId = string.IsNullOrWhiteSpace(options.Value.DataDir) ? NewId() : ReadOrCreate(options.Value.DataDir, LogIdFile);
     }
 
     public string NodeId { get; }
+
+    /// <summary>
+    /// Identity of this node's record log: new with every start unless the log is kept on disk. Peers key resume
+    /// positions and "came from" by it, so a node restarted empty under the same node id gets everything again.
+    /// </summary>
+    public string LogId { get; }
 
     /// <summary>The address sent in HANDSHAKE (<c>host:port</c>).</summary>
     public PeerAddress Address => _address ??= ResolveAddress();
@@ -57,8 +65,13 @@ public sealed class NodeIdentity
             return NewId();
         }
 
-        Directory.CreateDirectory(options.DataDir);
-        var path = Path.Combine(options.DataDir, NodeIdFile);
+        return ReadOrCreate(options.DataDir, NodeIdFile);
+    }
+
+    private static string ReadOrCreate(string dataDir, string file)
+    {
+        Directory.CreateDirectory(dataDir);
+        var path = Path.Combine(dataDir, file);
         if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 and <= 64 } stored)
         {
             return stored;

@@ -25,9 +25,9 @@ public sealed class InboundSessions(
     /// Where a node's next link to us should start in its log: one past the highest position it has sent us.
     /// Told to the node in the upgrade response, so a reconnect sends exactly what we missed.
     /// </summary>
-    public long ResumePositionFor(string nodeId)
+    public long ResumePositionFor(string logId)
     {
-        lock (_gate) { return _resumeByNode.TryGetValue(nodeId, out var next) ? next : 0; }
+        lock (_gate) { return _resumeByNode.TryGetValue(logId, out var next) ? next : 0; }
     }
 
     /// <summary>Sessions from our nodes that have been silent past the timeout (a hung or dead peer).</summary>
@@ -38,7 +38,7 @@ public sealed class InboundSessions(
 
     private void NoteReceived(InboundSession session, long? position)
     {
-        if (position is not { } pos || session.NodeId is not { } nodeId)
+        if (position is not { } pos || session.LogId is not { } nodeId)
         {
             return;
         }
@@ -74,9 +74,12 @@ public sealed class InboundSessions(
         return sessions.Count;
     }
 
-    public async Task RunAsync(WebSocket socket, string remote, string? remoteNodeId, string? remoteAddress, CancellationToken cancellationToken)
+    public async Task RunAsync(WebSocket socket, string remote, string? remoteNodeId, string? remoteLogId, string? remoteAddress, CancellationToken cancellationToken)
     {
-        var session = new InboundSession(remote, remoteNodeId, PeerAddress.TryParse(remoteAddress, out var address, out _) ? address : null, time.GetUtcNow(), cancellationToken);
+        var session = new InboundSession(remote, remoteNodeId, PeerAddress.TryParse(remoteAddress, out var address, out _) ? address : null, time.GetUtcNow(), cancellationToken)
+        {
+            LogId = remoteLogId,
+        };
         lock (_gate) { _sessions.Add(session); }
         Log.InboundOpened(logger, remote, remoteNodeId);
         var reason = "closed";
@@ -170,7 +173,7 @@ public sealed class InboundSessions(
     {
         var now = time.GetUtcNow();
         session.LastSeen = now;
-        var decoded = codec.Decode(frame, now.ToUnixTimeMilliseconds(), PeerIdentity.Of(session.NodeId, session.Address));
+        var decoded = codec.Decode(frame, now.ToUnixTimeMilliseconds(), PeerIdentity.Of(session.LogId ?? session.NodeId, session.Address));
         switch (decoded.Message)
         {
             case RecordMessage record:
@@ -238,6 +241,9 @@ public sealed class InboundSession : IDisposable
 
     /// <summary>The peer's node id (from its upgrade request); null for the tutorial's nodes.</summary>
     public string? NodeId { get; }
+
+    /// <summary>The peer's record log (from its upgrade request): what records are remembered as coming from.</summary>
+    public string? LogId { get; init; }
 
     /// <summary>The address the peer listens on, from its upgrade request or its HANDSHAKE.</summary>
     public PeerAddress? Address { get; set; }

@@ -43,7 +43,7 @@ public sealed class PeerLink : IDisposable
     private long _dropped;
 
     internal PeerLink(
-        PeerAddress address, string? nodeId, ClientWebSocket socket, RecordStore store, string selfNodeId, int startCursor,
+        PeerAddress address, string? nodeId, string? logId, ClientWebSocket socket, RecordStore store, string selfNodeId, int startCursor,
         int controlCapacity, NodeTelemetry telemetry, ILogger logger, DateTimeOffset connectedAt)
     {
         Address = address;
@@ -56,7 +56,7 @@ public sealed class PeerLink : IDisposable
         _selfNodeId = selfNodeId;
         _telemetry = telemetry;
         _logger = logger;
-        _skipIdentity = nodeId;
+        _skipIdentity = logId ?? nodeId;
         _skipAddress = PeerIdentity.Of(null, address)!;
         _control = Channel.CreateBounded<byte[]>(
             new BoundedChannelOptions(controlCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },

@@ -374,6 +374,7 @@ public sealed class PeerManager : IAsyncDisposable
         socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(2);
         socket.Options.KeepAliveTimeout = TimeSpan.FromSeconds(5);
         socket.Options.SetRequestHeader(WireProtocol.NodeIdHeader, _identity.NodeId);
+        socket.Options.SetRequestHeader(WireProtocol.LogIdHeader, _identity.LogId);
         socket.Options.SetRequestHeader(WireProtocol.AddressHeader, _identity.Address.ToString());
         try
         {
@@ -383,6 +384,7 @@ public sealed class PeerManager : IAsyncDisposable
 
             var headers = socket.HttpResponseHeaders;
             var remoteId = Header(headers, WireProtocol.NodeIdHeader);
+            var remoteLogId = Header(headers, WireProtocol.LogIdHeader);
             var startCursor = ReplicationStart(remoteId, Header(headers, WireProtocol.ResumeHeader), Header(headers, WireProtocol.DigestHeader));
             socket.HttpResponseHeaders = null;
             if (remoteId == _identity.NodeId)
@@ -392,16 +394,19 @@ public sealed class PeerManager : IAsyncDisposable
                 return (null, ConnectStatus.Self, "that address is this node itself");
             }
 
-            if (entry.Origin != PeerOrigin.ConnectBack)
+            // The dialer introduces itself and the receiver dials back (the tutorial's handshake). A dial-back does not
+            // introduce itself: the peer is already linked to us (and the tutorial's node would dial a second time).
+            // But when a dial-back link dropped and is re-dialed, the peer's own link may be gone too: one of our
+            // nodes (which deduplicates) is told again, so that it dials back.
+            if (entry.Origin != PeerOrigin.ConnectBack || (remoteId is not null && entry.EverConnected))
             {
-                // The dialer introduces itself; the receiver dials back (the tutorial's handshake).
                 var handshake = MessageCodec.EncodeHandshake(_identity.Address, _identity.NodeId, activity?.Id);
                 await socket.SendAsync(handshake, WebSocketMessageType.Text, endOfMessage: true, timeout.Token).ConfigureAwait(false);
                 _telemetry.Handshake("sent");
                 _telemetry.MessageSent();
             }
 
-            var link = new PeerLink(address, remoteId, socket, _store, _identity.NodeId, startCursor, _options.ControlQueueCapacity, _telemetry, _logger, _time.GetUtcNow());
+            var link = new PeerLink(address, remoteId, remoteLogId, socket, _store, _identity.NodeId, startCursor, _options.ControlQueueCapacity, _telemetry, _logger, _time.GetUtcNow());
             lock (_gate)
             {
                 var duplicate = remoteId is not null && _entries.Values.Any(e => e != entry && e.Link?.NodeId == remoteId);
@@ -413,6 +418,7 @@ public sealed class PeerManager : IAsyncDisposable
                 }
 
                 entry.Link = link;
+                entry.EverConnected = true;
                 entry.NodeId = remoteId;
                 entry.State = PeerState.Connected;
                 entry.Attempts = 0;
@@ -478,6 +484,7 @@ public sealed class PeerManager : IAsyncDisposable
         public CancellationTokenSource Cancellation { get; } = cancellation;
         public string? NodeId { get; set; }
         public PeerLink? Link { get; set; }
+        public bool EverConnected { get; set; }
         public PeerState State { get; set; } = PeerState.Connecting;
         public int Attempts { get; set; }
         public string? LastError { get; set; }

@@ -32,6 +32,12 @@ public static class WireProtocol
     public const string NodeIdHeader = "X-P2P-Node-Id";
     public const string AddressHeader = "X-P2P-Address";
 
+    /// <summary>
+    /// Both ways: the identity of the sender's record log. A node restarted without <c>--data-dir</c> keeps its node id
+    /// if it was given one, but starts a new log: positions and "already has it" are about logs, not node ids.
+    /// </summary>
+    public const string LogIdHeader = "X-P2P-Log-Id";
+
     /// <summary>Acceptor → dialer: the dialer's log position to resume from (everything before it already arrived).</summary>
     public const string ResumeHeader = "X-P2P-Resume";
 

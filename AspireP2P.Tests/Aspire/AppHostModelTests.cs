@@ -43,6 +43,31 @@ public sealed class AppHostModelTests
     }
 
     [Fact]
+    public async Task DataDirGivesEachNodeItsOwnDirectoryAndTargetPeersTurnsOnPeerExchange()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "aspirep2p-model");
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(
+            ["--nodes", "2", "--data-dir", root, "--target-peers", "3"]).WaitAsync(Timeouts.Start);
+
+        for (var i = 0; i < 2; i++)
+        {
+            var nodeArgs = await EvaluateArgsAsync(builder.Resources.Single(r => r.Name == AspireNetwork.NodeName(i)));
+            Assert.Equal(Path.Combine(root, AspireNetwork.NodeName(i)), nodeArgs[nodeArgs.IndexOf("--data-dir") + 1]);
+            Assert.Equal("3", nodeArgs[nodeArgs.IndexOf("--target-peers") + 1]);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutDataDirNodesKeepRecordsInMemory()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "1"]).WaitAsync(Timeouts.Start);
+
+        var nodeArgs = await EvaluateArgsAsync(builder.Resources.Single(r => r.Name == AspireNetwork.NodeName(0)));
+        Assert.DoesNotContain("--data-dir", nodeArgs);
+        Assert.DoesNotContain("--target-peers", nodeArgs);
+    }
+
+    [Fact]
     public async Task ZeroNodesIsRefusedWithTheFlagsName()
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(

@@ -57,6 +57,14 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard) : IAsyncL
     }
 
     /// <summary>Posts <c>{"record": value}</c> at a node and returns the trace id the node answers with.</summary>
+    /// <summary>The node's set digest (<c>count:hash</c>): equal digests mean equal record sets.</summary>
+    public async Task<string> GetDigestAsync(int index)
+    {
+        using var client = CreateClient(index);
+        var info = await client.GetFromJsonAsync<JsonElement>("/api/node").WaitAsync(Timeouts.Request);
+        return info.GetProperty("digest").GetString()!;
+    }
+
     public async Task<string> PostRecordAsync(int index, string value)
     {
         using var http = CreateClient(index);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Aspire.Hosting.ApplicationModel;
 using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Aspire;
@@ -40,6 +41,33 @@ public sealed class FiveNodeNetworkTests(FiveNodeNetwork network) : IClassFixtur
         var value = $"after reconnect {Guid.NewGuid():N}";
         await network.PostRecordAsync(network.NodeCount - 1, value);
         await network.WaitForRecordEverywhereAsync(r => r == value, $"'{value}'");
+    }
+
+    [Fact]
+    public async Task RestartingAMiddleNodeFromTheDashboardLosesNothing()
+    {
+        var middle = AspireNetwork.NodeName(2);
+        var before = $"before restart {Guid.NewGuid():N}";
+        await network.PostRecordAsync(network.NodeCount - 1, before);
+        await network.WaitForRecordEverywhereAsync(r => r == before, $"'{before}'");
+
+        // The dashboard's own Restart: the node comes back empty (no --data-dir) under the same name and port.
+        var restart = await network.App.ResourceCommands.ExecuteCommandAsync(middle, KnownResourceCommands.RestartCommand).WaitAsync(Timeouts.AppHostStart);
+        Assert.True(restart.Success, restart.Message);
+        var during = new[] { $"at the head {Guid.NewGuid():N}", $"at the tail {Guid.NewGuid():N}" };
+        await network.PostRecordAsync(0, during[0]);
+        await network.PostRecordAsync(network.NodeCount - 1, during[1]);
+        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(middle).WaitAsync(Timeouts.AppHostStart);
+
+        // Its neighbours re-dial it and it catches up from both sides: every node ends with the same record set.
+        foreach (var value in during.Append(before))
+        {
+            await network.WaitForRecordEverywhereAsync(r => r == value, $"'{value}'");
+        }
+
+        await Eventually.UntilAsync(
+            () => Task.WhenAll(Enumerable.Range(0, network.NodeCount).Select(network.GetDigestAsync)),
+            digests => digests.Distinct().Count() == 1, Timeouts.Converge, "every node to hold the same records");
     }
 
     private Task<string[]> WaitForChainLinksAsync(int index) =>

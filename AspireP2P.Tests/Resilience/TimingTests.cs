@@ -88,7 +88,7 @@ public sealed class TimingTests
         // (no echo to the sender), so only anti-entropy can notice that the first one lacks it.
         var store = second.Services.GetRequiredService<RecordStore>();
         store.TryAdd(new StoredRecord("orphan", "\"lost on the way\""u8.ToArray(), origin: null, createdAtUnixMs: null, hops: 1, traceId: null,
-            receivedFrom: first.Identity.NodeId));
+            receivedFrom: first.Identity.LogId));
         Assert.Empty(await first.GetRecordsRawAsync());
 
         for (var beat = 0; beat < 8 && (await first.GetRecordsRawAsync()).Length == 0; beat++)
