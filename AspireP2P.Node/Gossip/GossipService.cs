@@ -36,7 +36,7 @@ public sealed class GossipService(
     /// <summary>Creates a record here (POST /record), sends it to every peer, and returns once it is durable (with --data-dir).</summary>
     public async Task<PublishResult> PublishAsync(byte[] valueJson, CancellationToken cancellationToken)
     {
-        var key = $"{identity.NodeId}-{identity.NextSequence()}";
+        var key = identity.RecordKeyPrefix + identity.NextSequence().ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var publish = NodeTelemetry.Source.StartActivity($"publish {NodeTelemetry.RecordsDestination}", ActivityKind.Producer);
         TagMessage(publish, "create", key);
 

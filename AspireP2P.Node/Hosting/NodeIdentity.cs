@@ -26,7 +26,11 @@ public sealed class NodeIdentity
         _options = options;
         _server = server;
         NodeId = ResolveNodeId(options.Value);
-        LogId = string.IsNullOrWhiteSpace(options.Value.DataDir) ? NewId() : ReadOrCreate(options.Value.DataDir, LogIdFile);
+        var named = !string.IsNullOrWhiteSpace(options.Value.NodeId);
+        var persistent = !string.IsNullOrWhiteSpace(options.Value.DataDir);
+        // A generated node id already lives exactly as long as the log (one run, or the data directory).
+        LogId = !named ? NodeId : persistent ? ReadOrCreate(options.Value.DataDir!, LogIdFile) : NewId();
+        RecordKeyPrefix = LogId == NodeId ? $"{NodeId}-" : $"{NodeId}.{LogId[..8]}-";
     }
 
     public string NodeId { get; }
@@ -36,6 +40,12 @@ public sealed class NodeIdentity
     /// positions and "came from" by it, so a node restarted empty under the same node id gets everything again.
     /// </summary>
     public string LogId { get; }
+
+    /// <summary>
+    /// Keys of records created here are this prefix plus a sequence number. It names the log, not only the node,
+    /// so a node restarted empty under a given name (<c>--node-id node-2</c>) never reuses a key.
+    /// </summary>
+    public string RecordKeyPrefix { get; }
 
     /// <summary>The address sent in HANDSHAKE (<c>host:port</c>).</summary>
     public PeerAddress Address => _address ??= ResolveAddress();

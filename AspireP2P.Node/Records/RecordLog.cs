@@ -103,7 +103,7 @@ public sealed class RecordLog : IHostedLifecycleService, IDisposable
         }
 
         var bytes = File.ReadAllBytes(path);
-        var ownPrefix = _identity.NodeId + "-";
+        var ownPrefix = _identity.RecordKeyPrefix;
         long ownSequence = 0;
         var offset = 0;
         while (offset < bytes.Length)

@@ -110,7 +110,7 @@ public sealed class ThreeNodeNetworkTests(ThreeNodeNetwork network) : IClassFixt
         Assert.True(result.Success, result.Message);
         // The dashboard shows the node's answer, with the record's key and trace id.
         using var answer = JsonDocument.Parse(result.Data!.Value);
-        Assert.StartsWith($"{node}-", answer.RootElement.GetProperty("key").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith($"{node}.", answer.RootElement.GetProperty("key").GetString(), StringComparison.Ordinal);
         Assert.Matches("^[0-9a-f]{32}$", answer.RootElement.GetProperty("traceId").GetString());
         await network.WaitForRecordEverywhereAsync(r => r.StartsWith($"test record from {node} at ", StringComparison.Ordinal), "the dashboard's test record");
     }

@@ -53,6 +53,25 @@ public sealed class GossipTests
     }
 
     [Fact]
+    public async Task NodeRestartedEmptyUnderTheSameNameNeverReusesAKey()
+    {
+        string firstKey;
+        await using (var before = await TestNode.StartAsync("named", "--node-id", "node-7"))
+        {
+            using var response = await before.PostRecordAsync("first life");
+            firstKey = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        }
+
+        await using var after = await TestNode.StartAsync("named", "--node-id", "node-7");
+        using var again = await after.PostRecordAsync("second life");
+        var secondKey = (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+
+        Assert.StartsWith("node-7.", firstKey, StringComparison.Ordinal);
+        Assert.StartsWith("node-7.", secondKey, StringComparison.Ordinal);
+        Assert.NotEqual(firstKey, secondKey);
+    }
+
+    [Fact]
     public async Task TriangleStoresEachRecordOnceAndSuppressesTheSecondCopies()
     {
         await using var network = await TestNetwork.StartChainAsync(3);

@@ -58,7 +58,7 @@ public sealed class NodePageApiTests
         Assert.Equal(["6", "5", "4"], first.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("value").GetRawText()));
         Assert.Equal(4, first.GetProperty("next").GetInt32());
         var newest = first.GetProperty("items")[0];
-        Assert.Equal($"{network[1].Identity.NodeId}-7", newest.GetProperty("key").GetString());
+        Assert.Equal($"{network[1].Identity.RecordKeyPrefix}7", newest.GetProperty("key").GetString());
         Assert.Equal(network[1].Identity.NodeId, newest.GetProperty("origin").GetString());
         Assert.Equal(1, newest.GetProperty("hops").GetInt32());
         Assert.Equal(32, newest.GetProperty("traceId").GetString()!.Length);
