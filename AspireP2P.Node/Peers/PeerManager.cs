@@ -53,6 +53,7 @@ public sealed class PeerManager : IAsyncDisposable
         _time = time;
         _logger = logger;
         telemetry.Meter.CreateObservableGauge("p2p.peers.connected", () => ConnectedCount, "{peer}", "Peers this node has an open link to.");
+        telemetry.Meter.CreateObservableGauge("p2p.records.stored", () => store.Count, "{record}", "Records this node holds.");
     }
 
     public int ConnectedCount
