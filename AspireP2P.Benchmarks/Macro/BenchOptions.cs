@@ -10,6 +10,7 @@ public sealed class BenchOptions
     public string Client { get; init; } = "http";
     public string? NodePath { get; init; }
     public bool Build { get; init; } = true;
+    public bool Aot { get; init; }
     public string Out { get; init; } = Path.Combine("benchmark-results", "latest.json");
     public string? Label { get; init; }
     public string[] AppHostArgs { get; init; } = [];
@@ -31,6 +32,7 @@ public sealed class BenchOptions
         string? node = null, label = null;
         string[] appHostArgs = [];
         var build = true;
+        var aot = false;
         for (var i = 1; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -43,6 +45,7 @@ public sealed class BenchOptions
                 case "--client": client = Next(); break;
                 case "--node": node = Next(); break;
                 case "--no-build": build = false; break;
+                case "--aot": aot = true; break;
                 case "--out": output = Next(); break;
                 case "--label": label = Next(); break;
                 case "--apphost-args": appHostArgs = Next().Split(' ', StringSplitOptions.RemoveEmptyEntries); break;
@@ -63,7 +66,7 @@ public sealed class BenchOptions
         return new BenchOptions
         {
             What = what, Runs = runs, Records = records, Samples = samples, DurationSeconds = duration, Client = client,
-            NodePath = node, Build = build, Out = output, Label = label, AppHostArgs = appHostArgs,
+            NodePath = node, Build = build, Aot = aot, Out = output, Label = label, AppHostArgs = appHostArgs,
         };
     }
 }

@@ -14,12 +14,24 @@ public static partial class MacroRunner
         var root = RepoRoot();
         var report = new Report { Label = options.Label };
         DescribeMachine(report, root);
-        NodeProcess.BinaryPath = options.NodePath ?? Path.Combine(root, "AspireP2P.Node", "bin", "Release", "net10.0", "AspireP2P.Node");
+        var aotDirectory = Path.Combine(root, "benchmark-results", "aot-node");
+        NodeProcess.BinaryPath = options.NodePath
+            ?? (options.Aot ? Path.Combine(aotDirectory, "AspireP2P.Node") : Path.Combine(root, "AspireP2P.Node", "bin", "Release", "net10.0", "AspireP2P.Node"));
         if (options.Build && options.NodePath is null)
         {
-            Console.WriteLine("Building the node (Release)…");
-            await NodeProcess.RunAsync("dotnet", "build", "-c", "Release", "--nologo", "-v", "q", Path.Combine(root, "AspireP2P.Node"));
+            if (options.Aot)
+            {
+                Console.WriteLine("Publishing the node with Native AOT (Release, linux-x64; a minute or two)…");
+                await NodeProcess.RunAsync("dotnet", "publish", "-c", "Release", "-r", "linux-x64", "--nologo", "-v", "q", "-o", aotDirectory, Path.Combine(root, "AspireP2P.Node"));
+            }
+            else
+            {
+                Console.WriteLine("Building the node (Release)…");
+                await NodeProcess.RunAsync("dotnet", "build", "-c", "Release", "--nologo", "-v", "q", Path.Combine(root, "AspireP2P.Node"));
+            }
         }
+
+        report.Machine["node"] = options.NodePath is not null ? NodeProcess.BinaryPath : options.Aot ? "Native AOT (dotnet publish -r linux-x64)" : "JIT (dotnet build -c Release)";
 
         if (!File.Exists(NodeProcess.BinaryPath))
         {
@@ -98,6 +110,9 @@ public static partial class MacroRunner
             peers == 3 ? "≥ 15,000" : null, higherIsBetter: true, targetValue: peers == 3 ? 15_000 : null);
         figure.Note = options.Client == "wrk" ? "wrk -t2 -c16" : "HttpClient, 16 connections";
         var delivered = peers > 0 ? report.Add($"ingest.peers{peers}.delivered", $"Ingest with {peers} peers, until every peer holds every record", "records/s", higherIsBetter: true) : null;
+        var cpu = report.Add($"ingest.peers{peers}.cpu", $"Ingest with {peers} peers: node CPU per record, all {1 + peers} nodes", "µs");
+        var cpuA = report.Add($"ingest.peers{peers}.cpu.a", "…of which the node posted to", "µs");
+        var cpuClient = report.Add($"ingest.peers{peers}.cpu.client", "…load client (this harness) CPU per record", "µs");
         var runs = options.RunsOr(3);
         for (var run = 1; run <= runs; run++)
         {
@@ -117,6 +132,8 @@ public static partial class MacroRunner
                 await Load.PostAsync(a, 3000, TimeSpan.FromSeconds(30));
                 await WaitConvergedAsync(nodes);
 
+                var cpuBefore = nodes.Select(n => n.CpuTime()).ToArray();
+                var clientBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 var started = Stopwatch.StartNew();
                 var duration = TimeSpan.FromSeconds(options.DurationSeconds);
                 var result = options.Client == "wrk" ? await Load.WrkAsync(a, duration) : await Load.PostForAsync(a, duration);
@@ -127,10 +144,15 @@ public static partial class MacroRunner
 
                 var holdings = await WaitConvergedAsync(nodes);
                 var allDelivered = started.Elapsed;
+                var cpuUsed = nodes.Select((n, i) => (n.CpuTime() - cpuBefore[i]).TotalMicroseconds / result.Acknowledged).ToArray();
+                cpu.Runs.Add(cpuUsed.Sum());
+                cpuA.Runs.Add(cpuUsed[0]);
+                cpuClient.Runs.Add(options.Client == "wrk" ? double.NaN : (Process.GetCurrentProcess().TotalProcessorTime - clientBefore).TotalMicroseconds / result.Acknowledged);
                 figure.Runs.Add(result.Rate);
                 delivered?.Runs.Add(result.Acknowledged / allDelivered.TotalSeconds);
                 Console.WriteLine($"  ingest {peers} peers run {run}: {result.Acknowledged} in {result.Elapsed.TotalSeconds:0.00} s = {result.Rate:0} records/s; " +
-                    $"all {nodes.Length} nodes hold {holdings.Records} ({holdings.Digest}) after {allDelivered.TotalSeconds:0.00} s");
+                    $"all {nodes.Length} nodes hold {holdings.Records} ({holdings.Digest}) after {allDelivered.TotalSeconds:0.00} s; " +
+                    $"CPU/record: nodes {cpu.Runs[^1]:0.0} µs (A {cpuA.Runs[^1]:0.0}), client {cpuClient.Runs[^1]:0.0} µs");
             }
             finally
             {

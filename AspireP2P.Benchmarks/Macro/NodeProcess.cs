@@ -124,6 +124,15 @@ public sealed class NodeProcess : IAsyncDisposable
         throw new InvalidOperationException("no VmRSS");
     }
 
+    /// <summary>CPU time (user + system) the process has used so far, from /proc/&lt;pid&gt;/stat.</summary>
+    public TimeSpan CpuTime()
+    {
+        var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
     public async Task<(int Records, string Digest)> HoldingsAsync()
     {
         var info = await Control.GetFromJsonAsync<JsonElement>(new Uri(BaseUri, "/api/node"));

@@ -27,6 +27,7 @@ public sealed class PeerLink : IDisposable
     private const int ChunkSize = 256;
 
     private readonly ClientWebSocket _socket;
+    private readonly BatchingStream? _connection;
     private readonly RecordStore _store;
     private readonly string _selfNodeId;
     private readonly Channel<byte[]> _control;
@@ -44,8 +45,9 @@ public sealed class PeerLink : IDisposable
 
     internal PeerLink(
         PeerAddress address, string? nodeId, ClientWebSocket socket, RecordStore store, string selfNodeId, int startCursor,
-        int controlCapacity, NodeTelemetry telemetry, ILogger logger, DateTimeOffset connectedAt)
+        int controlCapacity, NodeTelemetry telemetry, ILogger logger, DateTimeOffset connectedAt, BatchingStream? connection = null)
     {
+        _connection = connection;
         Address = address;
         NodeId = nodeId;
         ConnectedAt = connectedAt;
@@ -182,9 +184,15 @@ public sealed class PeerLink : IDisposable
                 if (copied == 0)
                 {
                     await _wake.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+
+                    // Let the work already queued (more records being posted or received) run first, so that under
+                    // load a wake-up finds a run of records to write at once; an idle node loses only a thread-pool hop.
+                    await Task.Yield();
                     continue;
                 }
 
+                // The run of records goes out as one write (each record still its own WebSocket message).
+                _connection?.BeginBatch();
                 for (var i = 0; i < copied; i++)
                 {
                     var record = chunk[i];
@@ -207,6 +215,11 @@ public sealed class PeerLink : IDisposable
                     }
                 }
 
+                if (_connection is not null)
+                {
+                    await _connection.EndBatchAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 Volatile.Write(ref _cursor, cursor + copied);
             }
         }
@@ -217,6 +230,10 @@ public sealed class PeerLink : IDisposable
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
         {
             return $"send failed: {ex.Message}";
+        }
+        finally
+        {
+            _connection?.AbandonBatch();
         }
     }
 
