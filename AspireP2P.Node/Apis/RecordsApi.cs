@@ -29,12 +29,15 @@ public static class RecordsApi
     /// <summary>Above this size GET /records streams in chunks instead of answering with one sized body.</summary>
     private const int WholeBodyLimit = 8 * 1024 * 1024;
 
+    private static readonly byte[] ClosingBracket = "]"u8.ToArray();
+
     /// <summary>
-    /// Writes the stored JSON values as they are (no per-record serialization). The values are copied into one
+    /// Writes the stored JSON values as they are (no per-record serialization). Without paging the answer comes from
+    /// <see cref="RecordListCache"/>. A page is copied into one
     /// pooled buffer and sent as a single body with a Content-Length, which costs one copy and a few large writes;
     /// a body past <see cref="WholeBodyLimit"/> is streamed in 256 KiB chunks from there on instead.
     /// </summary>
-    public static async Task GetRecordsAsync(HttpContext context, RecordStore store, int? after, int? limit)
+    public static async Task GetRecordsAsync(HttpContext context, RecordStore store, RecordListCache whole, int? after, int? limit)
     {
         if (after < 0 || limit < 0)
         {
@@ -43,7 +46,19 @@ public static class RecordsApi
         }
 
         context.Response.ContentType = "application/json; charset=utf-8";
-        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        if (after is null or 0 && limit is null)
+        {
+            // The seed's plain GET /records: the whole list, kept ready as one buffer.
+            var body = whole.OpenArray();
+            context.Response.ContentLength = body.Length + 1;
+            await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync(ClosingBracket, context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        // Sized from the first values' average so that a large answer is not regrown (and re-copied) many times.
+        var expected = (long)Math.Min(limit ?? int.MaxValue, store.Length) * (store.AverageValueBytes + 1) + 2;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(expected + expected / 8, 4096, WholeBodyLimit));
         var length = 0;
         var streaming = false;
         try

@@ -47,6 +47,7 @@ public static class NodeServiceExtensions
         builder.Services.AddSingleton<NodeIdentity>();
         builder.Services.AddSingleton<NodeTelemetry>();
         builder.Services.AddSingleton<RecordStore>();
+        builder.Services.AddSingleton<RecordListCache>();
         builder.Services.AddSingleton<RecordLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordLog>());
         builder.Services.AddSingleton<MessageCodec>();

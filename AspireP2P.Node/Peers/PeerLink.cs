@@ -184,10 +184,6 @@ public sealed class PeerLink : IDisposable
                 if (copied == 0)
                 {
                     await _wake.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-
-                    // Let the work already queued (more records being posted or received) run first, so that under
-                    // load a wake-up finds a run of records to write at once; an idle node loses only a thread-pool hop.
-                    await Task.Yield();
                     continue;
                 }
 
