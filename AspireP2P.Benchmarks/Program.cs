@@ -29,7 +29,7 @@ public static class Program
           --duration S      seconds per ingest run (default 5)
           --client http|wrk ingest client: HttpClient (SocketsHttpHandler, 16 connections; default) or wrk (-t2 -c16)
           --node PATH       node binary (default: AspireP2P.Node/bin/Release/net10.0/AspireP2P.Node, built first)
-          --aot             use the Native AOT node: dotnet publish -c Release -r linux-x64 (needs clang) into
+          --aot             use the Native AOT node: dotnet publish -c Release -r linux-x64 -p:PublishAot=true (clang) into
                             benchmark-results/aot-node/, then run every figure against that binary
           --no-build        do not build (or publish) the node first
           --out FILE        JSON results (default benchmark-results/latest.json)

@@ -22,7 +22,7 @@ public static partial class MacroRunner
             if (options.Aot)
             {
                 Console.WriteLine("Publishing the node with Native AOT (Release, linux-x64; a minute or two)…");
-                await NodeProcess.RunAsync("dotnet", "publish", "-c", "Release", "-r", "linux-x64", "--nologo", "-v", "q", "-o", aotDirectory, Path.Combine(root, "AspireP2P.Node"));
+                await NodeProcess.RunAsync("dotnet", "publish", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true", "--nologo", "-v", "q", "-o", aotDirectory, Path.Combine(root, "AspireP2P.Node"));
             }
             else
             {
@@ -31,7 +31,7 @@ public static partial class MacroRunner
             }
         }
 
-        report.Machine["node"] = options.NodePath is not null ? NodeProcess.BinaryPath : options.Aot ? "Native AOT (dotnet publish -r linux-x64)" : "JIT (dotnet build -c Release)";
+        report.Machine["node"] = options.NodePath is not null ? NodeProcess.BinaryPath : options.Aot ? "Native AOT (dotnet publish -r linux-x64 -p:PublishAot=true)" : "JIT (dotnet build -c Release)";
 
         if (!File.Exists(NodeProcess.BinaryPath))
         {
