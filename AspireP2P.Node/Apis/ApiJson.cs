@@ -42,6 +42,7 @@ internal sealed partial class ApiJsonContext : JsonSerializerContext
     public static ApiJsonContext Relaxed { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter() },
+        // Generic converters, one per enum in a response: they need no run-time code generation (Native AOT).
+        Converters = { new JsonStringEnumConverter<PeerState>(), new JsonStringEnumConverter<PeerOrigin>() },
     });
 }

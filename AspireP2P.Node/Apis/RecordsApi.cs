@@ -26,8 +26,18 @@ public static class RecordsApi
         return app;
     }
 
-    /// <summary>Streams the stored JSON values straight to the response: no per-record serialization.</summary>
-    public static async Task GetRecordsAsync(HttpContext context, RecordStore store, int? after, int? limit)
+    /// <summary>Above this size GET /records streams in chunks instead of answering with one sized body.</summary>
+    private const int WholeBodyLimit = 8 * 1024 * 1024;
+
+    private static readonly byte[] ClosingBracket = "]"u8.ToArray();
+
+    /// <summary>
+    /// Writes the stored JSON values as they are (no per-record serialization). Without paging the answer comes from
+    /// <see cref="RecordListCache"/>. A page is copied into one
+    /// pooled buffer and sent as a single body with a Content-Length, which costs one copy and a few large writes;
+    /// a body past <see cref="WholeBodyLimit"/> is streamed in 256 KiB chunks from there on instead.
+    /// </summary>
+    public static async Task GetRecordsAsync(HttpContext context, RecordStore store, RecordListCache whole, int? after, int? limit)
     {
         if (after < 0 || limit < 0)
         {
@@ -36,33 +46,77 @@ public static class RecordsApi
         }
 
         context.Response.ContentType = "application/json; charset=utf-8";
-        var writer = context.Response.BodyWriter;
-        writer.Write("["u8);
-        var first = true;
-        var unflushed = 0;
-        foreach (var record in store.Read(after ?? 0, limit ?? int.MaxValue))
+        if (after is null or 0 && limit is null)
         {
-            if (!first)
-            {
-                writer.Write(","u8);
-            }
-
-            first = false;
-            writer.Write(record.ValueJson);
-            unflushed += record.ValueJson.Length + 1;
-            if (unflushed >= 32 * 1024)
-            {
-                unflushed = 0;
-                var flush = await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-                if (flush.IsCanceled || flush.IsCompleted)
-                {
-                    return;
-                }
-            }
+            // The seed's plain GET /records: the whole list, kept ready as one buffer.
+            var body = whole.OpenArray();
+            context.Response.ContentLength = body.Length + 1;
+            await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync(ClosingBracket, context.RequestAborted).ConfigureAwait(false);
+            return;
         }
 
-        writer.Write("]"u8);
-        await writer.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        // Sized from the first values' average so that a large answer is not regrown (and re-copied) many times.
+        var expected = (long)Math.Min(limit ?? int.MaxValue, store.Length) * (store.AverageValueBytes + 1) + 2;
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(expected + expected / 8, 4096, WholeBodyLimit));
+        var length = 0;
+        var streaming = false;
+        try
+        {
+            buffer[length++] = (byte)'[';
+            var first = true;
+            foreach (var record in store.Read(after ?? 0, limit ?? int.MaxValue))
+            {
+                var value = record.ValueJson;
+                if (buffer.Length - length < value.Length + 2)
+                {
+                    if (!streaming && length + value.Length + 2 <= WholeBodyLimit)
+                    {
+                        buffer = Grow(buffer, length, Math.Max(buffer.Length * 2, length + value.Length + 2));
+                    }
+                    else
+                    {
+                        // Too big for one body: send what is gathered and go on in chunks.
+                        streaming = true;
+                        await context.Response.Body.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted).ConfigureAwait(false);
+                        length = 0;
+                        if (buffer.Length < value.Length + 2 || buffer.Length > 256 * 1024)
+                        {
+                            buffer = Grow(buffer, 0, Math.Max(value.Length + 2, 256 * 1024), shrink: true);
+                        }
+                    }
+                }
+
+                if (!first)
+                {
+                    buffer[length++] = (byte)',';
+                }
+
+                first = false;
+                value.CopyTo(buffer.AsSpan(length));
+                length += value.Length;
+            }
+
+            buffer[length++] = (byte)']';
+            if (!streaming)
+            {
+                context.Response.ContentLength = length;
+            }
+
+            await context.Response.Body.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static byte[] Grow(byte[] buffer, int keep, int size, bool shrink = false)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(shrink ? size : Math.Max(size, buffer.Length * 2));
+        buffer.AsSpan(0, keep).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
     }
 
     public static async Task<IResult> PostRecordAsync(HttpRequest request, GossipService gossip, IOptions<NodeOptions> options)

@@ -153,7 +153,8 @@ public sealed class GossipService(
         TagMessage(send, "send", record.Key);
         send?.SetTag("p2p.fanout", targets);
 
-        var outcome = store.TryAdd(record, out var position, catchUp ? null : (r, p) =>
+        // No link to send it on: no frame (a link that opens later sends it as a catch-up copy).
+        var outcome = store.TryAdd(record, out var position, catchUp || targets == 0 ? null : (r, p) =>
             MessageCodec.EncodeRecord(r, r.Hops + 1, identity.NodeId, send?.Id ?? traceparent, send?.TraceStateString ?? tracestate, p));
         switch (outcome)
         {

@@ -138,3 +138,7 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }
+
+/// <summary>The <see cref="NodeOptions"/> data annotations ([Required], [Range]), checked by generated code instead of reflection.</summary>
+[OptionsValidator]
+internal sealed partial class NodeOptionsAnnotationsValidator : IValidateOptions<NodeOptions>;

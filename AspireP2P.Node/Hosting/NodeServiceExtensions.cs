@@ -31,8 +31,9 @@ public static class NodeServiceExtensions
     {
         builder.Services.AddOptions<NodeOptions>()
             .BindConfiguration(NodeOptions.SectionName)
-            .ValidateDataAnnotations()
             .ValidateOnStart();
+        // The data annotations are checked by a source-generated validator (reflection-free, so Native AOT works).
+        builder.Services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsAnnotationsValidator>();
         builder.Services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
 
         // The node listens where --host/--port say, as the tutorial's did (this replaces ASPNETCORE_URLS).
@@ -46,6 +47,7 @@ public static class NodeServiceExtensions
         builder.Services.AddSingleton<NodeIdentity>();
         builder.Services.AddSingleton<NodeTelemetry>();
         builder.Services.AddSingleton<RecordStore>();
+        builder.Services.AddSingleton<RecordListCache>();
         builder.Services.AddSingleton<RecordLog>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordLog>());
         builder.Services.AddSingleton<MessageCodec>();

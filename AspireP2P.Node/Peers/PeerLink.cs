@@ -27,6 +27,7 @@ public sealed class PeerLink : IDisposable
     private const int ChunkSize = 256;
 
     private readonly ClientWebSocket _socket;
+    private readonly BatchingStream? _connection;
     private readonly RecordStore _store;
     private readonly string _selfNodeId;
     private readonly Channel<byte[]> _control;
@@ -44,8 +45,9 @@ public sealed class PeerLink : IDisposable
 
     internal PeerLink(
         PeerAddress address, string? nodeId, string? logId, ClientWebSocket socket, RecordStore store, string selfNodeId, int startCursor,
-        int controlCapacity, NodeTelemetry telemetry, ILogger logger, DateTimeOffset connectedAt)
+        int controlCapacity, NodeTelemetry telemetry, ILogger logger, DateTimeOffset connectedAt, BatchingStream? connection = null)
     {
+        _connection = connection;
         Address = address;
         NodeId = nodeId;
         ConnectedAt = connectedAt;
@@ -185,6 +187,8 @@ public sealed class PeerLink : IDisposable
                     continue;
                 }
 
+                // The run of records goes out as one write (each record still its own WebSocket message).
+                _connection?.BeginBatch();
                 for (var i = 0; i < copied; i++)
                 {
                     var record = chunk[i];
@@ -207,6 +211,11 @@ public sealed class PeerLink : IDisposable
                     }
                 }
 
+                if (_connection is not null)
+                {
+                    await _connection.EndBatchAsync(cancellationToken).ConfigureAwait(false);
+                }
+
                 Volatile.Write(ref _cursor, cursor + copied);
             }
         }
@@ -217,6 +226,10 @@ public sealed class PeerLink : IDisposable
         catch (Exception ex) when (ex is WebSocketException or IOException or ObjectDisposedException)
         {
             return $"send failed: {ex.Message}";
+        }
+        finally
+        {
+            _connection?.AbandonBatch();
         }
     }
 

@@ -381,7 +381,9 @@ public sealed class PeerManager : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.ConnectTimeout);
-            await socket.ConnectAsync(address.WebSocketUri, timeout.Token).ConfigureAwait(false);
+            // Through a connector that lets the link write a run of records in one system call (see BatchingStream).
+            using var connector = new BatchingConnector();
+            await socket.ConnectAsync(address.WebSocketUri, connector.Invoker, timeout.Token).ConfigureAwait(false);
 
             var headers = socket.HttpResponseHeaders;
             var remoteId = Header(headers, WireProtocol.NodeIdHeader);
@@ -407,7 +409,7 @@ public sealed class PeerManager : IAsyncDisposable
                 _telemetry.MessageSent();
             }
 
-            var link = new PeerLink(address, remoteId, remoteLogId, socket, _store, _identity.NodeId, startCursor, _options.ControlQueueCapacity, _telemetry, _logger, _time.GetUtcNow());
+            var link = new PeerLink(address, remoteId, remoteLogId, socket, _store, _identity.NodeId, startCursor, _options.ControlQueueCapacity, _telemetry, _logger, _time.GetUtcNow(), connector.Stream);
             lock (_gate)
             {
                 var duplicate = remoteId is not null && _entries.Values.Any(e => e != entry && e.Link?.NodeId == remoteId);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Unicode;
 using AspireP2P.Node.Hosting;
@@ -54,19 +53,17 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
             return DecodeResult.Reject(RejectReason.MalformedJson, "the message is not valid UTF-8 text");
         }
 
-        WireEnvelope? envelope;
+        WireFields envelope;
         try
         {
-            envelope = JsonSerializer.Deserialize(utf8Json, WireJsonContext.Default.WireEnvelope);
+            if (!WireFields.TryRead(utf8Json, this, out envelope))
+            {
+                return DecodeResult.Reject(RejectReason.MalformedJson, "the message is JSON null");
+            }
         }
         catch (JsonException ex)
         {
             return DecodeResult.Reject(RejectReason.MalformedJson, $"not a JSON message object: {ex.Message}");
-        }
-
-        if (envelope is null)
-        {
-            return DecodeResult.Reject(RejectReason.MalformedJson, "the message is JSON null");
         }
 
         var trace = (envelope.Traceparent is { Length: <= 128 } ? envelope.Traceparent : null, envelope.Tracestate is { Length: <= 512 } ? envelope.Tracestate : null);
@@ -74,21 +71,21 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
         return envelope.Type switch
         {
             WireProtocol.Handshake => DecodeHandshake(envelope, trace, from),
-            WireProtocol.NewRecord => DecodeRecord(envelope, trace, from, receivedAtUnixMs, receivedFrom),
+            WireProtocol.NewRecord => DecodeRecord(envelope, utf8Json, trace, from, receivedAtUnixMs, receivedFrom),
             WireProtocol.Heartbeat => DecodeHeartbeat(envelope, from),
             null => DecodeResult.Reject(RejectReason.UnknownType, "the message has no string 'type'"),
             var other => DecodeResult.Reject(RejectReason.UnknownType, $"unknown message type '{Truncate(other, 40)}'"),
         };
     }
 
-    private static DecodeResult DecodeHandshake(WireEnvelope envelope, (string?, string?) trace, string? from)
+    private static DecodeResult DecodeHandshake(in WireFields envelope, (string?, string?) trace, string? from)
     {
-        if (envelope.Payload.ValueKind != JsonValueKind.String)
+        if (envelope.PayloadKind != JsonValueKind.String)
         {
             return DecodeResult.Reject(RejectReason.InvalidHandshake, "HANDSHAKE payload must be a \"host:port\" string");
         }
 
-        var text = envelope.Payload.GetString();
+        var text = envelope.PayloadString;
         if (!PeerAddress.TryParse(text, out var address, out var error))
         {
             return DecodeResult.Reject(RejectReason.InvalidHandshake, $"HANDSHAKE address '{Truncate(text, 60)}' is invalid: {error}");
@@ -97,26 +94,24 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
         return new DecodeResult(new HandshakeMessage(address, trace.Item1, trace.Item2, from), default, null);
     }
 
-    private DecodeResult DecodeRecord(WireEnvelope envelope, (string?, string?) trace, string? from, long receivedAtUnixMs, string? receivedFrom)
+    private DecodeResult DecodeRecord(in WireFields envelope, ReadOnlySpan<byte> utf8Json, (string?, string?) trace, string? from, long receivedAtUnixMs, string? receivedFrom)
     {
-        var payload = envelope.Payload;
-        if (payload.ValueKind != JsonValueKind.Object)
+        if (envelope.PayloadKind != JsonValueKind.Object)
         {
             return DecodeResult.Reject(RejectReason.InvalidRecord, "NEW_RECORD payload must be an object {key, value}");
         }
 
-        if (!payload.TryGetProperty("key"u8, out var keyElement) || keyElement.ValueKind != JsonValueKind.String
-            || keyElement.GetString() is not { Length: > 0 and <= WireProtocol.MaxKeyLength } key)
+        if (envelope.Key is not { Length: > 0 and <= WireProtocol.MaxKeyLength } key)
         {
             return DecodeResult.Reject(RejectReason.InvalidRecord, $"NEW_RECORD payload.key must be a non-empty string of at most {WireProtocol.MaxKeyLength} characters");
         }
 
-        if (!payload.TryGetProperty("value"u8, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+        if (envelope.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
         {
             return DecodeResult.Reject(RejectReason.InvalidRecord, "NEW_RECORD payload.value is missing or null");
         }
 
-        var raw = JsonMarshal.GetRawUtf8Value(value);
+        var raw = utf8Json.Slice(envelope.ValueStart, envelope.ValueLength);
         if (raw.Length > _maxRecordBytes)
         {
             return DecodeResult.Reject(RejectReason.Oversize, $"record value is {raw.Length} bytes, the cap is {_maxRecordBytes}");
@@ -125,13 +120,13 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
         var createdAt = envelope.Ts is > 0 and var ts && ts <= receivedAtUnixMs + 60_000 ? envelope.Ts : null;
         var origin = envelope.Origin is { Length: <= 64 } ? envelope.Origin : null;
         var hops = Math.Clamp(envelope.Hops ?? 1, 1, 1_000_000);
-        var traceId = trace.Item1 is { } tp && ActivityContext.TryParse(tp, null, out var ctx) ? ctx.TraceId.ToHexString() : null;
-        var record = new StoredRecord(key, raw.ToArray(), origin, createdAt, hops, traceId, receivedFrom);
+        var traceId = trace.Item1 is { } tp && ActivityContext.TryParse(tp, null, out var ctx) ? ctx.TraceId : (ActivityTraceId?)null;
+        var record = StoredRecord.WithTraceId(key, raw.ToArray(), origin, createdAt, hops, traceId, receivedFrom);
         var position = envelope.Pos is >= 0 ? envelope.Pos : null;
         return new DecodeResult(new RecordMessage(record, position, envelope.Sync == true, trace.Item1, trace.Item2, from), default, null);
     }
 
-    private static DecodeResult DecodeHeartbeat(WireEnvelope envelope, string? from)
+    private static DecodeResult DecodeHeartbeat(in WireFields envelope, string? from)
     {
         if (from is null)
         {
@@ -149,6 +144,27 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
 
         var digest = RecordDigest.TryParse(envelope.Digest, out var parsed) ? parsed : (RecordDigest?)null;
         return new DecodeResult(new HeartbeatMessage(digest, Math.Max(0, envelope.Lag ?? 0), peers, from), default, null);
+    }
+
+    // Node ids repeat on every message from a peer: the last one seen is reused instead of allocating it again.
+    private string? _lastOrigin;
+    private string? _lastFrom;
+
+    internal string ReadOrigin(ref Utf8JsonReader reader) => ReadRepeated(ref reader, ref _lastOrigin);
+
+    internal string ReadFrom(ref Utf8JsonReader reader) => ReadRepeated(ref reader, ref _lastFrom);
+
+    private static string ReadRepeated(ref Utf8JsonReader reader, ref string? last)
+    {
+        var cached = Volatile.Read(ref last);
+        if (cached is not null && reader.ValueTextEquals(cached))
+        {
+            return cached;
+        }
+
+        var text = reader.GetString()!;
+        Volatile.Write(ref last, text);
+        return text;
     }
 
     /// <summary>HANDSHAKE, as the tutorial sends it, plus our extensions.</summary>
@@ -173,11 +189,20 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
         return buffer.WrittenSpan.ToArray();
     }
 
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_recordBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_recordWriter;
+
     /// <summary>NEW_RECORD for one broadcast: the same bytes go to every peer.</summary>
     public static byte[] EncodeRecord(StoredRecord record, int hops, string senderNodeId, string? traceparent, string? tracestate, long position, bool catchUp = false)
     {
-        var buffer = new ArrayBufferWriter<byte>(record.ValueJson.Length + record.Key.Length + 256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        // One writer and buffer per thread, reused: the only allocation is the frame itself.
+        var buffer = t_recordBuffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_recordWriter ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
         {
             writer.WriteStartObject();
             writer.WriteString("type"u8, WireProtocol.NewRecord);
@@ -216,6 +241,7 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
             }
 
             writer.WriteEndObject();
+            writer.Flush();
         }
 
         return buffer.WrittenSpan.ToArray();

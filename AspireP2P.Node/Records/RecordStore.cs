@@ -54,6 +54,7 @@ public sealed class RecordStore
     private int _liveCount;
     private int _retiredCount;
     private ulong _digestHash;
+    private long _valueBytes;
 
     /// <summary>Raised after a record is appended (added or replacing), outside the lock, with its log position.</summary>
     public event Action<StoredRecord, int>? Added;
@@ -68,6 +69,18 @@ public sealed class RecordStore
     public int Length
     {
         get { lock (_gate) { return _log.Count; } }
+    }
+
+    /// <summary>Log entries retired by a replacing record so far (they read as null).</summary>
+    public int RetiredCount
+    {
+        get { lock (_gate) { return _retiredCount; } }
+    }
+
+    /// <summary>Mean size of a stored value's JSON, in bytes (sizes response buffers).</summary>
+    public int AverageValueBytes
+    {
+        get { lock (_gate) { return _log.Count == 0 ? 16 : (int)Math.Min(int.MaxValue, _valueBytes / _log.Count); } }
     }
 
     public RecordDigest Digest
@@ -131,6 +144,7 @@ public sealed class RecordStore
 
             _positionByKey[record.Key] = position;
             _log.Add(record);
+            _valueBytes += record.ValueJson.Length;
             _liveCount++;
             _digestHash ^= record.ContentHash;
         }

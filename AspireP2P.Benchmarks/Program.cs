@@ -1,0 +1,68 @@
+using AspireP2P.Benchmarks.Macro;
+using AspireP2P.Benchmarks.Micro;
+
+namespace AspireP2P.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project AspireP2P.Benchmarks -- all</c> builds the node, starts real node processes on
+/// 127.0.0.1 and measures every figure of docs/benchmarks.md; <c>-- micro</c> runs the BenchmarkDotNet hot-path suite.
+/// </summary>
+public static class Program
+{
+    private const string Usage = """
+        AspireP2P benchmarks. Real node processes on 127.0.0.1 (free ports); every load loop is bounded in count and time.
+
+        usage: dotnet run -c Release --project AspireP2P.Benchmarks -- <what> [options]
+
+          all          every macro figure (node issue 5 and resilience issue 4), table + JSON
+          ingest       POST /record throughput at 16 connections, 0 and 3 peers (delivery to every peer verified)
+          latency      one-hop delivery (A -> probe peer) and 10-node chain propagation, p50/p99
+          records      bulk insert to 100,000, GET /records, RSS idle and with 100,000, late-joiner catch-up
+          apphost      AppHost start-up to all-healthy for N = 10 (when AspireP2P.AppHost is in the build)
+          resilience   reconnect after restart, catch-up of 1,000/100,000 missed records, dead-peer detection, mesh degree
+          micro        BenchmarkDotNet micro-benchmarks of the hot path (extra arguments go to BenchmarkDotNet)
+
+        options:
+          --runs N          runs per figure (default: 5 for cheap figures, 3 for the others)
+          --records N       records for the 100,000-record figures (default 100000)
+          --samples N       latency samples per run (default 1000)
+          --duration S      seconds per ingest run (default 5)
+          --client http|wrk ingest client: HttpClient (SocketsHttpHandler, 16 connections; default) or wrk (-t2 -c16)
+          --node PATH       node binary (default: AspireP2P.Node/bin/Release/net10.0/AspireP2P.Node, built first)
+          --aot             use the Native AOT node: dotnet publish -c Release -r linux-x64 -p:PublishAot=true (clang) into
+                            benchmark-results/aot-node/, then run every figure against that binary
+          --no-build        do not build (or publish) the node first
+          --out FILE        JSON results (default benchmark-results/latest.json)
+          --label TEXT      label stored in the JSON (e.g. "before", "after")
+          --apphost-args S  arguments for the AppHost (space-separated), e.g. to ask for 10 nodes
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        if (args[0] == "micro")
+        {
+            HotPathBenchmarks.Run(args[1..]);
+            return 0;
+        }
+
+        BenchOptions options;
+        try
+        {
+            options = BenchOptions.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+
+        return await MacroRunner.RunAsync(options);
+    }
+}
