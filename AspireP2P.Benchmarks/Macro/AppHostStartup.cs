@@ -1,6 +1,5 @@
 #if HAS_APPHOST
 using System.Diagnostics;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 #endif
