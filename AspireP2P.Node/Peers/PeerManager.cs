@@ -195,6 +195,7 @@ public sealed class PeerManager : IAsyncDisposable
         {
             if (knownNodeId is not null && _entries.Values.FirstOrDefault(e => e.NodeId == knownNodeId) is { } known)
             {
+                known.RetryNow();
                 return new ConnectOutcome(known.Link is null ? ConnectStatus.Pending : ConnectStatus.AlreadyConnected, known.Address);
             }
         }
@@ -212,6 +213,8 @@ public sealed class PeerManager : IAsyncDisposable
             lock (_gate)
             {
                 var existing = _entries.GetValueOrDefault(address.Key);
+                // A peer we are waiting to re-dial has just shown it is back (it dialed us): skip the rest of the back-off.
+                existing?.RetryNow();
                 return new ConnectOutcome(existing?.Link is null ? ConnectStatus.Pending : ConnectStatus.AlreadyConnected, address, existing?.LastError);
             }
         }
@@ -331,7 +334,7 @@ public sealed class PeerManager : IAsyncDisposable
                             entry.NextAttemptAt = _time.GetUtcNow() + delay;
                         }
 
-                        await Task.Delay(delay, _time, token).ConfigureAwait(false);
+                        await entry.WaitBeforeRetryAsync(delay, _time, token).ConfigureAwait(false);
                         continue;
                     }
                 }
@@ -492,6 +495,22 @@ public sealed class PeerManager : IAsyncDisposable
         public int Attempts { get; set; }
         public string? LastError { get; set; }
         public DateTimeOffset? NextAttemptAt { get; set; }
+
+        private TaskCompletionSource _retryNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Cuts a back-off wait short: the peer has just been heard from.</summary>
+        public void RetryNow() => Volatile.Read(ref _retryNow).TrySetResult();
+
+        public async Task WaitBeforeRetryAsync(TimeSpan delay, TimeProvider time, CancellationToken cancellationToken)
+        {
+            var retryNow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _retryNow, retryNow);
+            using var delayCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var waited = Task.Delay(delay, time, delayCancellation.Token);
+            await Task.WhenAny(waited, retryNow.Task).ConfigureAwait(false);
+            await delayCancellation.CancelAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
         public Task? Supervisor { get; set; }
     }
 }

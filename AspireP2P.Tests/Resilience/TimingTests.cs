@@ -41,6 +41,24 @@ public sealed class TimingTests
     }
 
     [Fact]
+    public async Task PeerThatDialsUsDuringTheBackoffIsRedialedAtOnce()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var port = FreePort.Next();
+        await using var waiting = await TestNode.StartAsync("waiting", time,
+            "--peers", $"127.0.0.1:{port}", "--P2P:ReconnectMinDelay=00:00:30", "--P2P:ReconnectMaxDelay=00:01:00");
+        await Eventually.UntilAsync(() => OutboundAsync(waiting), p => p.GetProperty("nextAttemptAt").ValueKind == JsonValueKind.String,
+            Timeouts.Converge, "the first attempt to fail and a 15–30 s back-off to start");
+
+        // The peer comes up and dials us: its HANDSHAKE tells us it is back, so we do not sit out the back-off.
+        await using var back = await TestNode.StartAsync("back", "--port", port.ToString(), "--peers", waiting.Address);
+
+        await Eventually.UntilAsync(waiting.GetPeersAsync, p => p.SequenceEqual([back.WebSocketUrl]), Timeouts.Connect,
+            "the waiting node to re-dial without its clock moving");
+        Assert.True(await waiting.IsHealthyAsync());
+    }
+
+    [Fact]
     public async Task SilentPeerIsTakenForDeadAfterTheHeartbeatTimeout()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
