@@ -4,26 +4,50 @@ namespace AspireP2P.Node.Protocol;
 
 /// <summary>
 /// The fields of one protocol message, read in a single pass over its UTF-8 bytes with <see cref="Utf8JsonReader"/>.
-/// It accepts and refuses exactly what deserializing a <see cref="WireEnvelope"/> does (case-sensitive names,
-/// unknown fields skipped, the last of repeated fields wins, no comments or trailing commas, nothing after the
-/// object, a wrong JSON type for a known field is malformed), but it copies nothing it does not need: the
+/// It follows System.Text.Json's rules for a typed object (case-sensitive names, unknown fields skipped, the last
+/// of repeated fields wins, no comments or trailing commas, nothing after the object, a wrong JSON type for a
+/// known field is malformed), but it copies nothing it does not need: the
 /// record's value stays where it is in the frame (<see cref="ValueStart"/>, <see cref="ValueLength"/>) until the
 /// record is built, and the payload is never cloned into a document.
 /// </summary>
 internal struct WireFields
 {
+    // The tutorial's fields.
     public string? Type;
+
+    // Extensions (the tutorial's node ignores them; ours accept messages without them).
+    /// <summary>Protocol version of the sender.</summary>
     public int? V;
+
+    /// <summary>Id of the node that created the record.</summary>
     public string? Origin;
+
+    /// <summary>Creation time at the origin, Unix milliseconds (propagation latency).</summary>
     public long? Ts;
+
+    /// <summary>Links the record has crossed, this one included.</summary>
     public int? Hops;
+
+    /// <summary>W3C trace context of the sending span.</summary>
     public string? Traceparent;
     public string? Tracestate;
+
+    /// <summary>Id of the node that sent this copy (HANDSHAKE: the dialer).</summary>
     public string? From;
+
+    /// <summary>NEW_RECORD: the record's position in the sender's log, so a reconnect resumes after it.</summary>
     public long? Pos;
+
+    /// <summary>NEW_RECORD: true for catch-up copies, stored and relayed but not traced one by one.</summary>
     public bool? Sync;
+
+    /// <summary>HEARTBEAT: the sender's set digest, <c>count:hash</c>.</summary>
     public string? Digest;
+
+    /// <summary>HEARTBEAT: how many log entries the sender still has to send on this link.</summary>
     public long? Lag;
+
+    /// <summary>HEARTBEAT: addresses of the sender's peers (peer exchange).</summary>
     public List<string?>? Peers;
 
     /// <summary>JSON kind of <c>payload</c>; <see cref="JsonValueKind.Undefined"/> when absent.</summary>

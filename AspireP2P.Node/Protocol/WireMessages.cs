@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace AspireP2P.Node.Protocol;
 
 /// <summary>
@@ -44,48 +41,3 @@ public static class WireProtocol
     /// <summary>Acceptor → dialer: the acceptor's set digest; equal digests mean nothing to catch up.</summary>
     public const string DigestHeader = "X-P2P-Digest";
 }
-
-/// <summary>What any message may carry. Unknown fields are ignored, as the tutorial's node ignores ours.</summary>
-internal sealed class WireEnvelope
-{
-    public string? Type { get; set; }
-    public JsonElement Payload { get; set; }
-
-    /// <summary>Extension: protocol version of the sender.</summary>
-    public int? V { get; set; }
-
-    /// <summary>Extension: id of the node that created the record.</summary>
-    public string? Origin { get; set; }
-
-    /// <summary>Extension: creation time at the origin, Unix milliseconds (propagation latency).</summary>
-    public long? Ts { get; set; }
-
-    /// <summary>Extension: how many relays the message has passed.</summary>
-    public int? Hops { get; set; }
-
-    /// <summary>Extension: W3C trace context of the sending span.</summary>
-    public string? Traceparent { get; set; }
-    public string? Tracestate { get; set; }
-
-    /// <summary>Extension: id of the node that sent this copy (HANDSHAKE: the dialer).</summary>
-    public string? From { get; set; }
-
-    /// <summary>Extension (NEW_RECORD): the record's position in the sender's log, so a reconnect resumes after it.</summary>
-    public long? Pos { get; set; }
-
-    /// <summary>Extension (NEW_RECORD): true for catch-up copies, which are stored and relayed but not traced one by one.</summary>
-    public bool? Sync { get; set; }
-
-    /// <summary>HEARTBEAT: the sender's set digest, <c>count:hash</c>.</summary>
-    public string? Digest { get; set; }
-
-    /// <summary>HEARTBEAT: how many log entries the sender still has to send on this link.</summary>
-    public long? Lag { get; set; }
-
-    /// <summary>HEARTBEAT: addresses of the sender's peers (peer exchange).</summary>
-    public List<string>? Peers { get; set; }
-}
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, ReadCommentHandling = JsonCommentHandling.Disallow)]
-[JsonSerializable(typeof(WireEnvelope))]
-internal sealed partial class WireJsonContext : JsonSerializerContext;

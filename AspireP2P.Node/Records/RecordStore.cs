@@ -101,10 +101,6 @@ public sealed class RecordStore
     /// <summary>Stores the record unless its key is already held with the same value; settles conflicts deterministically.</summary>
     public AddOutcome TryAdd(StoredRecord record) => TryAdd(record, out _);
 
-    public int? PositionOf(string key)
-    {
-        lock (_gate) { return _positionByKey.TryGetValue(key, out var position) ? position : null; }
-    }
 
     /// <param name="frame">Encodes the record's NEW_RECORD for its log position, under the lock, so no link reads the record before its frame.</param>
     public AddOutcome TryAdd(StoredRecord record, out int position, Func<StoredRecord, int, byte[]>? frame = null)
