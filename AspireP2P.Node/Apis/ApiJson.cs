@@ -14,7 +14,11 @@ public sealed record RecordCreatedResponse(string Message, string Key, string? T
 public sealed record PeerConnectResponse(string Message, string Url, string Status);
 
 public sealed record InboundPeerView(
-    string Remote, string? Address, string? NodeId, DateTimeOffset ConnectedAt, DateTimeOffset LastSeen, bool SendsHeartbeats, long Received, long Rejected);
+    string Remote, string? Address, string? NodeId, DateTimeOffset ConnectedAt, DateTimeOffset LastSeen, bool SendsHeartbeats, long Received, long Rejected)
+{
+    public static InboundPeerView Of(InboundSession session) => new(
+        session.Remote, session.Address?.ToString(), session.NodeId, session.ConnectedAt, session.LastSeen, session.SendsHeartbeats, session.Received, session.Rejected);
+}
 
 public sealed record PeersResponse(IReadOnlyList<PeerView> Outbound, IReadOnlyList<InboundPeerView> Inbound);
 

@@ -76,7 +76,7 @@ public static class PeersApi
         TypedResults.Json(
             new PeersResponse(
                 peers.Snapshot(),
-                inbound.Snapshot().Select(s => new InboundPeerView(s.Remote, s.Address?.ToString(), s.NodeId, s.ConnectedAt, s.LastSeen, s.SendsHeartbeats, s.Received, s.Rejected)).ToList()),
+                inbound.Snapshot().Select(InboundPeerView.Of).ToList()),
             ApiJsonContext.Relaxed.PeersResponse);
 
     public static async Task<IResult> DisconnectAllAsync(PeerManager peers, InboundSessions inbound)

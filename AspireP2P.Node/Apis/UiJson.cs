@@ -86,7 +86,7 @@ internal static class UiViews
     public static UiState State(RecordStore store, PeerManager peers, InboundSessions inbound, NodeTelemetry telemetry) =>
         new(store.Count,
             peers.Snapshot(),
-            inbound.Snapshot().Select(s => new InboundPeerView(s.Remote, s.Address?.ToString(), s.NodeId, s.ConnectedAt, s.LastSeen, s.SendsHeartbeats, s.Received, s.Rejected)).ToList(),
+            inbound.Snapshot().Select(InboundPeerView.Of).ToList(),
             telemetry.Totals);
 
     public static UiRecord Record(StoredRecord record, int position, bool withValue) =>

@@ -6,18 +6,15 @@ namespace AspireP2P.Node.Hosting;
 
 /// <summary>
 /// Joins the peers named by <c>--peers</c> once the server listens (the peer manager keeps re-dialing them),
-/// and closes every link when the node stops: the server waits for open requests, and a WebSocket is one.
+/// and closes the links this node dialed as soon as it starts stopping, so its peers notice at once.
+/// (Links peers opened to us end by themselves then: each inbound session also watches ApplicationStopping.)
 /// </summary>
 internal sealed class BootstrapPeersService(
-    IOptions<NodeOptions> options, PeerManager peers, InboundSessions inbound, IHostApplicationLifetime lifetime) : BackgroundService
+    IOptions<NodeOptions> options, PeerManager peers, IHostApplicationLifetime lifetime) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var closeOnStop = lifetime.ApplicationStopping.Register(() =>
-        {
-            inbound.CloseAll();
-            _ = peers.DisconnectAllAsync();
-        });
+        using var closeOnStop = lifetime.ApplicationStopping.Register(() => _ = peers.DisconnectAllAsync());
 
         // Our own address (sent in HANDSHAKE) is only known once the server has bound its port.
         var started = new TaskCompletionSource();

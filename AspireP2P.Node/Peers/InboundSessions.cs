@@ -18,16 +18,16 @@ public sealed class InboundSessions(
 {
     private readonly Lock _gate = new();
     private readonly HashSet<InboundSession> _sessions = [];
-    private readonly Dictionary<string, long> _resumeByNode = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _resumeByLog = new(StringComparer.Ordinal);
     private readonly int _maxFrameBytes = options.Value.MaxFrameBytes;
 
     /// <summary>
-    /// Where a node's next link to us should start in its log: one past the highest position it has sent us.
+    /// Where the next link from a node's log (its log id) should start: one past the highest position it has sent us.
     /// Told to the node in the upgrade response, so a reconnect sends exactly what we missed.
     /// </summary>
     public long ResumePositionFor(string logId)
     {
-        lock (_gate) { return _resumeByNode.TryGetValue(logId, out var next) ? next : 0; }
+        lock (_gate) { return _resumeByLog.TryGetValue(logId, out var next) ? next : 0; }
     }
 
     /// <summary>Sessions from our nodes that have been silent past the timeout (a hung or dead peer).</summary>
@@ -38,22 +38,22 @@ public sealed class InboundSessions(
 
     private void NoteReceived(InboundSession session, long? position)
     {
-        if (position is not { } pos || session.LogId is not { } nodeId)
+        if (position is not { } pos || session.LogId is not { } logId)
         {
             return;
         }
 
         lock (_gate)
         {
-            if (!_resumeByNode.TryGetValue(nodeId, out var next) || pos + 1 > next)
+            if (!_resumeByLog.TryGetValue(logId, out var next) || pos + 1 > next)
             {
-                // Bounded: one entry per node that ever sent us records; a dev network has few.
-                if (_resumeByNode.Count >= 4096 && !_resumeByNode.ContainsKey(nodeId))
+                // Bounded: one entry per log that ever sent us records; a dev network has few.
+                if (_resumeByLog.Count >= 4096 && !_resumeByLog.ContainsKey(logId))
                 {
-                    _resumeByNode.Clear();
+                    _resumeByLog.Clear();
                 }
 
-                _resumeByNode[nodeId] = pos + 1;
+                _resumeByLog[logId] = pos + 1;
             }
         }
     }
