@@ -146,7 +146,7 @@ public sealed class GossipService(
     /// </summary>
     private int Append(StoredRecord record, InboundSession? except, ActivityContext parent, string? traceparent, string? tracestate, bool catchUp = false)
     {
-        var targets = peers.ConnectedLinks(except?.NodeId, except?.Address?.Key).Length;
+        var targets = peers.CountLinks(except?.NodeId, except?.Address?.Key);
         using var send = targets == 0 || catchUp
             ? null
             : NodeTelemetry.Source.StartActivity(ActivityKind.Producer, parent, name: $"send {NodeTelemetry.RecordsDestination}");

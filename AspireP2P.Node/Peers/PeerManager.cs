@@ -36,6 +36,9 @@ public sealed class PeerManager : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, PeerEntry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PeerAddress> _candidates = new(StringComparer.Ordinal);
+
+    /// <summary>The open links, replaced (never changed) whenever a link opens or closes.</summary>
+    private PeerLink[] _open = [];
     private readonly NodeIdentity _identity;
     private readonly RecordStore _store;
     private readonly NodeOptions _options;
@@ -69,16 +72,27 @@ public sealed class PeerManager : IAsyncDisposable
     /// <summary>The open links, optionally leaving out the peer a message came from (split horizon).</summary>
     public PeerLink[] ConnectedLinks(string? exceptNodeId = null, string? exceptAddressKey = null)
     {
-        lock (_gate)
-        {
-            return _entries.Values
-                .Where(e => e.Link is { } link
-                    && (exceptNodeId is null || link.NodeId != exceptNodeId)
-                    && (exceptAddressKey is null || e.Address.Key != exceptAddressKey))
-                .Select(e => e.Link!)
-                .ToArray();
-        }
+        var open = Volatile.Read(ref _open);
+        return exceptNodeId is null && exceptAddressKey is null ? open : Array.FindAll(open, l => !IsSender(l, exceptNodeId, exceptAddressKey));
     }
+
+    /// <summary>How many open links a record from that sender goes out on; no allocation (called for every record).</summary>
+    public int CountLinks(string? exceptNodeId = null, string? exceptAddressKey = null)
+    {
+        var count = 0;
+        foreach (var link in Volatile.Read(ref _open))
+        {
+            count += IsSender(link, exceptNodeId, exceptAddressKey) ? 0 : 1;
+        }
+
+        return count;
+    }
+
+    private static bool IsSender(PeerLink link, string? nodeId, string? addressKey) =>
+        (nodeId is not null && link.NodeId == nodeId) || (addressKey is not null && link.Address.Key == addressKey);
+
+    /// <summary>Rebuilds the open-links snapshot the hot path reads without locking. Only called under the gate.</summary>
+    private void LinksChanged() => Volatile.Write(ref _open, _entries.Values.Where(e => e.Link is not null).Select(e => e.Link!).ToArray());
 
     public IReadOnlyList<PeerView> Snapshot()
     {
@@ -238,6 +252,7 @@ public sealed class PeerManager : IAsyncDisposable
         {
             entries = [.. _entries.Values];
             _entries.Clear();
+            LinksChanged();
         }
 
         foreach (var entry in entries)
@@ -259,6 +274,8 @@ public sealed class PeerManager : IAsyncDisposable
             {
                 return false;
             }
+
+            LinksChanged();
         }
 
         await entry.Cancellation.CancelAsync().ConfigureAwait(false);
@@ -296,6 +313,7 @@ public sealed class PeerManager : IAsyncDisposable
             if (_entries.TryGetValue(entry.Address.Key, out var current) && current == entry)
             {
                 _entries.Remove(entry.Address.Key);
+                LinksChanged();
             }
         }
 
@@ -344,6 +362,7 @@ public sealed class PeerManager : IAsyncDisposable
                 lock (_gate)
                 {
                     entry.Link = null;
+                    LinksChanged();
                     entry.State = PeerState.Retrying;
                     entry.LastError = reason;
                 }
@@ -424,6 +443,7 @@ public sealed class PeerManager : IAsyncDisposable
                 }
 
                 entry.Link = link;
+                LinksChanged();
                 entry.EverConnected = true;
                 entry.NodeId = remoteId;
                 entry.State = PeerState.Connected;
