@@ -1,0 +1,183 @@
+using AspireP2P.Node.Identity;
+
+namespace AspireP2P.Node.Records.Storage;
+
+/// <summary>
+/// The record log in memory: for the simulator and unit tests, where thousands of nodes share one process.
+/// Every append is durable at once, unless a disk fault is injected (<see cref="FailWrites"/>), after which it
+/// behaves as a failed disk does: sticky failure, nothing waits forever.
+/// </summary>
+public sealed class MemoryRecordLog : IRecordLog
+{
+    private readonly Lock _gate = new();
+    private readonly List<LogRow> _rows = [];
+    private readonly Dictionary<(NodeId, long), long> _byFeed = [];
+    private readonly Dictionary<ulong, int> _contentKeys = [];
+    private readonly Dictionary<NodeId, byte[]> _originKeys = [];
+    private RecordLogFailedException? _failure;
+
+    public long Length
+    {
+        get { lock (_gate) { return _rows.Count; } }
+    }
+
+    public long DurableLength => Length;
+
+    public RecordLogFailedException? Failure
+    {
+        get { lock (_gate) { return _failure; } }
+    }
+
+    /// <summary>Simulates a disk that stops accepting writes (full disk): every later append fails.</summary>
+    public void FailWrites(string reason)
+    {
+        lock (_gate) { _failure ??= new RecordLogFailedException(reason); }
+    }
+
+    public long Append(NodeId origin, long seq, ulong contentKey, RowKind kind, byte[] blob)
+    {
+        lock (_gate)
+        {
+            if (_failure is not null)
+            {
+                throw _failure;
+            }
+
+            var position = (long)_rows.Count;
+            _rows.Add(new LogRow(position, origin, seq, contentKey, kind, blob));
+            _byFeed[(origin, seq)] = position;
+            if (contentKey != 0)
+            {
+                _contentKeys[contentKey] = _contentKeys.GetValueOrDefault(contentKey) + 1;
+            }
+
+            return position;
+        }
+    }
+
+    public ValueTask WaitDurableAsync(long position, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return position < _rows.Count || _failure is null ? ValueTask.CompletedTask : ValueTask.FromException(_failure);
+        }
+    }
+
+    public void Retire(long position)
+    {
+        lock (_gate)
+        {
+            var row = _rows[(int)position];
+            if (row.Kind == RowKind.Retired)
+            {
+                return;
+            }
+
+            _rows[(int)position] = row with { Kind = RowKind.Retired };
+            if (_byFeed.TryGetValue((row.Origin, row.Seq), out var held) && held == position)
+            {
+                _byFeed.Remove((row.Origin, row.Seq));
+            }
+
+            if (row.ContentKey != 0 && _contentKeys.TryGetValue(row.ContentKey, out var count))
+            {
+                if (count <= 1)
+                {
+                    _contentKeys.Remove(row.ContentKey);
+                }
+                else
+                {
+                    _contentKeys[row.ContentKey] = count - 1;
+                }
+            }
+        }
+    }
+
+    public void SetKind(long position, RowKind kind)
+    {
+        lock (_gate)
+        {
+            var row = _rows[(int)position];
+            if (row.Kind != RowKind.Retired)
+            {
+                _rows[(int)position] = row with { Kind = kind };
+            }
+        }
+    }
+
+    public int Read(long position, Span<LogRow> rows)
+    {
+        lock (_gate)
+        {
+            var count = (int)Math.Clamp(_rows.Count - position, 0, rows.Length);
+            for (var i = 0; i < count; i++)
+            {
+                rows[i] = _rows[(int)position + i];
+            }
+
+            return count;
+        }
+    }
+
+    public int ReadFeed(NodeId origin, long fromSeq, long toSeq, Span<LogRow> rows)
+    {
+        lock (_gate)
+        {
+            var count = 0;
+            for (var seq = fromSeq; seq <= toSeq && count < rows.Length; seq++)
+            {
+                if (_byFeed.TryGetValue((origin, seq), out var position))
+                {
+                    rows[count++] = _rows[(int)position];
+                }
+            }
+
+            return count;
+        }
+    }
+
+    public bool TryGet(NodeId origin, long seq, out LogRow row)
+    {
+        lock (_gate)
+        {
+            if (_byFeed.TryGetValue((origin, seq), out var position))
+            {
+                row = _rows[(int)position];
+                return true;
+            }
+
+            row = default;
+            return false;
+        }
+    }
+
+    public bool ContainsContent(ulong contentKey)
+    {
+        lock (_gate) { return _contentKeys.ContainsKey(contentKey); }
+    }
+
+    public IEnumerable<(long Position, NodeId Origin, long Seq, ulong ContentKey, RowKind Kind)> Scan()
+    {
+        List<LogRow> rows;
+        lock (_gate) { rows = [.. _rows]; }
+        foreach (var row in rows)
+        {
+            if (row.Kind != RowKind.Retired)
+            {
+                yield return (row.Position, row.Origin, row.Seq, row.ContentKey, row.Kind);
+            }
+        }
+    }
+
+    public void PutOriginKey(NodeId origin, byte[] publicKey)
+    {
+        lock (_gate) { _originKeys[origin] = publicKey; }
+    }
+
+    public IEnumerable<(NodeId Origin, byte[] PublicKey)> OriginKeys()
+    {
+        lock (_gate) { return _originKeys.Select(p => (p.Key, p.Value)).ToList(); }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
