@@ -11,7 +11,7 @@ public sealed class MemoryRecordLog : IRecordLog
 {
     private readonly Lock _gate = new();
     private readonly List<LogRow> _rows = [];
-    private readonly Dictionary<(NodeId, long), long> _byFeed = [];
+    private readonly Dictionary<NodeId, SortedList<long, long>> _byFeed = [];
     private readonly Dictionary<ulong, int> _contentKeys = [];
     private readonly Dictionary<NodeId, byte[]> _originKeys = [];
     private RecordLogFailedException? _failure;
@@ -45,7 +45,12 @@ public sealed class MemoryRecordLog : IRecordLog
 
             var position = (long)_rows.Count;
             _rows.Add(new LogRow(position, origin, seq, contentKey, kind, blob));
-            _byFeed[(origin, seq)] = position;
+            if (!_byFeed.TryGetValue(origin, out var feed))
+            {
+                _byFeed[origin] = feed = [];
+            }
+
+            feed[seq] = position;
             if (contentKey != 0)
             {
                 _contentKeys[contentKey] = _contentKeys.GetValueOrDefault(contentKey) + 1;
@@ -74,9 +79,9 @@ public sealed class MemoryRecordLog : IRecordLog
             }
 
             _rows[(int)position] = row with { Kind = RowKind.Retired };
-            if (_byFeed.TryGetValue((row.Origin, row.Seq), out var held) && held == position)
+            if (_byFeed.TryGetValue(row.Origin, out var feed) && feed.TryGetValue(row.Seq, out var held) && held == position)
             {
-                _byFeed.Remove((row.Origin, row.Seq));
+                feed.Remove(row.Seq);
             }
 
             if (row.ContentKey != 0 && _contentKeys.TryGetValue(row.ContentKey, out var count))
@@ -123,13 +128,17 @@ public sealed class MemoryRecordLog : IRecordLog
     {
         lock (_gate)
         {
-            var count = 0;
-            for (var seq = fromSeq; seq <= toSeq && count < rows.Length; seq++)
+            if (!_byFeed.TryGetValue(origin, out var feed))
             {
-                if (_byFeed.TryGetValue((origin, seq), out var position))
-                {
-                    rows[count++] = _rows[(int)position];
-                }
+                return 0;
+            }
+
+            var count = 0;
+            var seqs = feed.Keys;
+            var index = LowerBound(seqs, fromSeq);
+            for (; index < seqs.Count && seqs[index] <= toSeq && count < rows.Length; index++)
+            {
+                rows[count++] = _rows[(int)feed.Values[index]];
             }
 
             return count;
@@ -140,7 +149,7 @@ public sealed class MemoryRecordLog : IRecordLog
     {
         lock (_gate)
         {
-            if (_byFeed.TryGetValue((origin, seq), out var position))
+            if (_byFeed.TryGetValue(origin, out var feed) && feed.TryGetValue(seq, out var position))
             {
                 row = _rows[(int)position];
                 return true;
@@ -180,4 +189,23 @@ public sealed class MemoryRecordLog : IRecordLog
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private static int LowerBound(IList<long> sorted, long value)
+    {
+        int low = 0, high = sorted.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (sorted[middle] < value)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
+    }
 }
