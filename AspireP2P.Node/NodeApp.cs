@@ -25,6 +25,11 @@ public static class NodeApp
         app.MapPeersApi();
         app.MapRecordsApi();
         app.MapNodeUi();
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeOptions>>().Value.DevFaults)
+        {
+            app.MapDevFaultsApi();
+        }
+
         app.MapDefaultEndpoints();
         return app;
     }

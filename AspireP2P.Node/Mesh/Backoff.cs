@@ -1,4 +1,4 @@
-namespace AspireP2P.Node.Peers;
+namespace AspireP2P.Node.Mesh;
 
 /// <summary>Capped exponential back-off with "equal jitter": half the step is fixed, half random, so peers that lost one node do not re-dial in lock-step.</summary>
 public static class Backoff

@@ -1,0 +1,263 @@
+using System.Threading.Channels;
+using AspireP2P.Node.Protocol;
+
+namespace AspireP2P.Node.Transport;
+
+/// <summary>
+/// How the in-memory network treats a message between two addresses: how long it takes (null: lost), and whether the
+/// two can reach each other at all. The default delivers everything at once. The simulator supplies latency, loss,
+/// bandwidth and partitions.
+/// </summary>
+public interface ILinkModel
+{
+    /// <summary>Can <paramref name="source"/> open a link to <paramref name="destination"/>, and do messages between them get through?</summary>
+    bool Reachable(string source, string destination);
+
+    /// <summary>The delay of one message of <paramref name="bytes"/> bytes, or null when it is lost.</summary>
+    TimeSpan? Delay(string source, string destination, int bytes);
+}
+
+/// <summary>
+/// Nodes in one process linked without sockets, as memberlist's in-memory transport does: in-process tests run on it,
+/// and the simulator runs thousands of nodes on it with a simulated clock. Each direction of a link delivers in order;
+/// a message's delivery time comes from the <see cref="ILinkModel"/> and the <see cref="TimeProvider"/>.
+/// </summary>
+public sealed class InMemoryNetwork(TimeProvider time, ILinkModel? model = null)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, IUpgradeAcceptor> _acceptors = new(StringComparer.OrdinalIgnoreCase);
+    private readonly List<Pipe> _open = [];
+
+    public TimeProvider Time => time;
+
+    internal ILinkModel? Model => model;
+
+    /// <summary>Makes <paramref name="address"/> dialable; the returned handle unregisters it.</summary>
+    public IDisposable Register(PeerAddress address, IUpgradeAcceptor acceptor)
+    {
+        lock (_gate) { _acceptors[address.Key] = acceptor; }
+        return new Registration(this, address.Key, acceptor);
+    }
+
+    /// <summary>A transport that dials from <paramref name="self"/> (its address is what the link model sees).</summary>
+    public IPeerTransport TransportFor(PeerAddress self) => new InMemoryTransport(this, self.Key);
+
+    /// <summary>Ends every open link of <paramref name="address"/> at once, as a crashed process's links end.</summary>
+    public void AbortAll(PeerAddress address)
+    {
+        List<Pipe> pipes;
+        lock (_gate) { pipes = _open.Where(p => p.Involves(address.Key)).ToList(); }
+        foreach (var pipe in pipes)
+        {
+            pipe.Abort("connection lost: the peer's process ended");
+        }
+    }
+
+    internal IUpgradeAcceptor? Acceptor(string key)
+    {
+        lock (_gate) { return _acceptors.GetValueOrDefault(key); }
+    }
+
+    internal void Opened(Pipe pipe)
+    {
+        lock (_gate) { _open.Add(pipe); }
+    }
+
+    internal void Closed(Pipe pipe)
+    {
+        lock (_gate) { _open.Remove(pipe); }
+    }
+
+    private sealed class Registration(InMemoryNetwork network, string key, IUpgradeAcceptor acceptor) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (network._gate)
+            {
+                if (network._acceptors.TryGetValue(key, out var current) && current == acceptor)
+                {
+                    network._acceptors.Remove(key);
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Dials over an <see cref="InMemoryNetwork"/>.</summary>
+public sealed class InMemoryTransport(InMemoryNetwork network, string self) : IPeerTransport
+{
+    public async Task<DialResult> DialAsync(PeerAddress address, IReadOnlyDictionary<string, string> headers, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var model = network.Model;
+        var to = address.Key;
+        if (model is not null && !model.Reachable(self, to))
+        {
+            // A partition: the connection attempt times out (no answer), as it would on a network that drops packets.
+            await Task.Delay(timeout, network.Time, cancellationToken);
+            return new DialResult.Failed($"no answer within {timeout.TotalSeconds:0.#} s");
+        }
+
+        if (model?.Delay(self, to, 256) is { } handshake && handshake > TimeSpan.Zero)
+        {
+            // The upgrade's round trip.
+            await Task.Delay(handshake + handshake, network.Time, cancellationToken);
+        }
+
+        var acceptor = network.Acceptor(to);
+        if (acceptor is null)
+        {
+            return new DialResult.Failed($"connection refused ({to})");
+        }
+
+        var decision = acceptor.Evaluate(headers, self);
+        if (!decision.Accepted)
+        {
+            return new DialResult.Refused(decision.Status, decision.Reason ?? "refused");
+        }
+
+        var pipe = new Pipe(network, self, to);
+        network.Opened(pipe);
+        _ = acceptor.RunAcceptedAsync(pipe.AcceptorEnd, decision, CancellationToken.None);
+        return new DialResult.Connected(pipe.DialerEnd, decision.ResponseHeaders);
+    }
+}
+
+/// <summary>Both directions of one in-memory link.</summary>
+internal sealed class Pipe
+{
+    private readonly InMemoryNetwork _network;
+    private int _closed;
+
+    public Pipe(InMemoryNetwork network, string dialer, string acceptor)
+    {
+        _network = network;
+        DialerEnd = new End(this, dialer, acceptor);
+        AcceptorEnd = new End(this, acceptor, dialer);
+        DialerEnd.Other = AcceptorEnd;
+        AcceptorEnd.Other = DialerEnd;
+    }
+
+    public End DialerEnd { get; }
+
+    public End AcceptorEnd { get; }
+
+    public bool Involves(string key) => DialerEnd.Self == key || AcceptorEnd.Self == key;
+
+    public void Abort(string reason)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            DialerEnd.EndNow(reason);
+            AcceptorEnd.EndNow(reason);
+            _network.Closed(this);
+        }
+    }
+
+    public void Closed() => _network.Closed(this);
+
+    internal sealed class End(Pipe pipe, string self, string other) : IPeerConnection
+    {
+        private readonly Channel<(byte[]? Message, string? Close)> _inbox = Channel.CreateUnbounded<(byte[]?, string?)>(
+            new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+
+        private long _nextDeliveryTicks;
+        private bool _sendClosed;
+
+        public End Other { get; set; } = null!;
+
+        public string Self => self;
+
+        public string Remote => other;
+
+        public async ValueTask<InboundFrame> ReceiveAsync(int maxBytes, CancellationToken cancellationToken)
+        {
+            try
+            {
+                var (message, close) = await _inbox.Reader.ReadAsync(cancellationToken);
+                if (message is null)
+                {
+                    return new InboundFrame(FrameKind.Closed, default, close);
+                }
+
+                return message.Length > maxBytes ? new InboundFrame(FrameKind.Oversize, default, null, message.Length) : new InboundFrame(FrameKind.Text, message, null, message.Length);
+            }
+            catch (ChannelClosedException)
+            {
+                return new InboundFrame(FrameKind.Closed, default, "connection lost");
+            }
+        }
+
+        public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
+        {
+            if (_sendClosed)
+            {
+                return ValueTask.FromException(new IOException("the link is closed"));
+            }
+
+            Deliver(message.ToArray(), null);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask CloseAsync(string reason, CancellationToken cancellationToken)
+        {
+            if (!_sendClosed)
+            {
+                _sendClosed = true;
+                Deliver(null, $"peer closed the link: {reason}");
+            }
+
+            // Our own reader ends too.
+            _inbox.Writer.TryWrite((null, "closed by this node"));
+            pipe.Closed();
+            return ValueTask.CompletedTask;
+        }
+
+        public void Abort() => pipe.Abort("connection lost");
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        internal void EndNow(string reason) => _inbox.Writer.TryWrite((null, reason));
+
+        /// <summary>Sends to the other end, in order, after the link model's delay (dropped when it says so).</summary>
+        private void Deliver(byte[]? message, string? close)
+        {
+            var network = pipe._network;
+            var model = network.Model;
+            if (model is null)
+            {
+                Other._inbox.Writer.TryWrite((message, close));
+                return;
+            }
+
+            if (!model.Reachable(self, other))
+            {
+                return; // partitioned: the bytes vanish, and nothing tells either side
+            }
+
+            var delay = model.Delay(self, other, message?.Length ?? 64);
+            if (delay is null && message is not null)
+            {
+                return; // lost
+            }
+
+            var now = network.Time.GetUtcNow().UtcTicks;
+            var due = Math.Max(now + (delay ?? TimeSpan.Zero).Ticks, _nextDeliveryTicks);
+            _nextDeliveryTicks = due;
+            if (due <= now)
+            {
+                Other._inbox.Writer.TryWrite((message, close));
+                return;
+            }
+
+            var target = Other;
+            ITimer? timer = null;
+            timer = network.Time.CreateTimer(
+                _ =>
+                {
+                    target._inbox.Writer.TryWrite((message, close));
+                    timer?.Dispose();
+                },
+                null, TimeSpan.FromTicks(due - now), Timeout.InfiniteTimeSpan);
+        }
+    }
+}
