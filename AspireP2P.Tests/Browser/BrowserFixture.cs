@@ -27,7 +27,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Bounds every Playwright action and expectation.</summary>
     public static float TimeoutMs => (float)Timeouts.Converge.TotalMilliseconds;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var executable = ExecutablePath;
         if (!File.Exists(executable))
@@ -70,7 +70,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         return nodePage;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_browser is not null)
         {
