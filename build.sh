@@ -11,8 +11,8 @@ usage() {
 Usage: ./build.sh [--test] [--fast] [--filter <expression>]
 
   (no option)             dotnet build AspireP2P.sln
-  --test                  install what the tests need when missing (Debian's chromium, Deno 2.9.6 from npm), then
-                          dotnet test AspireP2P.sln and a per-tier summary
+  --test                  install what the tests need when missing (Debian's chromium, Deno 2.9.6 from npm, iproute2
+                          and iptables for the hosts tier), then dotnet test AspireP2P.sln and a per-tier summary
   --fast                  with --test: only the Unit, Simulation and Network tiers; installs nothing
   --filter <expression>   with --test: passed to dotnet test --filter, e.g. "Category=Unit" or "Category!=Aspire"
   -h, --help              this text
@@ -67,11 +67,24 @@ ensure_deno() {
   "$DENO_PATH" --version | head -n 1
 }
 
+# The hosts tier (AspireP2P.Tests/Hosts, eng/hosts.sh) makes network namespaces with iproute2 and its faults with
+# iptables; it needs root.
+ensure_hosts_tools() {
+  local missing=()
+  command -v ip >/dev/null || missing+=(iproute2)
+  command -v iptables >/dev/null || missing+=(iptables)
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    echo "Installing ${missing[*]} for the hosts tier"
+    apt_install "${missing[@]}"
+  fi
+}
+
 if [[ "$fast" == true ]]; then
   filter="(Category=Unit|Category=Simulation|Category=Network)${filter:+&($filter)}"
 else
   ensure_chromium
   ensure_deno
+  ensure_hosts_tools
 fi
 
 results=artifacts/TestResults

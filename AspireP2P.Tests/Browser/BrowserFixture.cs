@@ -33,7 +33,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (!File.Exists(executable))
         {
             _missing = $"No Chromium at {executable}: the browser tests drive a real Chromium. Install Debian's with " +
-                "`apt-get update && apt-get install -y chromium` (.ci/run does this), or set P2P_CHROMIUM to a Chromium executable.";
+                "`apt-get update && apt-get install -y chromium` (./build.sh --test does this), or set P2P_CHROMIUM to a Chromium executable.";
             return;
         }
 
