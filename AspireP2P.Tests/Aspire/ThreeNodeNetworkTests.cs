@@ -5,6 +5,7 @@ using AspireP2P.Tests.Infrastructure;
 namespace AspireP2P.Tests.Aspire;
 
 /// <summary>The AppHost's default network (3 nodes) with the dashboard: what a developer sees after <c>dotnet run</c>.</summary>
+[Trait(Tier.Category, Tier.Aspire)]
 [Collection(AspireNetworks.Name)]
 public sealed class ThreeNodeNetworkTests(ThreeNodeNetwork network) : IClassFixture<ThreeNodeNetwork>
 {
@@ -105,7 +106,7 @@ public sealed class ThreeNodeNetworkTests(ThreeNodeNetwork network) : IClassFixt
     {
         var node = AspireNetwork.NodeName(Last);
 
-        var result = await network.App.ResourceCommands.ExecuteCommandAsync(node, "post-test-record").WaitAsync(Timeouts.Request);
+        var result = await network.App.ResourceCommands.ExecuteCommandAsync(node, "post-test-record", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
         Assert.True(result.Success, result.Message);
         // The dashboard shows the node's answer, with the record's key and trace id.

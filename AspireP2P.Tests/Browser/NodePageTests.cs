@@ -3,12 +3,12 @@ using System.Text;
 using System.Text.Json;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Playwright;
-using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace AspireP2P.Tests.Browser;
 
 /// <summary>The node's web page in real Chromium, against real in-process nodes: what a person sees and does on it.</summary>
+[Trait(Tier.Category, Tier.Browser)]
 [Collection(BrowserTestsRunAlone.Name)]
 public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>
 {
@@ -131,7 +131,7 @@ public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper outp
         await Expect(page.Network).ToHaveAttributeAsync("data-links", "2");
 
         using var far = await network[2].PostRecordAsync("from the far end");
-        var key = (await far.Content.ReadFromJsonAsync<JsonElement>().WaitAsync(Timeouts.Request)).GetProperty("key").GetString();
+        var key = (await far.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken)).GetProperty("key").GetString();
         await Expect(page.Page.Locator("#spread")).ToContainTextAsync($"Record {key} reached 3 of 3 nodes");
         await Expect(page.Records.Locator("li").First).ToContainTextAsync("2 hops from");
 
@@ -160,7 +160,7 @@ public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper outp
 
         Assert.EndsWith("/ui", page.Page.Url, StringComparison.Ordinal);
         await Expect(page.Page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Level = 1 })).ToContainTextAsync(network[0].Address);
-        Assert.Equal("{\"message\":\"Hello World\"}", await network[0].Http.GetStringAsync("/").WaitAsync(Timeouts.Request));
+        Assert.Equal("{\"message\":\"Hello World\"}", await network[0].Http.GetStringAsync("/", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken));
     }
 
     private static string Artifact(string name)

@@ -8,6 +8,7 @@ using AspireP2P.Tests.Infrastructure;
 namespace AspireP2P.Tests.Network;
 
 /// <summary>The tutorial's node dies on most of these inputs; ours rejects them, counts them and keeps its peers.</summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed class BadInputTests
 {
     public static TheoryData<string, string> BadWireMessages => new()
@@ -83,11 +84,11 @@ public sealed class BadInputTests
     {
         await using var node = await TestNode.StartAsync("target");
 
-        using var response = await node.Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await node.Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
 
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal(message, problem.GetProperty("message").GetString());
         Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
         Assert.Empty(await node.GetRecordsRawAsync());
@@ -101,11 +102,11 @@ public sealed class BadInputTests
         var huge = new string('y', 1500);
 
         using var overCap = await node.PostRecordAsync(huge);
-        using var overBody = await node.Http.PostAsync("/record", new StringContent("{\"record\":\"" + new string('z', 50_000) + "\"}", Encoding.UTF8, "application/json"));
+        using var overBody = await node.Http.PostAsync("/record", new StringContent("{\"record\":\"" + new string('z', 50_000) + "\"}", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, overCap.StatusCode);
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, overBody.StatusCode);
-        var text = await overCap.Content.ReadAsStringAsync();
+        var text = await overCap.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.DoesNotContain(huge, text);
         Assert.Contains("1024", text);
         Assert.Empty(await node.GetRecordsRawAsync());
@@ -120,7 +121,7 @@ public sealed class BadInputTests
         using var response = await node.PostRecordAsync(longText);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var message = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("message").GetString()!;
+        var message = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("message").GetString()!;
         Assert.True(message.Length < 200, message);
         Assert.Equal([JsonSerializer.Serialize(longText)], await node.GetRecordsRawAsync());
     }

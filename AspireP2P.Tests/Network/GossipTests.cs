@@ -6,6 +6,7 @@ using AspireP2P.Tests.Infrastructure;
 namespace AspireP2P.Tests.Network;
 
 /// <summary>Multi-hop gossip: records cross every link of a chain, once.</summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed class GossipTests
 {
     [Fact]
@@ -43,7 +44,7 @@ public sealed class GossipTests
             foreach (var node in network.Nodes)
             {
                 using var response = await node.PostRecordAsync(i);
-                keys.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+                keys.Add((await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("key").GetString()!);
             }
         }
 
@@ -59,12 +60,12 @@ public sealed class GossipTests
         await using (var before = await TestNode.StartAsync("named", "--node-id", "node-7"))
         {
             using var response = await before.PostRecordAsync("first life");
-            firstKey = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+            firstKey = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("key").GetString()!;
         }
 
         await using var after = await TestNode.StartAsync("named", "--node-id", "node-7");
         using var again = await after.PostRecordAsync("second life");
-        var secondKey = (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var secondKey = (await again.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("key").GetString()!;
 
         Assert.StartsWith("node-7.", firstKey, StringComparison.Ordinal);
         Assert.StartsWith("node-7.", secondKey, StringComparison.Ordinal);
@@ -94,7 +95,7 @@ public sealed class GossipTests
     {
         await using var network = await TestNetwork.StartChainAsync(1);
         using var response = await network[0].PostRecordAsync("traced");
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Matches("^[0-9a-f]{32}$", body.GetProperty("traceId").GetString());
     }
 }

@@ -5,6 +5,7 @@ using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Network;
 
+[Trait(Tier.Category, Tier.Network)]
 public sealed class HandshakeTests
 {
     [Fact]
@@ -58,7 +59,7 @@ public sealed class HandshakeTests
         using var response = await node.PostPeerAsync($"127.0.0.1:{closedPort}");
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Contains($"127.0.0.1:{closedPort}", problem.GetProperty("detail").GetString());
         Assert.Empty(await node.GetPeersAsync());
     }

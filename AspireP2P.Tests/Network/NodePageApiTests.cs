@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AspireP2P.Tests.Network;
 
 /// <summary>The HTTP side of the web page: the root redirect, paged records, disconnecting one peer and the event stream.</summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed class NodePageApiTests
 {
     [Fact]
@@ -20,22 +21,22 @@ public sealed class NodePageApiTests
 
         using var browser = new HttpRequestMessage(HttpMethod.Get, "/");
         browser.Headers.TryAddWithoutValidation("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
-        using var redirected = await noRedirect.SendAsync(browser).WaitAsync(Timeouts.Request);
+        using var redirected = await noRedirect.SendAsync(browser, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Redirect, redirected.StatusCode);
         Assert.Equal("/ui", redirected.Headers.Location?.OriginalString);
 
-        using var api = await noRedirect.GetAsync("/").WaitAsync(Timeouts.Request);
+        using var api = await noRedirect.GetAsync("/", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, api.StatusCode);
-        Assert.Equal("{\"message\":\"Hello World\"}", await api.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request));
+        Assert.Equal("{\"message\":\"Hello World\"}", await api.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken));
         Assert.Contains("Accept", api.Headers.Vary);
 
-        using var page = await noRedirect.GetAsync("/ui").WaitAsync(Timeouts.Request);
+        using var page = await noRedirect.GetAsync("/ui", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("<h1>", await page.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request), StringComparison.Ordinal);
+        Assert.Contains("<h1>", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.NotNull(page.Headers.ETag);
-        using var script = await noRedirect.GetAsync("/ui/ui.js").WaitAsync(Timeouts.Request);
+        using var script = await noRedirect.GetAsync("/ui/ui.js", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
-        using var missing = await noRedirect.GetAsync("/ui/secrets.json").WaitAsync(Timeouts.Request);
+        using var missing = await noRedirect.GetAsync("/ui/secrets.json", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
@@ -70,7 +71,7 @@ public sealed class NodePageApiTests
         Assert.False(last.TryGetProperty("next", out _));
         Assert.Equal(0, (await GetPageAsync(network[1], "?limit=1")).GetProperty("items")[0].GetProperty("hops").GetInt32());
 
-        using var invalid = await network[1].Http.GetAsync("/api/records?limit=0").WaitAsync(Timeouts.Request);
+        using var invalid = await network[1].Http.GetAsync("/api/records?limit=0", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Equal("application/problem+json", invalid.Content.Headers.ContentType?.MediaType);
     }
@@ -83,11 +84,11 @@ public sealed class NodePageApiTests
         (await a.PostPeerAsync(b.Address)).Dispose();
         (await a.PostPeerAsync(c.Address)).Dispose();
 
-        using var deleted = await a.Http.DeleteAsync($"/api/peers/{Uri.EscapeDataString(b.Address)}").WaitAsync(Timeouts.Request);
+        using var deleted = await a.Http.DeleteAsync($"/api/peers/{Uri.EscapeDataString(b.Address)}", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         Assert.Equal($"Disconnected from '{b.WebSocketUrl}'",
-            (await deleted.Content.ReadFromJsonAsync<JsonElement>().WaitAsync(Timeouts.Request)).GetProperty("message").GetString());
+            (await deleted.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken)).GetProperty("message").GetString());
         Assert.Equal([c.WebSocketUrl], await a.GetPeersAsync());
         // Forgotten, not retrying: the peer table no longer holds it, so nothing re-dials it.
         Assert.DoesNotContain(a.Services.GetRequiredService<PeerManager>().Snapshot(), p => p.Address == b.Address);
@@ -95,9 +96,9 @@ public sealed class NodePageApiTests
         using var record = await b.PostRecordAsync("still heard");
         await Eventually.UntilAsync(a.GetRecordsRawAsync, r => r.Contains("\"still heard\""), Timeouts.Converge, "a to hear b on b's own link");
 
-        using var again = await a.Http.DeleteAsync($"/api/peers/{Uri.EscapeDataString(b.WebSocketUrl)}").WaitAsync(Timeouts.Request);
+        using var again = await a.Http.DeleteAsync($"/api/peers/{Uri.EscapeDataString(b.WebSocketUrl)}", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
-        using var invalid = await a.Http.DeleteAsync("/api/peers/not%20an%20address").WaitAsync(Timeouts.Request);
+        using var invalid = await a.Http.DeleteAsync("/api/peers/not%20an%20address", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
     }
 
@@ -169,9 +170,9 @@ public sealed class NodePageApiTests
         await using var network = await TestNetwork.StartUnconnectedAsync(1);
         var node = network[0];
         using var client = new HttpClient { BaseAddress = node.Identity.Address.HttpUri, Timeout = Timeout.InfiniteTimeSpan };
-        using var response = await client.GetAsync("/api/events?values=false", HttpCompletionOption.ResponseHeadersRead).WaitAsync(Timeouts.Request);
-        await using var stream = await response.Content.ReadAsStreamAsync().WaitAsync(Timeouts.Request);
-        await using var events = SseParser.Create(stream).EnumerateAsync().GetAsyncEnumerator();
+        using var response = await client.GetAsync("/api/events?values=false", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        await using var events = SseParser.Create(stream).EnumerateAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         Assert.Equal("hello", (await NextAsync(events)).EventType);
 
         // Far more records than one wake-up sends, stored as fast as the store takes them.
@@ -211,7 +212,7 @@ public sealed class NodePageApiTests
         await using var network = await TestNetwork.StartUnconnectedAsync(1);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/events");
         request.Headers.TryAddWithoutValidation("Origin", "https://example.com");
-        using var response = await network[0].Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(Timeouts.Request);
+        using var response = await network[0].Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
     }

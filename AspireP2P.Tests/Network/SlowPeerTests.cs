@@ -5,6 +5,7 @@ using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Network;
 
+[Trait(Tier.Category, Tier.Network)]
 public sealed class SlowPeerTests
 {
     [Fact]
@@ -27,7 +28,7 @@ public sealed class SlowPeerTests
         await Eventually.UntilAsync(async () => (await network[0].GetNodeInfoAsync()).GetProperty("records").GetInt32(), n => n == Count,
             Timeouts.Converge, $"node-0 to receive all {Count} records");
 
-        var peers = await network[1].Http.GetFromJsonAsync<JsonElement>("/api/peers");
+        var peers = await network[1].Http.GetFromJsonAsync<JsonElement>("/api/peers", TestContext.Current.CancellationToken);
         var stalledView = peers.GetProperty("outbound").EnumerateArray().Single(p => p.GetProperty("address").GetString() == stalled.Address);
         // Records do not queue per peer: the stalled link's cursor just stays behind, visible as its lag.
         Assert.True(stalledView.GetProperty("lag").GetInt32() > 0, "the stalled link must show its backlog");

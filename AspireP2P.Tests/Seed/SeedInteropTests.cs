@@ -4,7 +4,6 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using AspireP2P.Tests.Infrastructure;
-using Xunit.Abstractions;
 
 namespace AspireP2P.Tests.Seed;
 
@@ -14,6 +13,7 @@ namespace AspireP2P.Tests.Seed;
 /// (it prints its peers as <c>[{}]</c>, never names itself on a connect-back, dies on any message it does not
 /// know), these tests assert what our node does about them, not the bugs themselves.
 /// </summary>
+[Trait(Tier.Category, Tier.Seed)]
 public sealed class SeedInteropTests(ITestOutputHelper output)
 {
     public enum Dialer
@@ -166,7 +166,7 @@ public sealed class SeedInteropTests(ITestOutputHelper output)
         foreach (var (value, i) in values.Select((v, i) => (v, i)))
         {
             var node = i % 2 == 0 ? ours : further;
-            using var response = await node.Http.PostAsync("/record", new StringContent($"{{\"record\":{value}}}", Encoding.UTF8, "application/json"));
+            using var response = await node.Http.PostAsync("/record", new StringContent($"{{\"record\":{value}}}", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
@@ -197,8 +197,8 @@ public sealed class SeedInteropTests(ITestOutputHelper output)
         // The tutorial's node dies on any message type it does not know (its `default: throw new Error()`).
         using (var stranger = new ClientWebSocket())
         {
-            await stranger.ConnectAsync(new Uri(seed.WebSocketUrl), CancellationToken.None).WaitAsync(Timeouts.Connect);
-            await stranger.SendAsync(Encoding.UTF8.GetBytes("{\"type\":\"PING\"}"), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(Timeouts.Request);
+            await stranger.ConnectAsync(new Uri(seed.WebSocketUrl), TestContext.Current.CancellationToken).WaitAsync(Timeouts.Connect, TestContext.Current.CancellationToken);
+            await stranger.SendAsync(Encoding.UTF8.GetBytes("{\"type\":\"PING\"}"), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             await Eventually.UntilAsync(() => Task.FromResult(seed.HasExited), Timeouts.Converge, "the seed node to crash on an unknown message type (setup)");
         }
 

@@ -2,6 +2,7 @@ using System.Text;
 using AspireP2P.Node.Hosting;
 using AspireP2P.Node.Protocol;
 using Microsoft.Extensions.Options;
+using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Unit;
 
@@ -9,6 +10,7 @@ namespace AspireP2P.Tests.Unit;
 /// Decoding is where a peer's bytes are validated: messages from the tutorial's node (only <c>type</c> and
 /// <c>payload</c>) and from ours (plus extension fields) are accepted; everything else is refused with a reason.
 /// </summary>
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class MessageCodecDecodeTests
 {
     private const int MaxRecordBytes = 1024;

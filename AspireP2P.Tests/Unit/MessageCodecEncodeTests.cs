@@ -4,6 +4,7 @@ using AspireP2P.Node.Hosting;
 using AspireP2P.Node.Protocol;
 using AspireP2P.Node.Records;
 using Microsoft.Extensions.Options;
+using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Unit;
 
@@ -12,6 +13,7 @@ namespace AspireP2P.Tests.Unit;
 /// <c>payload</c> as <c>host:port</c> (prefixing <c>ws://</c>), and stores a NEW_RECORD <c>payload</c> whole as
 /// <c>{key, value}</c>. So extensions go at the top level only, and the value is written exactly as it was posted.
 /// </summary>
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class MessageCodecEncodeTests
 {
     private const string Traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";

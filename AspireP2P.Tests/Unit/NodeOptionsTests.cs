@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 namespace AspireP2P.Tests.Unit;
 
 /// <summary>The tutorial's flags and the configuration system map onto <see cref="NodeOptions"/>; bad settings fail with a message that names them.</summary>
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class NodeOptionsTests
 {
     [Fact]
@@ -161,7 +162,7 @@ public sealed class NodeOptionsTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
         {
             await using var app = NodeApp.Create(["--host", "127.0.0.1", "--port", "0", "--peers", "127.0.0.1"], builder => builder.Logging.ClearProviders());
-            await app.StartAsync().WaitAsync(Timeouts.Start);
+            await app.StartAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
         });
 
         Assert.Contains("P2P:Peers entry '127.0.0.1' is not a peer address: the port is missing", error.Message, StringComparison.Ordinal);

@@ -9,6 +9,7 @@ namespace AspireP2P.Tests.Unit;
 /// The record store is also gossip's de-duplication (a second copy of a record is refused) and settles two
 /// different values for one key the same way on every node.
 /// </summary>
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class RecordStoreTests
 {
     [Fact]
@@ -193,7 +194,7 @@ public sealed class RecordStoreTests
                 }
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
-        await Task.WhenAll(workers).WaitAsync(Timeouts.Converge);
+        await Task.WhenAll(workers).WaitAsync(Timeouts.Converge, TestContext.Current.CancellationToken);
 
         var expected = sharedKeys + (threads * ownKeys);
         Assert.Equal(expected, store.Count);
@@ -219,7 +220,7 @@ public sealed class RecordStoreTests
                 store.TryAdd(Record($"k{i}", t.ToString()));
             }
         }, TaskCreationOptions.LongRunning)).ToArray();
-        await Task.WhenAll(workers).WaitAsync(Timeouts.Converge);
+        await Task.WhenAll(workers).WaitAsync(Timeouts.Converge, TestContext.Current.CancellationToken);
 
         // Same creation time and origin: the smallest value bytes ("0") win, whoever came first.
         Assert.Equal(200, store.Count);

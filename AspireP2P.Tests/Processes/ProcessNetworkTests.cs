@@ -4,11 +4,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AspireP2P.Tests.Infrastructure;
-using Xunit.Abstractions;
 
-namespace AspireP2P.Tests.Resilience;
+namespace AspireP2P.Tests.Processes;
 
 /// <summary>Nodes as real processes, killed with SIGKILL and restarted: the network heals and loses nothing.</summary>
+[Trait(Tier.Category, Tier.Process)]
 public sealed class ProcessNetworkTests(ITestOutputHelper output)
 {
     /// <summary>Short re-dial cap so a restarted neighbour is found within a second.</summary>
@@ -36,7 +36,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
 
             // A POST cut off by the writer's stop may still have been stored: acknowledged records are a lower bound.
             var holdings = await WaitConvergedAsync(nodes, total);
-            var held = (await nodes[2].Http.GetFromJsonAsync<JsonElement[]>("/records"))!.Select(v => v.GetString()).ToHashSet();
+            var held = (await nodes[2].Http.GetFromJsonAsync<JsonElement[]>("/records", TestContext.Current.CancellationToken))!.Select(v => v.GetString()).ToHashSet();
             Assert.All(writer.AcknowledgedValues, value => Assert.Contains(value, held));
             output.WriteLine($"{total} acknowledged; identical digest {holdings} on all 5 nodes {restartedAt.Elapsed.TotalSeconds:0.00} s after the restart");
         }
@@ -81,8 +81,8 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
 
             await nodes[2].KillAsync();
             var survivors = nodes.Where((_, i) => i != 2).ToArray();
-            using (await nodes[0].Http.PostAsJsonAsync("/record", new { record = "from the head" }))
-            using (await nodes[4].Http.PostAsJsonAsync("/record", new { record = "from the tail" }))
+            using (await nodes[0].Http.PostAsJsonAsync("/record", new { record = "from the head" }, TestContext.Current.CancellationToken))
+            using (await nodes[4].Http.PostAsJsonAsync("/record", new { record = "from the tail" }, TestContext.Current.CancellationToken))
             {
             }
 
@@ -120,7 +120,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
             }
 
             await using var restarted = await NodeProcess.StartAsync("persistent", port, "--data-dir", dataDir);
-            var values = (await restarted.Http.GetFromJsonAsync<JsonElement[]>("/records"))!.Select(v => v.GetString()!).ToHashSet();
+            var values = (await restarted.Http.GetFromJsonAsync<JsonElement[]>("/records", TestContext.Current.CancellationToken))!.Select(v => v.GetString()!).ToHashSet();
 
             Assert.True(acknowledged.Length >= 300);
             Assert.All(acknowledged, value => Assert.Contains(value, values));

@@ -1,8 +1,9 @@
 using AspireP2P.Tests.Infrastructure;
 
-namespace AspireP2P.Tests.Resilience;
+namespace AspireP2P.Tests.Network;
 
 /// <summary>Links that drop come back by themselves, in both directions, and carry on where they stopped.</summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed class ReconnectTests
 {
     [Fact]
@@ -10,7 +11,7 @@ public sealed class ReconnectTests
     {
         await using var network = await TestNetwork.StartChainAsync(3);
 
-        using var disconnect = await network[1].Http.PostAsync("/api/peers/disconnect", null).WaitAsync(Timeouts.Request);
+        using var disconnect = await network[1].Http.PostAsync("/api/peers/disconnect", null, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         disconnect.EnsureSuccessStatusCode();
 
         // node-0 re-dials (its link was a dial-back) and introduces itself again; node-2 re-dials its bootstrap peer.
@@ -30,7 +31,7 @@ public sealed class ReconnectTests
         }
 
         await Eventually.UntilAsync(() => network[0].GetTotalAsync("received"), n => n == 50, Timeouts.Converge, "node-0 to receive the first 50");
-        using (var disconnect = await network[0].Http.PostAsync("/api/peers/disconnect", null).WaitAsync(Timeouts.Request))
+        using (var disconnect = await network[0].Http.PostAsync("/api/peers/disconnect", null, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken))
         {
             disconnect.EnsureSuccessStatusCode();
         }

@@ -4,9 +4,10 @@ using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
-namespace AspireP2P.Tests.Resilience;
+namespace AspireP2P.Tests.Network;
 
 /// <summary>Back-off, heartbeats and anti-entropy, stepped through with a fake clock: no waiting on real time.</summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed class TimingTests
 {
     [Fact]
