@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
-using AspireP2P.Node.Peers;
+using AspireP2P.Node.Mesh;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,4 @@
-using AspireP2P.Node.Peers;
+using AspireP2P.Node.Mesh;
 using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Unit;

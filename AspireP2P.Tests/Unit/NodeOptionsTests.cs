@@ -40,7 +40,8 @@ public sealed class NodeOptionsTests
 
     [Theory]
     [InlineData("--public-address", "127.0.0.1:9000", nameof(NodeOptions.PublicAddress))]
-    [InlineData("--node-id", "a1b2c3", nameof(NodeOptions.NodeId))]
+    [InlineData("--node-id", "a1b2c3", nameof(NodeOptions.Name))]
+    [InlineData("--name", "node-2", nameof(NodeOptions.Name))]
     [InlineData("--max-record-bytes", "2048", nameof(NodeOptions.MaxRecordBytes))]
     [InlineData("--max-frame-bytes", "9999", nameof(NodeOptions.MaxFrameBytes))]
     public void EveryDocumentedFlagMapsOntoItsSetting(string flag, string value, string property)
