@@ -106,7 +106,7 @@ public sealed class FaultyConnection : IPeerConnection
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
+        _stopping.Cancel();
         _delayed.Writer.TryComplete();
         if (_pump is not null)
         {

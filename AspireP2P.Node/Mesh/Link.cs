@@ -44,7 +44,7 @@ public sealed class Link : IDisposable
     private readonly Channel<byte[]> _control;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly RejectionLog _rejections;
-    private readonly TaskCompletionSource<string> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _ended = new();
     private IDisposable? _subscription;
     private string? _closeReason;
 

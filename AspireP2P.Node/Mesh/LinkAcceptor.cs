@@ -104,7 +104,7 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
         var hello = connection.ReceiveAsync(node.Options.MaxFrameBytes, timeout.Token).AsTask();
         var timer = Task.Delay(HelloTimeout, node.Time, timeout.Token);
         var first = await Task.WhenAny(hello, timer);
-        await timeout.CancelAsync();
+        timeout.Cancel();
         if (first != hello)
         {
             return $"no HELLO within {HelloTimeout.TotalSeconds:0} s";

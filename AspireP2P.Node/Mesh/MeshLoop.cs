@@ -13,6 +13,10 @@ namespace AspireP2P.Node.Mesh;
 /// go-libp2p-pubsub's processLoop does); everyone else reads the snapshots it publishes (<see cref="Snapshot"/>,
 /// <see cref="NodeContext.Links"/>). Dials run as tasks whose outcome comes back as an event. A heartbeat tick drives
 /// liveness (a peer silent past the timeout is dropped), heartbeats, anti-entropy and re-dials.
+/// <para>The simulator runs this code on one deterministic thread, so the core keeps three rules: time only from
+/// <see cref="NodeContext.Time"/> and randomness only from <see cref="NodeContext.Random"/>; no Task.Run, ConfigureAwait(false)
+/// or CancelAsync (they hop to the thread pool); no TaskCompletionSource with RunContinuationsAsynchronously (awaiting one
+/// with a timeout completes on the thread pool).</para>
 /// </summary>
 public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
 {
@@ -114,7 +118,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
     /// <summary>POST /peer and the tutorial's dial-back: answers once the link is up, refused, or failed.</summary>
     public Task<ConnectOutcome> ConnectAsync(PeerAddress address, PeerOrigin origin, CancellationToken cancellationToken)
     {
-        var waiter = new TaskCompletionSource<ConnectOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiter = new TaskCompletionSource<ConnectOutcome>();
         Post(() => Want(address, origin, waiter));
         return waiter.Task.WaitAsync(cancellationToken);
     }
@@ -122,7 +126,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
     /// <summary>Closes every link and forgets every peer this node dialed; returns how many links were open.</summary>
     public Task<int> DisconnectAllAsync()
     {
-        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<int>();
         Post(() =>
         {
             var count = _links.Count;
@@ -140,7 +144,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
     /// <summary>Closes the link to one peer and forgets it; false when it is not a known peer.</summary>
     public Task<bool> DisconnectAsync(PeerAddress address)
     {
-        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<bool>();
         Post(() =>
         {
             var known = _peers.Remove(address.Key, out var entry);
@@ -658,7 +662,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             return;
         }
 
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var closed = new TaskCompletionSource();
         Post(() =>
         {
             foreach (var link in _links.Values.ToList())
@@ -678,7 +682,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             // Links that do not end in time are cut when the process ends.
         }
 
-        await _stopping.CancelAsync();
+        _stopping.Cancel();
         _events.Writer.TryComplete();
         await _run;
         _stopping.Dispose();
