@@ -42,14 +42,15 @@ public sealed class Link : IDisposable
     private readonly IPeerConnection _connection;
     private readonly CancellationTokenSource _closing = new();
     private readonly Channel<byte[]> _control;
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly AsyncSignal _wake = new();
     private readonly RejectionLog _rejections;
     private readonly TaskCompletionSource<string> _ended = new();
     private IDisposable? _subscription;
     private string? _closeReason;
 
     // Reader-owned.
-    private List<FeedSummary>? _vectorParts;
+    private readonly Dictionary<NodeId, FeedSummary> _peerView = [];
+    private bool _vectorOpen;
     private long _receivedRecords;
     private long _lastHeardTicks;
 
@@ -60,6 +61,7 @@ public sealed class Link : IDisposable
     private FeedDigest _peerDigest;
 
     // Writer-owned.
+    private long _vectorSince;
     private long _cursor;
     private long _sentRecords;
     private readonly Dictionary<(NodeId, long), long> _inFlight = [];
@@ -137,7 +139,7 @@ public sealed class Link : IDisposable
         Interlocked.Exchange(ref _cursor, Kind == LinkKind.TutorialSend ? 0 : _node.Store.Length);
         if (Kind == LinkKind.Peer)
         {
-            _vectorRequested = 1;
+            _vectorRequested = FullVector;
         }
 
         if (CarriesRecordsOut)
@@ -164,10 +166,22 @@ public sealed class Link : IDisposable
         Wake();
     }
 
-    /// <summary>Asks the writer to send our vector (anti-entropy: the peer then sends what we lack).</summary>
-    public void RequestVector()
+    private const int DeltaVector = 1;
+    private const int FullVector = 2;
+
+    /// <summary>
+    /// Asks the writer to send our vector (anti-entropy: the peer then sends what we lack): the feeds that changed since our
+    /// previous one on this link, or every feed.
+    /// </summary>
+    public void RequestVector(bool full)
     {
-        Interlocked.Exchange(ref _vectorRequested, 1);
+        var wanted = full ? FullVector : DeltaVector;
+        int current;
+        do
+        {
+            current = Volatile.Read(ref _vectorRequested);
+        }
+        while (current < wanted && Interlocked.CompareExchange(ref _vectorRequested, wanted, current) != current);
         Wake();
     }
 
@@ -184,7 +198,7 @@ public sealed class Link : IDisposable
         }
     }
 
-    private void Wake() => _wake.Writer.TryWrite(true);
+    private void Wake() => _wake.Set();
 
     /// <summary>Links dispose of themselves when they end; this is for a link that never started.</summary>
     public void Dispose() => _closing.Dispose();
@@ -283,11 +297,21 @@ public sealed class Link : IDisposable
                 break;
             case VectorMessage vector when Kind == LinkKind.Peer:
                 _node.Telemetry.MessageReceived(WireProtocol.Vector);
-                (_vectorParts ??= []).AddRange(vector.Feeds);
+                if (!_vectorOpen && vector.Full)
+                {
+                    // A full vector: a feed it does not list is one the peer has none of.
+                    _peerView.Clear();
+                }
+
+                _vectorOpen = !vector.Last;
+                foreach (var feed in vector.Feeds)
+                {
+                    _peerView[feed.Origin] = feed;
+                }
+
                 if (vector.Last)
                 {
-                    Volatile.Write(ref _pendingVector, new PeerVector(vector.Received, _vectorParts));
-                    _vectorParts = null;
+                    Volatile.Write(ref _pendingVector, new PeerVector(vector.Received, new Dictionary<NodeId, FeedSummary>(_peerView)));
                     Acknowledged(vector.Received);
                     Wake();
                 }
@@ -350,7 +374,7 @@ public sealed class Link : IDisposable
 
                 if (!progress)
                 {
-                    await _wake.Reader.ReadAsync(cancellationToken);
+                    await _wake.WaitAsync(cancellationToken);
                 }
             }
         }
@@ -372,19 +396,22 @@ public sealed class Link : IDisposable
 
     private async ValueTask<bool> SendVectorIfRequestedAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _vectorRequested, 0) == 0)
+        var requested = Interlocked.Exchange(ref _vectorRequested, 0);
+        if (requested == 0)
         {
             return false;
         }
 
-        // Taken together with the digest, so the parts describe one state.
-        var (summaries, digest) = _node.Store.SummariesWithDigest();
+        // Taken together with the digest, so the parts describe one state; a delta lists what changed since the last one.
+        var full = requested == FullVector;
+        var (summaries, digest, changes) = _node.Store.SummariesSince(full ? 0 : _vectorSince);
+        _vectorSince = changes;
         var received = Interlocked.Read(ref _receivedRecords);
         var parts = Math.Max(1, (summaries.Count + WireProtocol.MaxFeedsPerVector - 1) / WireProtocol.MaxFeedsPerVector);
         for (var part = 0; part < parts; part++)
         {
             var feeds = summaries.GetRange(part * WireProtocol.MaxFeedsPerVector, Math.Min(WireProtocol.MaxFeedsPerVector, summaries.Count - (part * WireProtocol.MaxFeedsPerVector)));
-            await SendAsync(MessageCodec.EncodeVector(received, digest, part == parts - 1, feeds), WireProtocol.Vector, cancellationToken);
+            await SendAsync(MessageCodec.EncodeVector(received, digest, full, part == parts - 1, feeds), WireProtocol.Vector, cancellationToken);
         }
 
         _node.Telemetry.VectorSent();
@@ -399,15 +426,9 @@ public sealed class Link : IDisposable
             return;
         }
 
-        var theirs = new Dictionary<NodeId, FeedSummary>();
-        foreach (var feed in vector.Feeds)
-        {
-            theirs[feed.Origin] = feed;
-        }
-
         _catchUp.Clear();
         long total = 0;
-        foreach (var range in _node.Store.Missing(theirs))
+        foreach (var range in _node.Store.Missing(vector.Feeds))
         {
             _catchUp.AddLast(range);
             total += range.To - range.From + 1;
@@ -524,5 +545,5 @@ public sealed class Link : IDisposable
         }
     }
 
-    private sealed record PeerVector(long Received, List<FeedSummary> Feeds);
+    private sealed record PeerVector(long Received, Dictionary<NodeId, FeedSummary> Feeds);
 }

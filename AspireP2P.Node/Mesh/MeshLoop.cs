@@ -41,6 +41,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
     private int _disposed;
 
     private MeshSnapshot _snapshot = MeshSnapshot.Empty;
+    private bool _changed;
 
     public MeshLoop(NodeContext node, Dialer dialer, NetworkFaults? faults, DialPolicy policy)
     {
@@ -77,7 +78,10 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                     handle();
                 }
 
-                PublishSnapshot();
+                if (_changed)
+                {
+                    PublishSnapshot();
+                }
             }
         }
         catch (OperationCanceledException)
@@ -102,7 +106,14 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         }
     }
 
-    private void Post(Action handle) => _events.Writer.TryWrite(handle);
+    /// <summary>Queues an event for the loop; most change the peer table or links, so the snapshot is rebuilt after them.</summary>
+    private void Post(Action handle) => Post(handle, changes: true);
+
+    private void Post(Action handle, bool changes) => _events.Writer.TryWrite(changes ? () =>
+    {
+        _changed = true;
+        handle();
+    } : handle);
 
     // ---------------------------------------------------------------- requests from outside (any thread)
 
@@ -175,7 +186,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
 
     // ---------------------------------------------------------------- link events (from link readers)
 
-    public void HeartbeatReceived(Link link, HeartbeatMessage heartbeat) => Post(() =>
+    public void HeartbeatReceived(Link link, HeartbeatMessage heartbeat) => Post(changes: false, handle: () =>
     {
         if (_node.Options.TargetPeers <= 0)
         {
@@ -548,12 +559,12 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             var (lastVector, lastFull) = _sync.GetValueOrDefault(link.Id, (now, now));
             if (now - lastFull >= _node.Options.FullSyncInterval)
             {
-                link.RequestVector();
+                link.RequestVector(full: true);
                 _sync[link.Id] = (now, now);
             }
             else if (link.PeerDigest != digest && now - lastVector >= _node.Options.AntiEntropyInterval)
             {
-                link.RequestVector();
+                link.RequestVector(full: false);
                 _sync[link.Id] = (now, lastFull);
             }
         }
@@ -603,6 +614,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
 
     private void PublishSnapshot()
     {
+        _changed = false;
         var peers = new List<PeerView>();
         foreach (var entry in _peers.Values)
         {

@@ -145,7 +145,7 @@ public sealed class MessageCodec(int maxRecordBytes)
             return DecodeResult.Reject(RejectReason.InvalidVector, "VECTOR must carry rx, digest and feeds");
         }
 
-        return new DecodeResult(new VectorMessage(envelope.Rx.Value, digest, envelope.Last != false, envelope.Feeds), default, null);
+        return new DecodeResult(new VectorMessage(envelope.Rx.Value, digest, envelope.Full != false, envelope.Last != false, envelope.Feeds), default, null);
     }
 
     private static DecodeResult DecodeHello(in WireFields envelope)
@@ -282,13 +282,14 @@ public sealed class MessageCodec(int maxRecordBytes)
     /// first gaps, and a high mark just below the first gap left out, so the receiver may send a little it already has,
     /// never less than is missing.
     /// </summary>
-    public static byte[] EncodeVector(long received, FeedDigest digest, bool last, IReadOnlyList<FeedSummary> feeds) =>
-        Write((received, digest, last, feeds), static (writer, state) =>
+    public static byte[] EncodeVector(long received, FeedDigest digest, bool full, bool last, IReadOnlyList<FeedSummary> feeds) =>
+        Write((received, digest, full, last, feeds), static (writer, state) =>
         {
             writer.WriteStartObject();
             writer.WriteString("type"u8, WireProtocol.Vector);
             writer.WriteNumber("rx"u8, state.received);
             writer.WriteString("digest"u8, state.digest.ToString());
+            writer.WriteBoolean("full"u8, state.full);
             writer.WriteBoolean("last"u8, state.last);
             writer.WriteStartArray("feeds"u8);
             foreach (var feed in state.feeds)

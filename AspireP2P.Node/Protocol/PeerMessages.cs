@@ -79,11 +79,12 @@ public sealed record HelloMessage(byte[]? Proof, byte[] Signature) : PeerMessage
 public sealed record HeartbeatMessage(FeedDigest Digest, long Records, long Lag, long Received, IReadOnlyList<PeerAddress> Peers) : PeerMessage;
 
 /// <summary>
-/// What the sender holds, feed by feed; a large vector comes in parts, the last one flagged. <see cref="Received"/> is
-/// how many NEW_RECORDs the sender had received on this link when it wrote the vector, so the receiver does not send
-/// again what is still in flight.
+/// What the sender holds, feed by feed; a large vector comes in parts, the last one flagged. A full vector lists every
+/// feed (one not listed is one the sender has none of); a delta lists only the feeds that changed since the sender's
+/// previous vector on this link. <see cref="Received"/> is how many NEW_RECORDs the sender had received on this link
+/// when it wrote the vector, so the receiver does not send again what is still in flight.
 /// </summary>
-public sealed record VectorMessage(long Received, FeedDigest Digest, bool Last, IReadOnlyList<FeedSummary> Feeds) : PeerMessage;
+public sealed record VectorMessage(long Received, FeedDigest Digest, bool Full, bool Last, IReadOnlyList<FeedSummary> Feeds) : PeerMessage;
 
 public readonly record struct DecodeResult(PeerMessage? Message, RejectReason Reason, string? Detail)
 {

@@ -57,6 +57,7 @@ internal struct WireFields
 
     /// <summary>VECTOR: NEW_RECORDs the sender had received on this link; whether this is the vector's last part; its feeds.</summary>
     public long? Rx;
+    public bool? Full;
     public bool? Last;
     public List<FeedSummary>? Feeds;
 
@@ -118,6 +119,7 @@ internal struct WireFields
             else if (reader.ValueTextEquals("peers"u8)) { Next(ref reader); fields.Peers = Strings(ref reader); }
             else if (reader.ValueTextEquals("rx"u8)) { Next(ref reader); fields.Rx = Int64(ref reader); }
             else if (reader.ValueTextEquals("last"u8)) { Next(ref reader); fields.Last = Boolean(ref reader); }
+            else if (reader.ValueTextEquals("full"u8)) { Next(ref reader); fields.Full = Boolean(ref reader); }
             else if (reader.ValueTextEquals("feeds"u8)) { Next(ref reader); fields.Feeds = ReadFeeds(ref reader); }
             else
             {

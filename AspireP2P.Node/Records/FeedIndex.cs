@@ -17,8 +17,12 @@ public sealed class FeedIndex
 
     private readonly Dictionary<NodeId, Feed> _feeds = [];
     private FeedDigest _digest;
+    private long _changes;
 
     public FeedDigest Digest => _digest;
+
+    /// <summary>Counts every change; a feed remembers the count of its last one, so "what changed since" is cheap to answer.</summary>
+    public long Changes => _changes;
 
     public int FeedCount => _feeds.Count;
 
@@ -46,6 +50,7 @@ public sealed class FeedIndex
         _digest = _digest.Combine(feed.Contribution);
         feed.Add(seq, contentHash);
         _digest = _digest.Combine(feed.Contribution);
+        feed.ChangedAt = ++_changes;
         return true;
     }
 
@@ -60,12 +65,41 @@ public sealed class FeedIndex
         _digest = _digest.Combine(feed.Contribution);
         feed.ReplaceContent(oldHash, newHash);
         _digest = _digest.Combine(feed.Contribution);
+        feed.ChangedAt = ++_changes;
     }
 
     public FeedSummary? Summarize(NodeId origin) => _feeds.TryGetValue(origin, out var feed) ? feed.Summarize() : null;
 
     /// <summary>Every feed, in origin order (so vectors can be sent in parts that cover origin ranges).</summary>
-    public List<FeedSummary> SummarizeAll() => _feeds.Values.OrderBy(f => f.Origin).Select(f => f.Summarize()).ToList();
+    public List<FeedSummary> SummarizeAll() => SummarizeSince(0);
+
+    /// <summary>The feeds that changed after change number <paramref name="since"/>, in origin order.</summary>
+    public List<FeedSummary> SummarizeSince(long since) =>
+        _feeds.Values.Where(f => f.ChangedAt > since).OrderBy(f => f.Origin).Select(f => f.Summarize()).ToList();
+
+    /// <summary>
+    /// What a peer whose view is <paramref name="theirs"/> lacks of every feed we hold, as seq ranges: one pass over our
+    /// feeds, skipping at once those the peer holds exactly as we do.
+    /// </summary>
+    public List<(NodeId Origin, long From, long To)> Missing(IReadOnlyDictionary<NodeId, FeedSummary> theirs)
+    {
+        var missing = new List<(NodeId, long, long)>();
+        foreach (var feed in _feeds.Values)
+        {
+            var their = theirs.GetValueOrDefault(feed.Origin);
+            if (their is not null && their.High == feed.High && their.ContentXor == feed.ContentXor && their.GapCount == feed.Gaps.Count && feed.Gaps.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (var (from, to) in MissingAt(feed.Summarize(), their))
+            {
+                missing.Add((feed.Origin, from, to));
+            }
+        }
+
+        return missing;
+    }
 
     /// <summary>The highest seq held of a feed (0 when none).</summary>
     public long High(NodeId origin) => _feeds.TryGetValue(origin, out var feed) ? feed.High : 0;
@@ -101,6 +135,9 @@ public sealed class FeedIndex
         public ulong ContentXor { get; private set; }
 
         public FeedDigest Contribution { get; private set; }
+
+        /// <summary>The index's change count at this feed's last change.</summary>
+        public long ChangedAt { get; set; }
 
         public bool Contains(long seq)
         {

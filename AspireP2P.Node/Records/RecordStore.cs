@@ -127,28 +127,19 @@ public sealed class RecordStore : IAsyncDisposable
         lock (_gate) { return _feeds.SummarizeAll(); }
     }
 
-    /// <summary>Every feed's summary and the digest of them all, taken together.</summary>
-    public (List<FeedSummary> Feeds, FeedDigest Digest) SummariesWithDigest()
+    /// <summary>
+    /// The summaries of the feeds that changed after change number <paramref name="since"/> (0: all), the digest, and the
+    /// change number they were taken at, together: a vector, or the delta of one.
+    /// </summary>
+    public (List<FeedSummary> Feeds, FeedDigest Digest, long Changes) SummariesSince(long since)
     {
-        lock (_gate) { return (_feeds.SummarizeAll(), _feeds.Digest); }
+        lock (_gate) { return (_feeds.SummarizeSince(since), _feeds.Digest, _feeds.Changes); }
     }
 
     /// <summary>What a peer holding <paramref name="theirs"/> lacks of what we hold, feed by feed, as seq ranges.</summary>
     public List<(NodeId Origin, long From, long To)> Missing(IReadOnlyDictionary<NodeId, FeedSummary> theirs)
     {
-        var missing = new List<(NodeId, long, long)>();
-        lock (_gate)
-        {
-            foreach (var mine in _feeds.SummarizeAll())
-            {
-                foreach (var (from, to) in _feeds.MissingAt(mine, theirs.GetValueOrDefault(mine.Origin)))
-                {
-                    missing.Add((mine.Origin, from, to));
-                }
-            }
-        }
-
-        return missing;
+        lock (_gate) { return _feeds.Missing(theirs); }
     }
 
     /// <summary>The public key of an origin whose entries this node holds (it travels with each of them).</summary>

@@ -169,23 +169,27 @@ internal sealed class Pipe
 
         public string Remote => other;
 
-        public async ValueTask<InboundFrame> ReceiveAsync(int maxBytes, CancellationToken cancellationToken)
+        public ValueTask<InboundFrame> ReceiveAsync(int maxBytes, CancellationToken cancellationToken) =>
+            _inbox.Reader.TryRead(out var item) ? new ValueTask<InboundFrame>(Frame(item, maxBytes)) : WaitAsync(maxBytes, cancellationToken);
+
+        private async ValueTask<InboundFrame> WaitAsync(int maxBytes, CancellationToken cancellationToken)
         {
             try
             {
-                var (message, close) = await _inbox.Reader.ReadAsync(cancellationToken);
-                if (message is null)
-                {
-                    return new InboundFrame(FrameKind.Closed, default, close);
-                }
-
-                return message.Length > maxBytes ? new InboundFrame(FrameKind.Oversize, default, null, message.Length) : new InboundFrame(FrameKind.Text, message, null, message.Length);
+                return Frame(await _inbox.Reader.ReadAsync(cancellationToken), maxBytes);
             }
             catch (ChannelClosedException)
             {
                 return new InboundFrame(FrameKind.Closed, default, "connection lost");
             }
         }
+
+        private static InboundFrame Frame((byte[]? Message, string? Close) item, int maxBytes) => item.Message switch
+        {
+            null => new InboundFrame(FrameKind.Closed, default, item.Close),
+            var message when message.Length > maxBytes => new InboundFrame(FrameKind.Oversize, default, null, message.Length),
+            var message => new InboundFrame(FrameKind.Text, message, null, message.Length),
+        };
 
         public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
         {

@@ -1,0 +1,85 @@
+using System.Threading.Tasks.Sources;
+
+namespace AspireP2P.Node.Mesh;
+
+/// <summary>
+/// A wake-up flag one task waits on and any thread sets: cheaper than a channel (no lock on the common path, no
+/// allocation per wait). Setting it while nobody waits is remembered; several sets before the wait count as one.
+/// The waiter's continuation is never run inline by the setter (a writer must not run inside a reader's call).
+/// </summary>
+public sealed class AsyncSignal : IValueTaskSource
+{
+    private const int Idle = 0;
+    private const int Signaled = 1;
+    private const int Waiting = 2;
+
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private int _state;
+
+    public void Set()
+    {
+        while (true)
+        {
+            var state = Volatile.Read(ref _state);
+            if (state == Signaled)
+            {
+                return;
+            }
+
+            if (state == Waiting)
+            {
+                if (Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+                {
+                    _core.SetResult(true);
+                    return;
+                }
+
+                continue;
+            }
+
+            if (Interlocked.CompareExchange(ref _state, Signaled, Idle) == Idle)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Completes when the signal is (or has been) set; one waiter at a time.</summary>
+    public ValueTask WaitAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Interlocked.CompareExchange(ref _state, Idle, Signaled) == Signaled)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _core.Reset();
+        if (Interlocked.CompareExchange(ref _state, Waiting, Idle) != Idle)
+        {
+            // Set in between: consume it.
+            Volatile.Write(ref _state, Idle);
+            return ValueTask.CompletedTask;
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            return WaitCancellableAsync(cancellationToken);
+        }
+
+        return new ValueTask(this, _core.Version);
+    }
+
+    private async ValueTask WaitCancellableAsync(CancellationToken cancellationToken)
+    {
+        using var registration = cancellationToken.Register(static state => ((AsyncSignal)state!).Set(), this);
+        await new ValueTask(this, _core.Version);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}
