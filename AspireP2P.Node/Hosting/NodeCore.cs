@@ -45,6 +45,8 @@ public sealed class NodeEnvironment
 /// </summary>
 public sealed class NodeCore : IAsyncDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
+
     private NodeCore(NodeContext context, NodeEnvironment environment)
     {
         Context = context;
@@ -96,6 +98,7 @@ public sealed class NodeCore : IAsyncDisposable
     /// <summary>Starts the mesh and joins the bootstrap peers. Call once the node's address is known.</summary>
     public void Start(IEnumerable<PeerAddress> bootstrap)
     {
+        Publisher.Start(_stopping.Token);
         Mesh.Start();
         Mesh.Bootstrap(bootstrap);
     }
@@ -103,6 +106,8 @@ public sealed class NodeCore : IAsyncDisposable
     /// <summary>Closes every link, makes the log durable and marks the feed as cleanly stopped (so no seqs are skipped next time).</summary>
     public async ValueTask DisposeAsync()
     {
+        await Publisher.StopAsync();
+        _stopping.Cancel();
         await Mesh.DisposeAsync();
         var clean = Store.Failure is null;
         await Store.DisposeAsync();
@@ -113,5 +118,6 @@ public sealed class NodeCore : IAsyncDisposable
 
         Context.Telemetry.Dispose();
         Environment.Keys.Dispose();
+        _stopping.Dispose();
     }
 }

@@ -45,6 +45,6 @@ internal static partial class Log
     [LoggerMessage(30, LogLevel.Debug, "Stored record {Key} from {Remote} ({Hops} hops)")]
     public static partial void RecordStored(ILogger logger, string key, string remote, int hops);
 
-    [LoggerMessage(31, LogLevel.Debug, "Adopted unsigned record {Key} from {Remote} as entry {Seq} of this node's feed")]
-    public static partial void RecordAdopted(ILogger logger, string key, string remote, long seq);
+    [LoggerMessage(31, LogLevel.Debug, "Adopting unsigned record {Key} from {Remote} into this node's feed")]
+    public static partial void RecordAdopted(ILogger logger, string key, string remote);
 }
