@@ -160,6 +160,8 @@ internal sealed class Pipe
         private readonly Channel<(byte[]? Message, string? Close)> _inbox = Channel.CreateUnbounded<(byte[]?, string?)>(
             new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
 
+        private readonly Queue<(long Due, byte[]? Message, string? Close)> _inTransit = new();
+        private ITimer? _delivery;
         private long _nextDeliveryTicks;
         private bool _sendClosed;
 
@@ -247,21 +249,35 @@ internal sealed class Pipe
             var now = network.Time.GetUtcNow().UtcTicks;
             var due = Math.Max(now + (delay ?? TimeSpan.Zero).Ticks, _nextDeliveryTicks);
             _nextDeliveryTicks = due;
-            if (due <= now)
+            if (due <= now && _inTransit.Count == 0)
             {
                 Other._inbox.Writer.TryWrite((message, close));
                 return;
             }
 
-            var target = Other;
-            ITimer? timer = null;
-            timer = network.Time.CreateTimer(
-                _ =>
-                {
-                    target._inbox.Writer.TryWrite((message, close));
-                    timer?.Dispose();
-                },
-                null, TimeSpan.FromTicks(due - now), Timeout.InfiniteTimeSpan);
+            // In order, so one timer per direction suffices: it fires for the oldest message still on its way.
+            _inTransit.Enqueue((due, message, close));
+            if (_inTransit.Count == 1)
+            {
+                _delivery ??= network.Time.CreateTimer(static state => ((End)state!).Arrive(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _delivery.Change(TimeSpan.FromTicks(due - now), Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        /// <summary>Hands the other end every message whose time has come, and waits for the next.</summary>
+        private void Arrive()
+        {
+            var now = pipe._network.Time.GetUtcNow().UtcTicks;
+            while (_inTransit.TryPeek(out var head) && head.Due <= now)
+            {
+                _inTransit.Dequeue();
+                Other._inbox.Writer.TryWrite((head.Message, head.Close));
+            }
+
+            if (_inTransit.TryPeek(out var next))
+            {
+                _delivery!.Change(TimeSpan.FromTicks(next.Due - now), Timeout.InfiniteTimeSpan);
+            }
         }
     }
 }
