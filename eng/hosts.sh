@@ -4,7 +4,7 @@
 # Faults are made outside the node: iptables in each host's namespace drops traffic (a partition: the node gets no FIN)
 # or a share of it (loss), and holds it in an NFQUEUE that eng/NetDelay releases late (latency and jitter).
 # Needs root, iproute2 and iptables. The hosts tier's tests (AspireP2P.Tests/Hosts) drive this script.
-set -euo pipefail
+set -Eeuo pipefail
 
 usage() {
   cat <<'EOF'

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using AspireP2P.Tests.Infrastructure;
 
@@ -43,9 +42,19 @@ public sealed class HostNetwork : IAsyncDisposable
     {
         var root = RepositoryRoot.Find() ?? throw new InvalidOperationException("The hosts tier runs eng/hosts.sh from the checkout, which was not found above " + AppContext.BaseDirectory);
         var script = Path.Combine(root, "eng", "hosts.sh");
-        var output = await RunAsync(script, id: "auto", "up", hosts.ToString(), "--no-nodes");
-        var id = output.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => line.StartsWith("id=", StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"eng/hosts.sh up did not say which network it made: {output}");
+        var (exitCode, output, error) = await RunAsync(script, id: "auto", "up", hosts.ToString(), "--no-nodes");
+        var id = output.Split('\n').Select(line => line.Trim()).FirstOrDefault(line => line.StartsWith("id=", StringComparison.Ordinal));
+        if (exitCode != 0 || id is null)
+        {
+            if (id is not null)
+            {
+                // The script removes what a failed `up` made; this makes sure, whatever the script got to.
+                await RunAsync(script, id[3..], "down");
+            }
+
+            throw Failed(["up", hosts.ToString()], exitCode, output, error);
+        }
+
         return new HostNetwork(script, int.Parse(id[3..]), hosts);
     }
 
@@ -140,9 +149,20 @@ public sealed class HostNetwork : IAsyncDisposable
     private static bool NamesHost(string value, string address) =>
         value.StartsWith(address + ":", StringComparison.Ordinal) || value.StartsWith("ws://" + address + ":", StringComparison.Ordinal);
 
-    private Task HostsAsync(params string[] args) => RunAsync(_script, _id.ToString(), args);
+    private async Task HostsAsync(params string[] args)
+    {
+        var (exitCode, output, error) = await RunAsync(_script, _id.ToString(), args);
+        if (exitCode != 0)
+        {
+            throw Failed(args, exitCode, output, error);
+        }
+    }
 
-    private static async Task<string> RunAsync(string script, string id, params string[] args)
+    private static InvalidOperationException Failed(string[] args, int exitCode, string output, string error) => new(
+        $"eng/hosts.sh {string.Join(' ', args)} failed (exit {exitCode}). The hosts tier needs root and Linux network namespaces " +
+        $"(iproute2, iptables; ./build.sh --test installs them): {error}{output}");
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string script, string id, params string[] args)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(script);
@@ -159,14 +179,6 @@ public sealed class HostNetwork : IAsyncDisposable
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(Timeouts.Start);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(new StringBuilder()
-                .Append("eng/hosts.sh ").Append(string.Join(' ', args)).Append(" failed (exit ").Append(process.ExitCode).Append("). ")
-                .Append("The hosts tier needs root and Linux network namespaces (iproute2, iptables; ./build.sh --test installs them): ")
-                .Append(await error).Append(await output).ToString());
-        }
-
-        return await output;
+        return (process.ExitCode, await output, await error);
     }
 }
