@@ -23,7 +23,8 @@ internal sealed class ApiGuardMiddleware(RequestDelegate next, ApiKeyVerifier ke
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if ((!IsSafe(request.Method) || context.WebSockets.IsWebSocketRequest) && CrossOriginReason(request) is { } reason)
+        // An upgrade is judged here by its header: the WebSocket middleware that would say so runs after this one.
+        if ((!IsSafe(request.Method) || request.Headers.ContainsKey(HeaderNames.Upgrade)) && CrossOriginReason(request) is { } reason)
         {
             ApiGuardLog.CrossOriginRefused(logger, request.Method, request.Path, RemoteOf(context), reason);
             return ApiProblem.WriteAsync(context, StatusCodes.Status403Forbidden, "Cross-Origin Request Refused",
