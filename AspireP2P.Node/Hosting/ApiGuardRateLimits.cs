@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -6,13 +7,12 @@ namespace AspireP2P.Node.Hosting;
 
 /// <summary>
 /// One token bucket per client (<see cref="ClientAddresses.PartitionOf"/>) in ASP.NET Core's rate limiter, over every
-/// request. Loopback clients are exempt unless <c>P2P:RateLimit:ExemptLoopback</c> is false: the AppHost's proxy, the
-/// tests and the benchmarks all come from loopback. A refused request gets a 429 ProblemDetails with Retry-After.
+/// request that reaches it: loopback clients do not, unless <c>P2P:RateLimit:ExemptLoopback</c> is false (the AppHost's
+/// proxy, the tests and the benchmarks all come from loopback; see <see cref="ApiGuardExtensions.UseApiGuard"/>).
+/// A refused request gets a 429 ProblemDetails with Retry-After.
 /// </summary>
 internal static class ApiGuardRateLimits
 {
-    private const string ExemptPartition = "loopback";
-
     public static void Configure(RateLimiterOptions options, ApiRateLimitOptions limits, ILogger logger)
     {
         if (limits.PermitsPerSecond == 0)
@@ -28,10 +28,8 @@ internal static class ApiGuardRateLimits
             QueueLimit = 0,
             AutoReplenishment = true,
         };
-        options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            limits.ExemptLoopback && ClientAddresses.IsLocal(context)
-                ? RateLimitPartition.GetNoLimiter(ExemptPartition)
-                : RateLimitPartition.GetTokenBucketLimiter(ClientAddresses.PartitionOf(context).ToString(), _ => bucket));
+        options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, IPAddress>(context =>
+            RateLimitPartition.GetTokenBucketLimiter(ClientAddresses.PartitionOf(context), _ => bucket));
         options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         options.OnRejected = (rejected, _) =>
         {
