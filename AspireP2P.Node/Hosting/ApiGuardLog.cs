@@ -9,8 +9,8 @@ internal static partial class ApiGuardLog
     [LoggerMessage(201, LogLevel.Information, "Refused {Method} {Path} from {Remote}: {Reason}")]
     public static partial void ApiKeyRefused(ILogger logger, string method, string path, string? remote, string reason);
 
-    [LoggerMessage(202, LogLevel.Debug, "Refused {Method} {Path} from {Remote}: Content-Type '{ContentType}' is not JSON")]
-    public static partial void ContentTypeRefused(ILogger logger, string method, string path, string? remote, string contentType);
+    [LoggerMessage(202, LogLevel.Debug, "Refused {Method} {Path} from {Remote}: a JSON endpoint called without a Content-Type")]
+    public static partial void ContentTypeMissing(ILogger logger, string method, string path, string? remote);
 
     [LoggerMessage(203, LogLevel.Debug, "Refused {Method} {Path} from {Remote}: over its rate limit, retry after {RetryAfterSeconds} s")]
     public static partial void RateLimited(ILogger logger, string method, string path, string? remote, int retryAfterSeconds);

@@ -38,7 +38,7 @@ internal sealed class ApiGuardMiddleware(RequestDelegate next, ApiKeyVerifier ke
 
         if (string.IsNullOrEmpty(request.ContentType) && metadata.GetMetadata<IAcceptsMetadata>() is { ContentTypes.Count: > 0 } accepts)
         {
-            ApiGuardLog.ContentTypeRefused(logger, request.Method, request.Path, RemoteOf(context), string.Empty);
+            ApiGuardLog.ContentTypeMissing(logger, request.Method, request.Path, RemoteOf(context));
             return ApiProblem.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported Media Type",
                 UnsupportedMediaTypeDetail(string.Join(", ", accepts.ContentTypes)));
         }
