@@ -113,6 +113,27 @@ public sealed class ApiGuardTests
     }
 
     [Fact]
+    public async Task ABrowsersPreflightForAJsonPostFromAnotherOriginGetsNoCorsHeaders()
+    {
+        // A page elsewhere that posts JSON (or sends X-Api-Key) must ask first; without an Access-Control-Allow-Origin
+        // answer the browser never sends the request.
+        await using var network = await TestNetwork.StartUnconnectedAsync(1);
+        var node = network[0];
+
+        foreach (var path in new[] { "/record", "/peer", "/api/peers/disconnect", "/api/peers/127.0.0.1:1" })
+        {
+            using var preflight = new HttpRequestMessage(HttpMethod.Options, path);
+            preflight.Headers.Add("Origin", "https://evil.example");
+            preflight.Headers.Add("Access-Control-Request-Method", path.StartsWith("/api/peers/127", StringComparison.Ordinal) ? "DELETE" : "POST");
+            preflight.Headers.Add("Access-Control-Request-Headers", "content-type,x-api-key");
+            using var answer = await node.Http.SendAsync(preflight).WaitAsync(Timeouts.Request);
+
+            Assert.False(answer.IsSuccessStatusCode, $"OPTIONS {path}: {answer.StatusCode}");
+            Assert.DoesNotContain(answer.Headers, h => h.Key.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase));
+        }
+    }
+
+    [Fact]
     public async Task TheNodesOwnPageAndClientsThatAreNotBrowsersMayChangeIt()
     {
         await using var network = await TestNetwork.StartUnconnectedAsync(1, "--api-key", Key);
