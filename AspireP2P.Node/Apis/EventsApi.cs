@@ -34,7 +34,9 @@ public static class EventsApi
     {
         app.MapGet("/api/events", GetEvents)
             .WithName("GetEvents")
-            .WithSummary("Server-sent events: hello, then every new record as it is stored, and peer/counter state when it changes.");
+            .WithTags("Node")
+            .WithSummary("Server-sent events: hello, then every new record as it is stored, and peer/counter state when it changes.")
+            .ProducesEventStream("Events as they happen: hello (UiHello) once, record (UiRecord; ?values=false leaves values out), state (UiState), gap (UiGap).");
         return app;
     }
 

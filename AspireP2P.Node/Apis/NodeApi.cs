@@ -10,10 +10,17 @@ public static class NodeApi
     public static IEndpointRouteBuilder MapRootApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => TypedResults.Json(new MessageResponse("Hello World"), ApiJsonContext.Relaxed.MessageResponse))
-            .WithName("Root");
+            .WithName("Root")
+            .WithTags("Node")
+            .WithSummary("The tutorial's greeting: {\"message\": \"Hello World\"}.")
+            .WithDescription("A browser asking for HTML (Accept: text/html) is redirected to the node's page, /ui.")
+            .Produces<MessageResponse>()
+            .Produces(StatusCodes.Status302Found);
         app.MapGet("/api/node", GetNodeInfo)
             .WithName("GetNodeInfo")
-            .WithSummary("Node id and name, address, records and digest, links and lag, health with its reason, totals, mode and caps.");
+            .WithTags("Node")
+            .WithSummary("Node id and name, address, records and digest, links and lag, health with its reason, totals, mode and caps.")
+            .Produces<NodeInfoResponse>();
         return app;
     }
 

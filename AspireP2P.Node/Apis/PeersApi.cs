@@ -13,16 +13,34 @@ public static class PeersApi
     {
         app.MapGet("/peers", GetPeers)
             .WithName("GetPeers")
-            .WithSummary("WebSocket URLs of the connected peers, as the tutorial promised: [\"ws://127.0.0.1:4040\"].");
+            .WithTags("Peers")
+            .WithSummary("WebSocket URLs of the connected peers, as the tutorial promised: [\"ws://127.0.0.1:4040\"].")
+            .Produces<string[]>();
         app.MapPost("/peer", PostPeerAsync)
             .WithName("PostPeer")
-            .WithSummary("Connects to {\"targetUrl\": \"host:port\"} and handshakes; answers only once the link is up or has failed.");
+            .WithTags("Peers")
+            .WithSummary("Connects to {\"targetUrl\": \"host:port\"} and handshakes; answers only once the link is up or has failed.")
+            .WithDescription("201 once connected, 200 if already connected, 202 if the dial is still under way (GET /api/peers shows it); "
+                + "400 for a missing or invalid address or this node's own, 413 for a body over 4 KiB, 502 if the peer cannot be reached (with the reason).")
+            .AcceptsJson<PeerRequest>()
+            .RequireApiKey()
+            .Produces<PeerConnectResponse>(StatusCodes.Status201Created)
+            .Produces<PeerConnectResponse>()
+            .Produces<PeerConnectResponse>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status502BadGateway);
         app.MapGet("/api/peers", GetPeerDetails)
             .WithName("GetPeerDetails")
-            .WithSummary("Every known peer with its id, name, state (connected, connecting, retrying), direction, origin, lag and counters.");
+            .WithTags("Peers")
+            .WithSummary("Every known peer with its id, name, state (connected, connecting, retrying), direction, origin, lag and counters.")
+            .Produces<PeersResponse>();
         app.MapPost("/api/peers/disconnect", DisconnectAllAsync)
             .WithName("DisconnectAllPeers")
-            .WithSummary("Closes every link in both directions and forgets the peers this node dialed.");
+            .WithTags("Peers")
+            .WithSummary("Closes every link in both directions and forgets the peers this node dialed.")
+            .RequireApiKey()
+            .Produces<DisconnectResponse>();
         return app;
     }
 

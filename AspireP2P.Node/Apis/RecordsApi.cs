@@ -20,10 +20,22 @@ public static class RecordsApi
     {
         app.MapGet("/records", GetRecordsAsync)
             .WithName("GetRecords")
-            .WithSummary("Record values in insertion order; ?after=N skips the first N, ?limit=M returns at most M.");
+            .WithTags("Records")
+            .WithSummary("Record values in insertion order; ?after=N skips the first N, ?limit=M returns at most M.")
+            .WithDescription("Each value exactly as it was posted (any JSON). 400 for a negative after or limit.")
+            .Produces<JsonElement[]>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         app.MapPost("/record", PostRecordAsync)
             .WithName("PostRecord")
-            .WithSummary("Stores {\"record\": <any JSON value>} and gossips it to the network.");
+            .WithTags("Records")
+            .WithSummary("Stores {\"record\": <any JSON value>} and gossips it to the network.")
+            .WithDescription("201 with the record's key and trace id; 400 for a missing or null record or a body that is not a JSON object; "
+                + "413 for a record over P2P:MaxRecordBytes.")
+            .AcceptsJson<RecordRequest>()
+            .RequireApiKey()
+            .Produces<RecordCreatedResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return app;
     }
 

@@ -30,10 +30,19 @@ public static class UiApi
             .ExcludeFromDescription();
         app.MapGet("/api/records", GetRecordPage)
             .WithName("GetRecordPage")
-            .WithSummary("Records with key, value, origin, hops and trace id, newest first: ?before=P (a position, default all) and ?limit=N (1-500, default 50).");
+            .WithTags("Records")
+            .WithSummary("Records with key, value, origin, hops and trace id, newest first: ?before=P (a position, default all) and ?limit=N (1-500, default 50).")
+            .Produces<UiRecordPage>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         app.MapDelete("/api/peers/{address}", DisconnectPeerAsync)
             .WithName("DisconnectPeer")
-            .WithSummary("Closes the link this node opened to one peer (host:port or a ws/http URL, URL-encoded) and stops re-dialing it.");
+            .WithTags("Peers")
+            .WithSummary("Closes the link this node opened to one peer (host:port or a ws/http URL, URL-encoded) and stops re-dialing it.")
+            .WithDescription("400 for an address that does not parse, 404 when this node has no link to it.")
+            .RequireApiKey()
+            .Produces<PeerDisconnectResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         app.MapEventsApi();
         return app;
     }

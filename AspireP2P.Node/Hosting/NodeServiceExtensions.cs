@@ -32,6 +32,7 @@ public static class NodeServiceExtensions
         ["--max-frame-bytes"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.MaxFrameBytes)}",
         ["--target-peers"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.TargetPeers)}",
         ["--data-dir"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.DataDir)}",
+        ["--api-key"] = $"{ApiSecurityOptions.SectionName}:{nameof(ApiSecurityOptions.ApiKey)}",
     };
 
     /// <summary>The tutorial's flags, as the .NET configuration system reads them (<c>--port 4040</c> → <c>P2P:Port</c>).</summary>

@@ -186,14 +186,78 @@
     table.hidden = sessions.length === 0;
   }
 
+  // ---------------------------------------------------------------- the API key, for the calls that change the node
+  //
+  // Never in a URL, never in a cookie (a cookie would ride along with a cross-site request; a header cannot).
+  // Served to a browser on the node's own machine, the page carries a token that stands in for the key and that the
+  // node accepts from loopback clients only. Elsewhere the page asks for the key on the first 401 and keeps it in
+  // sessionStorage: this tab, this origin, gone when the tab closes.
+
+  const credentials = (() => {
+    const STORAGE = 'p2p-api-key';
+    let pageToken = document.querySelector('meta[name="p2p-api-token"]')?.content || null;
+    const dialog = $('key-dialog');
+    const input = $('key-value');
+    let answer = null;
+
+    function stored() {
+      try { return sessionStorage.getItem(STORAGE); } catch { return null; }
+    }
+
+    function current() { return pageToken || stored(); }
+
+    // The credential was refused: drop it, and ask for the key (null if the person cancels).
+    function askAfterRefusal(message) {
+      if (pageToken) pageToken = null;
+      else try { sessionStorage.removeItem(STORAGE); } catch { /* storage off: the key lives for this call only */ }
+      $('key-reason').textContent = message;
+      input.value = '';
+      dialog.showModal();
+      input.focus();
+      return new Promise((resolve) => { answer = resolve; });
+    }
+
+    function close(key) {
+      if (dialog.open) dialog.close();
+      const resolve = answer;
+      answer = null;
+      if (key) try { sessionStorage.setItem(STORAGE, key); } catch { /* kept only in this call */ }
+      resolve?.(key);
+    }
+
+    $('key-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const key = input.value.trim();
+      if (key) close(key);
+    });
+    $('key-cancel').addEventListener('click', () => close(null));
+    dialog.addEventListener('cancel', () => close(null));
+
+    return { current, askAfterRefusal };
+  })();
+
   // ---------------------------------------------------------------- calling the API; errors are shown as the API states them
 
   async function callApi(method, url, body, timeoutMs) {
+    let result = await callOnce(method, url, body, timeoutMs, credentials.current());
+    // 401: the node wants its key. Ask, retry with it; a wrong one is refused again and asked for again.
+    while (result.status === 401) {
+      const key = await credentials.askAfterRefusal(result.message);
+      if (!key) break;
+      result = await callOnce(method, url, body, timeoutMs, key);
+    }
+    return result;
+  }
+
+  async function callOnce(method, url, body, timeoutMs, key) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (key) headers['X-Api-Key'] = key;
     let response;
     try {
       response = await fetch(url, {
         method,
-        headers: body === undefined ? { Accept: 'application/json' } : { 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers,
         body,
         signal: AbortSignal.timeout(timeoutMs),
       });
