@@ -14,14 +14,21 @@ public static class DevFaultsApi
 
     public static IEndpointRouteBuilder MapDevFaultsApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/dev").WithTags("Development faults");
+        var group = app.MapGroup("/api/dev").WithTags("Development faults").RequireApiKey();
         group.MapGet("/faults", (NetworkFaults faults) => TypedResults.Json(NodeApi.FaultsView(faults), ApiJsonContext.Relaxed.NodeFaultsView))
+            .Produces<NodeFaultsView>()
             .WithName("GetFaults")
             .WithSummary("The faults in force on this node.");
         group.MapPost("/partition", PartitionAsync)
+            .AcceptsJson<PartitionRequest>()
+            .Produces<NodeFaultsView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .WithName("Partition")
             .WithSummary("Makes this node go dark for {\"seconds\": N}: nothing sent, nothing read, no link opened; neighbours notice through heartbeats.");
         group.MapPost("/link-faults", LinkFaultsAsync)
+            .AcceptsJson<LinkFaultsRequest>()
+            .Produces<NodeFaultsView>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .WithName("SetLinkFaults")
             .WithSummary("Delays what this node sends: {\"latencyMs\", \"jitterMs\", \"lossPercent\"} (a lost message is retransmitted late, as on TCP).");
         group.MapPost("/heal", (NetworkFaults faults) =>
@@ -29,6 +36,7 @@ public static class DevFaultsApi
                 faults.Heal();
                 return TypedResults.Json(NodeApi.FaultsView(faults), ApiJsonContext.Relaxed.NodeFaultsView);
             })
+            .Produces<NodeFaultsView>()
             .WithName("Heal")
             .WithSummary("Ends the partition and removes link faults.");
         return app;
@@ -89,3 +97,9 @@ public static class DevFaultsApi
         return element.ValueKind == JsonValueKind.Number && element.TryGetDouble(out value) && value >= min && value <= max;
     }
 }
+
+/// <summary>POST /api/dev/partition's body.</summary>
+public sealed record PartitionRequest(double Seconds);
+
+/// <summary>POST /api/dev/link-faults's body; each field optional.</summary>
+public sealed record LinkFaultsRequest(int? LatencyMs, int? JitterMs, double? LossPercent);
