@@ -42,6 +42,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
 
     private MeshSnapshot _snapshot = MeshSnapshot.Empty;
     private bool _changed;
+    private bool _reportedStoreFailure;
 
     public MeshLoop(NodeContext node, Dialer dialer, NetworkFaults? faults, DialPolicy policy)
     {
@@ -533,6 +534,12 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         Heartbeats(now);
         Redials(now);
         Exchange();
+        if (!_reportedStoreFailure && _node.Store.Failure is { } failure)
+        {
+            // Logged once: from now on POST /record answers 503 and /health Unhealthy, each with the reason.
+            _reportedStoreFailure = true;
+            Log.StoreFailed(_logger, failure.Message);
+        }
     }
 
     private void Heartbeats(DateTimeOffset now)

@@ -42,6 +42,9 @@ internal static partial class Log
     [LoggerMessage(26, LogLevel.Warning, "Origin {Origin} signed two entries for {Key}: {Outcome}")]
     public static partial void ConflictSettled(ILogger logger, string key, string origin, string outcome);
 
+    [LoggerMessage(40, LogLevel.Error, "The record log failed; this node accepts no more records until it restarts: {Reason}")]
+    public static partial void StoreFailed(ILogger logger, string reason);
+
     [LoggerMessage(30, LogLevel.Debug, "Stored record {Key} from {Remote} ({Hops} hops)")]
     public static partial void RecordStored(ILogger logger, string key, string remote, int hops);
 
