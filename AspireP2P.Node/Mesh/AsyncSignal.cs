@@ -44,10 +44,12 @@ public sealed class AsyncSignal : IValueTaskSource
         }
     }
 
-    /// <summary>Completes when the signal is (or has been) set; one waiter at a time.</summary>
-    public ValueTask WaitAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes when the signal is (or has been) set; one waiter at a time. Not cancellable: whoever cancels the waiter's
+    /// work also sets the signal (one token registration for the waiter's life, instead of one per wait).
+    /// </summary>
+    public ValueTask WaitAsync()
     {
-        cancellationToken.ThrowIfCancellationRequested();
         if (Interlocked.CompareExchange(ref _state, Idle, Signaled) == Signaled)
         {
             return ValueTask.CompletedTask;
@@ -61,19 +63,7 @@ public sealed class AsyncSignal : IValueTaskSource
             return ValueTask.CompletedTask;
         }
 
-        if (cancellationToken.CanBeCanceled)
-        {
-            return WaitCancellableAsync(cancellationToken);
-        }
-
         return new ValueTask(this, _core.Version);
-    }
-
-    private async ValueTask WaitCancellableAsync(CancellationToken cancellationToken)
-    {
-        using var registration = cancellationToken.Register(static state => ((AsyncSignal)state!).Set(), this);
-        await new ValueTask(this, _core.Version);
-        cancellationToken.ThrowIfCancellationRequested();
     }
 
     void IValueTaskSource.GetResult(short token) => _core.GetResult(token);

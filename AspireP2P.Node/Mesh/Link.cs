@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using AspireP2P.Node.Identity;
 using AspireP2P.Node.Protocol;
 using AspireP2P.Node.Records;
@@ -41,7 +40,7 @@ public sealed class Link : IDisposable
     private readonly ILogger _logger;
     private readonly IPeerConnection _connection;
     private readonly CancellationTokenSource _closing = new();
-    private readonly Channel<byte[]> _control;
+    private readonly ControlQueue _control;
     private readonly AsyncSignal _wake = new();
     private readonly RejectionLog _rejections;
     private readonly TaskCompletionSource<string> _ended = new();
@@ -87,9 +86,7 @@ public sealed class Link : IDisposable
         _lastHeardTicks = OpenedAt.UtcTicks;
         _logger = node.Logs.CreateLogger<Link>();
         _rejections = new RejectionLog(_logger, node.Telemetry);
-        _control = Channel.CreateBounded<byte[]>(
-            new BoundedChannelOptions(node.Options.ControlQueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-            _ => node.Telemetry.ControlDropped());
+        _control = new ControlQueue(node.Options.ControlQueueCapacity, node.Telemetry.ControlDropped);
     }
 
     /// <summary>Unique in this process; records remember the link they came on.</summary>
@@ -162,7 +159,7 @@ public sealed class Link : IDisposable
     /// <summary>Queues a control message ahead of records; never blocks (the oldest is dropped and counted when full).</summary>
     public void SendControl(byte[] frame)
     {
-        _control.Writer.TryWrite(frame);
+        _control.Enqueue(frame);
         Wake();
     }
 
@@ -207,6 +204,8 @@ public sealed class Link : IDisposable
     {
         // Let the caller finish registering the link before any of its events arrive.
         await Task.Yield();
+        // One registration for the link's life: closing wakes the writer, which then sees the token cancelled.
+        using var wakeOnClose = _closing.Token.Register(static state => ((AsyncSignal)state!).Set(), _wake);
         var reading = ReadLoopAsync(_closing.Token);
         var writing = WriteLoopAsync(_closing.Token);
         var first = await Task.WhenAny(reading, writing);
@@ -267,6 +266,16 @@ public sealed class Link : IDisposable
 
     private void Dispatch(ReadOnlySpan<byte> bytes)
     {
+        // Most records arrive several times (every peer relays each one): a duplicate costs a glance, not a decode.
+        if (CarriesRecordsIn && MessageCodec.TryPeekFeedEntry(bytes, out var origin, out var seq, out var sync) && !sync
+            && _node.Store.Contains(origin, seq))
+        {
+            Interlocked.Increment(ref _receivedRecords);
+            _node.Telemetry.MessageReceived(WireProtocol.NewRecord);
+            _node.Telemetry.DuplicateSuppressed();
+            return;
+        }
+
         var decoded = _node.Codec.Decode(bytes);
         switch (decoded.Message)
         {
@@ -350,7 +359,7 @@ public sealed class Link : IDisposable
             while (true)
             {
                 var progress = false;
-                while (_control.Reader.TryRead(out var frame))
+                while (_control.TryDequeue(out var frame))
                 {
                     await SendAsync(frame, WireProtocol.Heartbeat, cancellationToken);
                     progress = true;
@@ -374,7 +383,8 @@ public sealed class Link : IDisposable
 
                 if (!progress)
                 {
-                    await _wake.WaitAsync(cancellationToken);
+                    await _wake.WaitAsync();
+                    cancellationToken.ThrowIfCancellationRequested();
                 }
             }
         }

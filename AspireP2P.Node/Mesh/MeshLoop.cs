@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using AspireP2P.Node.Faults;
 using AspireP2P.Node.Identity;
 using AspireP2P.Node.Protocol;
@@ -25,7 +24,9 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
     private readonly NetworkFaults? _faults;
     private readonly DialPolicy _policy;
     private readonly ILogger _logger;
-    private readonly Channel<Action> _events = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Action> _events = new();
+    private readonly AsyncSignal _wake = new();
+    private bool _completed;
     private readonly CancellationTokenSource _stopping = new();
 
     // Loop-owned state.
@@ -70,24 +71,19 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        try
+        using var wakeOnStop = cancellationToken.Register(static state => ((AsyncSignal)state!).Set(), _wake);
+        while (!cancellationToken.IsCancellationRequested && !Volatile.Read(ref _completed))
         {
-            while (await _events.Reader.WaitToReadAsync(cancellationToken))
+            await _wake.WaitAsync();
+            while (!cancellationToken.IsCancellationRequested && _events.TryDequeue(out var handle))
             {
-                while (_events.Reader.TryRead(out var handle))
-                {
-                    handle();
-                }
-
-                if (_changed)
-                {
-                    PublishSnapshot();
-                }
+                handle();
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
+
+            if (_changed)
+            {
+                PublishSnapshot();
+            }
         }
     }
 
@@ -110,11 +106,15 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
     /// <summary>Queues an event for the loop; most change the peer table or links, so the snapshot is rebuilt after them.</summary>
     private void Post(Action handle) => Post(handle, changes: true);
 
-    private void Post(Action handle, bool changes) => _events.Writer.TryWrite(changes ? () =>
+    private void Post(Action handle, bool changes)
     {
-        _changed = true;
-        handle();
-    } : handle);
+        _events.Enqueue(changes ? () =>
+        {
+            _changed = true;
+            handle();
+        } : handle);
+        _wake.Set();
+    }
 
     // ---------------------------------------------------------------- requests from outside (any thread)
 
@@ -701,8 +701,8 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             // Links that do not end in time are cut when the process ends.
         }
 
+        Volatile.Write(ref _completed, true);
         _stopping.Cancel();
-        _events.Writer.TryComplete();
         await _run;
         _stopping.Dispose();
     }

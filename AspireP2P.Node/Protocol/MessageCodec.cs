@@ -52,6 +52,72 @@ public sealed class MessageCodec(int maxRecordBytes)
         };
     }
 
+    /// <summary>
+    /// Reads just enough of a message to tell a NEW_RECORD's feed entry (origin, seq) and whether it is a catch-up copy,
+    /// without copying anything: most records a node receives are duplicates (every peer relays each one), and those need
+    /// no more than this. False for anything else, or anything malformed (the full decode then says why).
+    /// </summary>
+    public static bool TryPeekFeedEntry(ReadOnlySpan<byte> utf8Json, out NodeId origin, out long seq, out bool sync)
+    {
+        origin = default;
+        seq = 0;
+        sync = false;
+        var isRecord = false;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("type"u8))
+                {
+                    reader.Read();
+                    isRecord = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("NEW_RECORD"u8);
+                    if (!isRecord)
+                    {
+                        return false;
+                    }
+                }
+                else if (reader.ValueTextEquals("origin"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || !NodeId.TryParse(reader.ValueSpan, out origin))
+                    {
+                        return false;
+                    }
+                }
+                else if (reader.ValueTextEquals("seq"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out seq))
+                    {
+                        return false;
+                    }
+                }
+                else if (reader.ValueTextEquals("sync"u8))
+                {
+                    reader.Read();
+                    sync = reader.TokenType == JsonTokenType.True;
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            return isRecord && !origin.IsNone && seq > 0;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     private static DecodeResult DecodeHandshake(in WireFields envelope)
     {
         if (envelope.PayloadKind != JsonValueKind.String)

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 using AspireP2P.Node.Protocol;
 
 namespace AspireP2P.Node.Transport;
@@ -157,8 +157,7 @@ internal sealed class Pipe
 
     internal sealed class End(Pipe pipe, string self, string other) : IPeerConnection
     {
-        private readonly Channel<(byte[]? Message, string? Close)> _inbox = Channel.CreateUnbounded<(byte[]?, string?)>(
-            new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        private readonly Inbox _inbox = new();
 
         private readonly Queue<(long Due, byte[]? Message, string? Close)> _inTransit = new();
         private ITimer? _delivery;
@@ -171,20 +170,15 @@ internal sealed class Pipe
 
         public string Remote => other;
 
-        public ValueTask<InboundFrame> ReceiveAsync(int maxBytes, CancellationToken cancellationToken) =>
-            _inbox.Reader.TryRead(out var item) ? new ValueTask<InboundFrame>(Frame(item, maxBytes)) : WaitAsync(maxBytes, cancellationToken);
-
-        private async ValueTask<InboundFrame> WaitAsync(int maxBytes, CancellationToken cancellationToken)
+        /// <summary>The token is checked on entry only: a pending receive ends when either end closes or aborts the link.</summary>
+        public ValueTask<InboundFrame> ReceiveAsync(int maxBytes, CancellationToken cancellationToken)
         {
-            try
-            {
-                return Frame(await _inbox.Reader.ReadAsync(cancellationToken), maxBytes);
-            }
-            catch (ChannelClosedException)
-            {
-                return new InboundFrame(FrameKind.Closed, default, "connection lost");
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            var next = _inbox.ReceiveAsync();
+            return next.IsCompletedSuccessfully ? new ValueTask<InboundFrame>(Frame(next.Result, maxBytes)) : WaitAsync(next, maxBytes);
         }
+
+        private static async ValueTask<InboundFrame> WaitAsync(ValueTask<(byte[]? Message, string? Close)> next, int maxBytes) => Frame(await next, maxBytes);
 
         private static InboundFrame Frame((byte[]? Message, string? Close) item, int maxBytes) => item.Message switch
         {
@@ -213,7 +207,7 @@ internal sealed class Pipe
             }
 
             // Our own reader ends too.
-            _inbox.Writer.TryWrite((null, "closed by this node"));
+            _inbox.Post((null, "closed by this node"));
             pipe.Closed();
             return ValueTask.CompletedTask;
         }
@@ -222,7 +216,7 @@ internal sealed class Pipe
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-        internal void EndNow(string reason) => _inbox.Writer.TryWrite((null, reason));
+        internal void EndNow(string reason) => _inbox.Post((null, reason));
 
         /// <summary>Sends to the other end, in order, after the link model's delay (dropped when it says so).</summary>
         private void Deliver(byte[]? message, string? close)
@@ -231,7 +225,7 @@ internal sealed class Pipe
             var model = network.Model;
             if (model is null)
             {
-                Other._inbox.Writer.TryWrite((message, close));
+                Other._inbox.Post((message, close));
                 return;
             }
 
@@ -251,7 +245,7 @@ internal sealed class Pipe
             _nextDeliveryTicks = due;
             if (due <= now && _inTransit.Count == 0)
             {
-                Other._inbox.Writer.TryWrite((message, close));
+                Other._inbox.Post((message, close));
                 return;
             }
 
@@ -271,7 +265,7 @@ internal sealed class Pipe
             while (_inTransit.TryPeek(out var head) && head.Due <= now)
             {
                 _inTransit.Dequeue();
-                Other._inbox.Writer.TryWrite((head.Message, head.Close));
+                Other._inbox.Post((head.Message, head.Close));
             }
 
             if (_inTransit.TryPeek(out var next))
@@ -280,4 +274,54 @@ internal sealed class Pipe
             }
         }
     }
+}
+
+/// <summary>
+/// What one end of an in-memory link has received and not yet read: any thread posts, one reader waits. A lock and a
+/// queue, lighter than a channel on this path (the simulator moves millions of messages through it).
+/// </summary>
+internal sealed class Inbox : IValueTaskSource<(byte[]? Message, string? Close)>
+{
+    private readonly Lock _gate = new();
+    private readonly Queue<(byte[]? Message, string? Close)> _items = new();
+    private ManualResetValueTaskSourceCore<(byte[]? Message, string? Close)> _core = new() { RunContinuationsAsynchronously = true };
+    private bool _waiting;
+
+    public void Post((byte[]? Message, string? Close) item)
+    {
+        lock (_gate)
+        {
+            if (!_waiting)
+            {
+                _items.Enqueue(item);
+                return;
+            }
+
+            _waiting = false;
+        }
+
+        _core.SetResult(item);
+    }
+
+    public ValueTask<(byte[]? Message, string? Close)> ReceiveAsync()
+    {
+        lock (_gate)
+        {
+            if (_items.TryDequeue(out var item))
+            {
+                return new ValueTask<(byte[]?, string?)>(item);
+            }
+
+            _core.Reset();
+            _waiting = true;
+            return new ValueTask<(byte[]?, string?)>(this, _core.Version);
+        }
+    }
+
+    public (byte[]? Message, string? Close) GetResult(short token) => _core.GetResult(token);
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
 }
