@@ -22,10 +22,10 @@ public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper outp
 
         await first.PostRecordAsync("hello from the page");
 
-        await Expect(first.RecordResult).ToHaveTextAsync("201 New Record: 'hello from the page' (key " + network[0].Identity.NodeId + "-1)");
+        await Expect(first.RecordResult).ToHaveTextAsync("201 New Record: 'hello from the page' (key " + network[0].Identity.Id + "-1)");
         var arrived = second.Records.Locator("li", new LocatorLocatorOptions { HasText = "hello from the page" });
         await Expect(arrived).ToBeVisibleAsync();
-        await Expect(arrived).ToContainTextAsync($"1 hop from {network[0].Identity.NodeId[..8]}");
+        await Expect(arrived).ToContainTextAsync($"1 hop from {network[0].Identity.Id.Abbreviated}");
         await Expect(second.Counter("received")).ToHaveTextAsync("1");
         await Expect(first.Counter("published")).ToHaveTextAsync("1");
         await Expect(first.Records.Locator("li").First).ToContainTextAsync("created here");

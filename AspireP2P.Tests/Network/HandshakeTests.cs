@@ -9,19 +9,32 @@ namespace AspireP2P.Tests.Network;
 public sealed class HandshakeTests
 {
     [Fact]
-    public async Task BootstrapPeerGivesLinksBothWays()
+    public async Task BootstrapPeerGivesOneLinkThatCarriesRecordsBothWays()
     {
         await using var network = await TestNetwork.StartChainAsync(2);
 
         Assert.Equal([network[0].WebSocketUrl], await network[1].GetPeersAsync());
-        await Eventually.UntilAsync(network[0].GetPeersAsync, p => p.SequenceEqual([network[1].WebSocketUrl]), Timeouts.Connect, "node-0 to dial node-1 back");
+        Assert.Equal([network[1].WebSocketUrl], await network[0].GetPeersAsync());
+        var dialed = Assert.Single((await network[1].GetPeerDetailsAsync()).GetProperty("peers").EnumerateArray());
+        var accepted = Assert.Single((await network[0].GetPeerDetailsAsync()).GetProperty("peers").EnumerateArray());
+        Assert.Equal(("Outbound", "Bootstrap", "Peer", network[0].Identity.Id.ToString(), "node-0"),
+            (dialed.GetProperty("direction").GetString(), dialed.GetProperty("origin").GetString(), dialed.GetProperty("kind").GetString(),
+             dialed.GetProperty("nodeId").GetString(), dialed.GetProperty("name").GetString()));
+        Assert.Equal(("Inbound", "Inbound", network[1].Identity.Id.ToString(), network[1].Address),
+            (accepted.GetProperty("direction").GetString(), accepted.GetProperty("origin").GetString(), accepted.GetProperty("nodeId").GetString(),
+             accepted.GetProperty("address").GetString()));
+        Assert.Single(network[0].Core.Context.Links.Snapshot);
+        Assert.Single(network[1].Core.Context.Links.Snapshot);
+
+        using var down = await network[0].PostRecordAsync("down the link");
+        using var up = await network[1].PostRecordAsync("up the link");
+        await network.WaitForRecordsAsync("\"down the link\"", "\"up the link\"");
     }
 
     [Fact]
     public async Task PeeringTwiceOrUnderAnotherNameGivesNoDuplicateLink()
     {
         await using var network = await TestNetwork.StartChainAsync(2);
-        await Eventually.UntilAsync(network[0].GetPeersAsync, p => p.Length == 1, Timeouts.Connect, "node-0 to dial back");
 
         using var again = await network[1].PostPeerAsync(network[0].Address);
         using var alias = await network[1].PostPeerAsync($"ws://localhost:{network[0].Identity.Address.Port}");
@@ -30,6 +43,8 @@ public sealed class HandshakeTests
         Assert.Equal(HttpStatusCode.OK, alias.StatusCode);
         Assert.Single(await network[1].GetPeersAsync());
         Assert.Single(await network[0].GetPeersAsync());
+        Assert.Single(network[0].Core.Context.Links.Snapshot);
+        Assert.Single(network[1].Core.Context.Links.Snapshot);
     }
 
     [Theory]
@@ -77,6 +92,6 @@ public sealed class HandshakeTests
 
         await using var late = await TestNode.StartAsync("late", "--port", port.ToString());
         await Eventually.UntilAsync(early.IsHealthyAsync, Timeouts.Connect, "the early node to join the late one");
-        await Eventually.UntilAsync(late.GetPeersAsync, p => p.Length == 1, Timeouts.Connect, "the late node to dial back");
+        await Eventually.UntilAsync(late.GetPeersAsync, p => p.SequenceEqual([early.WebSocketUrl]), Timeouts.Connect, "the late node to send on the early node's link");
     }
 }
