@@ -23,7 +23,7 @@ public sealed class Publisher(NodeContext node)
     {
         using var publish = RecordTracing.StartPublish("pending");
         var traceId = (publish ?? Activity.Current)?.TraceId;
-        var (entry, position) = Append(key: null, valueJson, EntryTraits.None, traceId, publish?.Context ?? Activity.Current?.Context ?? default, null);
+        var (entry, position) = Append(key: null, valueJson, EntryTraits.None, hops: 0, traceId, publish?.Context ?? Activity.Current?.Context ?? default, null);
         publish?.SetTag("messaging.message.id", entry.Key);
         node.Telemetry.RecordPublished();
         await node.Store.WaitDurableAsync(position, cancellationToken);
@@ -37,7 +37,8 @@ public sealed class Publisher(NodeContext node)
         using var receive = RecordTracing.StartReceive(parent, key, from.PeerAddress?.ToString() ?? from.Remote, 1, "unsigned", node.Time.GetUtcNow());
         try
         {
-            var (entry, _) = Append(key, valueJson, EntryTraits.Adopted, receive?.TraceId ?? RecordTracing.TraceIdOf(traceparent), receive?.Context ?? parent, tracestate);
+            // It crossed one link already, from the tutorial node that sent it.
+            var (entry, _) = Append(key, valueJson, EntryTraits.Adopted, hops: 1, receive?.TraceId ?? RecordTracing.TraceIdOf(traceparent), receive?.Context ?? parent, tracestate);
             Log.RecordAdopted(_logger, entry.Key, from.PeerAddress?.ToString() ?? from.Remote, entry.Seq);
             return true;
         }
@@ -47,7 +48,7 @@ public sealed class Publisher(NodeContext node)
         }
     }
 
-    private (Entry Entry, long Position) Append(string? key, byte[] valueJson, EntryTraits flags, ActivityTraceId? traceId, ActivityContext parent, string? tracestate)
+    private (Entry Entry, long Position) Append(string? key, byte[] valueJson, EntryTraits flags, int hops, ActivityTraceId? traceId, ActivityContext parent, string? tracestate)
     {
         if (node.Store.Failure is { } failure)
         {
@@ -66,13 +67,14 @@ public sealed class Publisher(NodeContext node)
             Value = valueJson,
             Signature = [],
             TraceId = traceId,
+            Hops = hops,
         };
         var entry = Sign(draft);
         var fanout = node.Links.RecordCarriers;
         using var send = fanout == 0 ? null : RecordTracing.StartSend(parent, entry.Key, fanout);
         var traceparent = send?.Id ?? (parent != default ? Traceparent(parent) : null);
         var publicKey = node.Local.Keys.PublicKey;
-        var result = node.Store.Append(entry, publicKey, receivedFrom: 0, e => MessageCodec.EncodeRecord(e, publicKey, 1, traceparent, tracestate, sync: false));
+        var result = node.Store.Append(entry, publicKey, receivedFrom: 0, e => MessageCodec.EncodeRecord(e, publicKey, e.Hops + 1, traceparent, tracestate, sync: false));
         if (!result.Stored)
         {
             throw node.Store.Failure ?? new Records.Storage.RecordLogFailedException($"entry {seq} of this node's feed was not stored ({result.Outcome})");
@@ -98,6 +100,7 @@ public sealed class Publisher(NodeContext node)
             Value = draft.Value,
             Signature = node.Local.Keys.Sign(message),
             TraceId = draft.TraceId,
+            Hops = draft.Hops,
         };
     }
 
