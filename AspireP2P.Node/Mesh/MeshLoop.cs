@@ -413,13 +413,16 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         entry.Waiters.Clear();
     }
 
-    /// <summary>Makes an open link count: one link per peer node (a duplicate from a simultaneous dial loses), within the cap.</summary>
-    private void Register(Link link, PeerOrigin? origin)
+    /// <summary>
+    /// Makes an open link count: one link per peer node (a duplicate from a simultaneous dial loses), within the cap.
+    /// False when the link was not taken (a duplicate that lost, the cap, the node stopping).
+    /// </summary>
+    private bool Register(Link link, PeerOrigin? origin)
     {
         if (_stopping.IsCancellationRequested)
         {
             _ = link.AbandonAsync("the node is stopping");
-            return;
+            return false;
         }
 
         if (link.Kind == LinkKind.Peer && _byPeerId.TryGetValue(link.PeerId, out var existing))
@@ -429,10 +432,15 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                 _node.Telemetry.Link("duplicate");
                 _ = link.AbandonAsync("already linked to this node");
                 AttachToPeer(existing, origin, link.PeerAddress);
-                return;
+                return false;
             }
 
             existing.Close("replaced by a newer link to the same node");
+            // The peer's entry follows the link that stays: the one closing must neither re-dial it nor drop it from the table.
+            if (link.PeerAddress is { } address && _peers.GetValueOrDefault(address.Key) is { } replaced && replaced.Link == existing)
+            {
+                replaced.Link = null;
+            }
         }
         else if (_links.Count >= _node.Options.MaxPeers)
         {
@@ -444,7 +452,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                 Finish(entry, new ConnectOutcome(ConnectStatus.Refused, full, entry.LastError));
             }
 
-            return;
+            return false;
         }
 
         _links[link.Id] = link;
@@ -460,6 +468,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         link.Start();
         _node.Telemetry.Link("opened", link.Kind.ToString());
         Log.LinkOpened(_logger, Describe(link), link.Kind.ToString(), link.Direction.ToString());
+        return true;
     }
 
     /// <summary>
