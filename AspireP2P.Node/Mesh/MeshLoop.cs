@@ -332,6 +332,16 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         var current = _peers.GetValueOrDefault(entry.Address.Key) == entry;
         switch (attempt)
         {
+            case DialAttempt.Opened opened when current && opened.Link.PeerAddress is { } advertised && advertised.Key != entry.Address.Key:
+                // Dialed under another name than the one the peer gives (localhost for 127.0.0.1, another interface): it is
+                // kept under its own address, and whoever asked for this one gets the answer.
+                _peers.Remove(entry.Address.Key);
+                var linked = opened.Link.Kind == LinkKind.Peer && _byPeerId.ContainsKey(opened.Link.PeerId);
+                var registered = Register(opened.Link, entry.Origin);
+                Finish(entry, linked ? new ConnectOutcome(ConnectStatus.AlreadyConnected, entry.Address)
+                    : registered ? new ConnectOutcome(ConnectStatus.Connected, entry.Address)
+                    : new ConnectOutcome(ConnectStatus.Refused, entry.Address, $"this node already has its maximum of {_node.Options.MaxPeers} links (P2P:MaxPeers)"));
+                return;
             case DialAttempt.Opened opened when current:
                 Register(opened.Link, entry.Origin);
                 return;
@@ -496,6 +506,11 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         {
             entry = new PeerEntry(known, origin ?? PeerOrigin.Inbound);
             _peers[known.Key] = entry;
+        }
+        else if (origin is { } wanted && wanted != PeerOrigin.Inbound && !entry.Wanted)
+        {
+            // Asked for (under another of its addresses) after it dialed us: from now on this node keeps it linked.
+            entry.Origin = wanted;
         }
 
         if (entry.Link is not null && entry.Link != link && _links.ContainsKey(entry.Link.Id))
