@@ -119,41 +119,62 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         return waiter.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Closes every link and forgets every peer this node dialed; returns how many links were open.</summary>
+    /// <summary>Closes every link and forgets every peer this node dialed; returns how many links were open, once they are closed.</summary>
     public Task<int> DisconnectAllAsync()
     {
         var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(() =>
         {
-            var count = _links.Count;
-            foreach (var link in _links.Values.ToList())
+            var closing = _links.Values.ToList();
+            foreach (var link in closing)
             {
                 link.Close("disconnected by request");
             }
 
             _peers.Clear();
-            done.SetResult(count);
+            _ = AnswerOnceClosedAsync(closing, done, closing.Count);
         });
         return done.Task;
     }
 
-    /// <summary>Closes the link to one peer and forgets it; false when it is not a known peer.</summary>
+    /// <summary>Closes the link to one peer and forgets it; false when it is not a known peer. Answers once the link is closed.</summary>
     public Task<bool> DisconnectAsync(PeerAddress address)
     {
         var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(() =>
         {
             var known = _peers.Remove(address.Key, out var entry);
-            entry?.Link?.Close("disconnected by request");
-            foreach (var link in _links.Values.Where(l => l.PeerAddress?.Key == address.Key).ToList())
+            var closing = _links.Values.Where(l => l == entry?.Link || l.PeerAddress?.Key == address.Key).ToList();
+            foreach (var link in closing)
             {
                 link.Close("disconnected by request");
-                known = true;
             }
 
-            done.SetResult(known);
+            _ = AnswerOnceClosedAsync(closing, done, known || closing.Count > 0);
         });
         return done.Task;
+    }
+
+    /// <summary>
+    /// Answers a disconnect once its links have ended and the loop has taken them out of the open links (their Closed
+    /// events are posted before they end, so an answer posted after that is handled after them): a GET right after the
+    /// answer no longer lists them.
+    /// </summary>
+    private async Task AnswerOnceClosedAsync<T>(List<Link> closing, TaskCompletionSource<T> done, T result)
+    {
+        try
+        {
+            await Task.WhenAll(closing.Select(l => l.Ended)).WaitAsync(TimeSpan.FromSeconds(5), _node.Time);
+        }
+        catch (TimeoutException)
+        {
+            // Answered anyway: the links are closing and leave the open links when they end.
+        }
+
+        if (!_events.Writer.TryWrite(() => done.TrySetResult(result)))
+        {
+            done.TrySetResult(result);
+        }
     }
 
     /// <summary>Whether an upgrade from <paramref name="peer"/> should be refused now (read from the snapshot; the loop decides again).</summary>
