@@ -357,7 +357,10 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                 // Dialed under another name than the one the peer gives (localhost for 127.0.0.1, another interface): it is
                 // kept under its own address, and whoever asked for this one gets the answer.
                 _peers.Remove(entry.Address.Key);
-                var linked = opened.Link.Kind == LinkKind.Peer && _byPeerId.ContainsKey(opened.Link.PeerId);
+                // Linked already, or a moment ago: the acceptor keeps the newer of two links from one dialer, so the one this
+                // dial replaces may have closed just before this event.
+                var linked = opened.Link.Kind == LinkKind.Peer
+                    && (_byPeerId.ContainsKey(opened.Link.PeerId) || _peers.Values.Any(e => e.NodeId == opened.Link.PeerId));
                 var registered = Register(opened.Link, entry.Origin);
                 Finish(entry, linked ? new ConnectOutcome(ConnectStatus.AlreadyConnected, entry.Address)
                     : registered ? new ConnectOutcome(ConnectStatus.Connected, entry.Address)
