@@ -1,7 +1,10 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AspireP2P.Tests.Infrastructure;
+using Microsoft.Extensions.Hosting;
 
 namespace AspireP2P.Tests.Network;
 
@@ -29,6 +32,35 @@ public sealed class HandshakeTests
         using var down = await network[0].PostRecordAsync("down the link");
         using var up = await network[1].PostRecordAsync("up the link");
         await network.WaitForRecordsAsync("\"down the link\"", "\"up the link\"");
+    }
+
+    [Fact]
+    public async Task ALinksTraceSpansTheDialerAndTheAcceptor()
+    {
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == P2PTelemetryNames.ActivitySource,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        await using var network = await TestNetwork.StartChainAsync(2);
+
+        // node-1 dialed node-0 (its --peers): node-0's SERVER span for the upgrade joins the trace of node-1's CLIENT span.
+        // (Its parent is the upgrade's HTTP request span, which ServiceDefaults leaves out of exported traces.)
+        var (dial, accept) = await Eventually.UntilAsync(
+            () => Task.FromResult(stopped
+                .Where(a => a.DisplayName == $"connect {network[0].Address}" && a.Kind == ActivityKind.Client)
+                .Select(d => (Dial: d, Accept: stopped.FirstOrDefault(a => a.DisplayName == "accept link" && a.TraceId == d.TraceId)))
+                .FirstOrDefault(pair => pair.Accept is not null)),
+            pair => pair.Dial is not null, Timeouts.Connect, "the dial's span and the acceptor's: " + string.Join("; ", stopped.Select(a => $"{a.DisplayName} {a.Kind} {a.TraceId}")));
+        Assert.Equal(ActivityKind.Server, accept!.Kind);
+        Assert.NotEqual(default, accept.ParentSpanId);
+        Assert.True(accept.StartTimeUtc >= dial.StartTimeUtc);
+        Assert.Equal("node", accept.GetTagItem("p2p.peer.kind"));
+        Assert.Equal("node", dial.GetTagItem("p2p.peer.kind"));
     }
 
     [Fact]
