@@ -129,9 +129,15 @@ public sealed class HandshakeTests
 
         await using var early = await TestNode.StartAsync("early", "--peers", $"127.0.0.1:{port}");
         Assert.False(await early.IsHealthyAsync());
+        // /api/node says why, and since when.
+        var health = (await early.GetNodeInfoAsync()).GetProperty("health");
+        Assert.Equal("Degraded", health.GetProperty("status").GetString());
+        Assert.Contains($"bootstrap peer 127.0.0.1:{port} is not linked", health.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.String, health.GetProperty("since").ValueKind);
 
         await using var late = await TestNode.StartAsync("late", "--port", port.ToString());
         await Eventually.UntilAsync(early.IsHealthyAsync, Timeouts.Connect, "the early node to join the late one");
+        Assert.Equal("Healthy", (await early.GetNodeInfoAsync()).GetProperty("health").GetProperty("status").GetString());
         await Eventually.UntilAsync(late.GetPeersAsync, p => p.SequenceEqual([early.WebSocketUrl]), Timeouts.Connect, "the late node to send on the early node's link");
     }
 }
