@@ -81,7 +81,10 @@ public sealed class Dialer(NodeContext node, IPeerTransport transport, RecordInt
         activity?.SetTag("p2p.peer.kind", acceptance.IsTutorial ? "tutorial" : "node");
         return new DialAttempt.Opened(new Link(
             node, intake, events, link, acceptance.IsTutorial ? LinkKind.TutorialSend : LinkKind.Peer, LinkDirection.Outbound,
-            acceptance.PeerId, acceptance.PeerName, acceptance.IsTutorial ? address : acceptance.PeerAddress ?? address));
+            acceptance.PeerId, acceptance.PeerName, acceptance.IsTutorial ? address : acceptance.PeerAddress ?? address)
+        {
+            Introduces = origin != PeerOrigin.ConnectBack,
+        });
     }
 
     private static DialAttempt Fail(Activity? activity, DialAttempt attempt)

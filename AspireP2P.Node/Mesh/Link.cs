@@ -126,6 +126,12 @@ public sealed class Link : IDisposable
 
     public bool CarriesRecordsOut => Kind is LinkKind.Peer or LinkKind.TutorialSend;
 
+    /// <summary>
+    /// Whether a link we dialed to a tutorial node opens with our HANDSHAKE ("dial me back"). Not on a dial-back: the node
+    /// already has its link to us, and the tutorial's node dials again on every HANDSHAKE (a second link, every record twice).
+    /// </summary>
+    public bool Introduces { get; init; } = true;
+
     /// <summary>Completes when the link is gone (or was never started), with the reason.</summary>
     public Task<string> Ended => _ended.Task;
 
@@ -351,7 +357,7 @@ public sealed class Link : IDisposable
         var chunk = new StoredEntry?[Chunk];
         try
         {
-            if (Kind == LinkKind.TutorialSend)
+            if (Kind == LinkKind.TutorialSend && Introduces)
             {
                 await SendAsync(MessageCodec.EncodeHandshake(_node.Local.Address, null), WireProtocol.Handshake, cancellationToken);
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AspireP2P.Node.Faults;
 using AspireP2P.Node.Protocol;
 using AspireP2P.Node.Telemetry;
@@ -18,11 +19,22 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
 
     public UpgradeDecision Evaluate(IReadOnlyDictionary<string, string> requestHeaders, string remote)
     {
+        // The dialer's "connect" span travels in the upgrade request: accepting joins its trace (a SERVER span).
+        requestHeaders.TryGetValue("traceparent", out var traceparent);
+        requestHeaders.TryGetValue("tracestate", out var tracestate);
+        ActivityContext.TryParse(traceparent, tracestate, out var parent);
+        using var activity = NodeTelemetry.Source.StartActivity(ActivityKind.Server, parent, name: "accept link");
+        activity?.SetTag("network.peer.address", remote);
         var decision = Decide(requestHeaders);
         if (!decision.Accepted)
         {
             node.Telemetry.Link("refused", decision.Reason);
             Log.UpgradeRefused(_logger, remote, decision.Status, decision.Reason ?? "refused");
+            activity?.SetStatus(ActivityStatusCode.Error, decision.Reason);
+        }
+        else
+        {
+            activity?.SetTag("p2p.peer.kind", decision.State is InboundRequest { IsTutorial: true } ? "tutorial" : "node");
         }
 
         return decision;

@@ -135,41 +135,62 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         return waiter.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Closes every link and forgets every peer this node dialed; returns how many links were open.</summary>
+    /// <summary>Closes every link and forgets every peer this node dialed; returns how many links were open, once they are closed.</summary>
     public Task<int> DisconnectAllAsync()
     {
         var done = new TaskCompletionSource<int>();
         Post(() =>
         {
-            var count = _links.Count;
-            foreach (var link in _links.Values.ToList())
+            var closing = _links.Values.ToList();
+            foreach (var link in closing)
             {
                 link.Close("disconnected by request");
             }
 
             _peers.Clear();
-            done.SetResult(count);
+            _ = AnswerOnceClosedAsync(closing, done, closing.Count);
         });
         return done.Task;
     }
 
-    /// <summary>Closes the link to one peer and forgets it; false when it is not a known peer.</summary>
+    /// <summary>Closes the link to one peer and forgets it; false when it is not a known peer. Answers once the link is closed.</summary>
     public Task<bool> DisconnectAsync(PeerAddress address)
     {
         var done = new TaskCompletionSource<bool>();
         Post(() =>
         {
             var known = _peers.Remove(address.Key, out var entry);
-            entry?.Link?.Close("disconnected by request");
-            foreach (var link in _links.Values.Where(l => l.PeerAddress?.Key == address.Key).ToList())
+            var closing = _links.Values.Where(l => l == entry?.Link || l.PeerAddress?.Key == address.Key).ToList();
+            foreach (var link in closing)
             {
                 link.Close("disconnected by request");
-                known = true;
             }
 
-            done.SetResult(known);
+            _ = AnswerOnceClosedAsync(closing, done, known || closing.Count > 0);
         });
         return done.Task;
+    }
+
+    /// <summary>
+    /// Answers a disconnect once its links have ended and the loop has taken them out of the open links (their Closed
+    /// events are posted before they end, so an answer posted after that is handled after them): a GET right after the
+    /// answer no longer lists them.
+    /// </summary>
+    private async Task AnswerOnceClosedAsync<T>(List<Link> closing, TaskCompletionSource<T> done, T result)
+    {
+        try
+        {
+            await Task.WhenAll(closing.Select(l => l.Ended)).WaitAsync(TimeSpan.FromSeconds(5), _node.Time);
+        }
+        catch (TimeoutException)
+        {
+            // Answered anyway: the links are closing and leave the open links when they end.
+        }
+
+        if (!_events.Writer.TryWrite(() => done.TrySetResult(result)))
+        {
+            done.TrySetResult(result);
+        }
     }
 
     /// <summary>Whether an upgrade from <paramref name="peer"/> should be refused now (read from the snapshot; the loop decides again).</summary>
@@ -348,6 +369,19 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         var current = _peers.GetValueOrDefault(entry.Address.Key) == entry;
         switch (attempt)
         {
+            case DialAttempt.Opened opened when current && opened.Link.PeerAddress is { } advertised && advertised.Key != entry.Address.Key:
+                // Dialed under another name than the one the peer gives (localhost for 127.0.0.1, another interface): it is
+                // kept under its own address, and whoever asked for this one gets the answer.
+                _peers.Remove(entry.Address.Key);
+                // Linked already, or a moment ago: the acceptor keeps the newer of two links from one dialer, so the one this
+                // dial replaces may have closed just before this event.
+                var linked = opened.Link.Kind == LinkKind.Peer
+                    && (_byPeerId.ContainsKey(opened.Link.PeerId) || _peers.Values.Any(e => e.NodeId == opened.Link.PeerId));
+                var registered = Register(opened.Link, entry.Origin);
+                Finish(entry, linked ? new ConnectOutcome(ConnectStatus.AlreadyConnected, entry.Address)
+                    : registered ? new ConnectOutcome(ConnectStatus.Connected, entry.Address)
+                    : new ConnectOutcome(ConnectStatus.Refused, entry.Address, $"this node already has its maximum of {_node.Options.MaxPeers} links (P2P:MaxPeers)"));
+                return;
             case DialAttempt.Opened opened when current:
                 Register(opened.Link, entry.Origin);
                 return;
@@ -429,13 +463,16 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         entry.Waiters.Clear();
     }
 
-    /// <summary>Makes an open link count: one link per peer node (a duplicate from a simultaneous dial loses), within the cap.</summary>
-    private void Register(Link link, PeerOrigin? origin)
+    /// <summary>
+    /// Makes an open link count: one link per peer node (a duplicate from a simultaneous dial loses), within the cap.
+    /// False when the link was not taken (a duplicate that lost, the cap, the node stopping).
+    /// </summary>
+    private bool Register(Link link, PeerOrigin? origin)
     {
         if (_stopping.IsCancellationRequested)
         {
             _ = link.AbandonAsync("the node is stopping");
-            return;
+            return false;
         }
 
         if (link.Kind == LinkKind.Peer && _byPeerId.TryGetValue(link.PeerId, out var existing))
@@ -445,10 +482,15 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                 _node.Telemetry.Link("duplicate");
                 _ = link.AbandonAsync("already linked to this node");
                 AttachToPeer(existing, origin, link.PeerAddress);
-                return;
+                return false;
             }
 
             existing.Close("replaced by a newer link to the same node");
+            // The peer's entry follows the link that stays: the one closing must neither re-dial it nor drop it from the table.
+            if (link.PeerAddress is { } address && _peers.GetValueOrDefault(address.Key) is { } replaced && replaced.Link == existing)
+            {
+                replaced.Link = null;
+            }
         }
         else if (_links.Count >= _node.Options.MaxPeers)
         {
@@ -460,7 +502,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                 Finish(entry, new ConnectOutcome(ConnectStatus.Refused, full, entry.LastError));
             }
 
-            return;
+            return false;
         }
 
         _links[link.Id] = link;
@@ -476,6 +518,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         link.Start();
         _node.Telemetry.Link("opened", link.Kind.ToString());
         Log.LinkOpened(_logger, Describe(link), link.Kind.ToString(), link.Direction.ToString());
+        return true;
     }
 
     /// <summary>
@@ -503,6 +546,11 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         {
             entry = new PeerEntry(known, origin ?? PeerOrigin.Inbound);
             _peers[known.Key] = entry;
+        }
+        else if (origin is { } wanted && wanted != PeerOrigin.Inbound && !entry.Wanted)
+        {
+            // Asked for (under another of its addresses) after it dialed us: from now on this node keeps it linked.
+            entry.Origin = wanted;
         }
 
         if (entry.Link is not null && entry.Link != link && _links.ContainsKey(entry.Link.Id))

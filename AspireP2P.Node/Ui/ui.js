@@ -525,16 +525,21 @@
       rebuild();
     }
 
-    // Directed links: X -> P for every connected peer P that X dialed; P -> X for every link P opened to X.
+    // Directed links: X -> P for every connected peer P that X dialed; P -> X for every link P opened to X. A link between
+    // two of our nodes (the peer has a node id) carries records both ways, whoever dialed it; a tutorial node's, one way.
     function edges() {
       const out = [];
       for (const n of nodes.values()) {
         if (!n.state) continue;
         for (const p of n.state.peers) {
-          if (p.state === 'Connected') out.push([n.key, resolve(p.address, p.nodeId)]);
+          if (p.state !== 'Connected') continue;
+          out.push([n.key, resolve(p.address, p.nodeId)]);
+          if (p.nodeId) out.push([resolve(p.address, p.nodeId), n.key]);
         }
         for (const s of n.state.inbound) {
-          if (s.address) out.push([resolve(s.address, s.nodeId), n.key]);
+          if (!s.address) continue;
+          out.push([resolve(s.address, s.nodeId), n.key]);
+          if (s.nodeId) out.push([n.key, resolve(s.address, s.nodeId)]);
         }
       }
       return out;

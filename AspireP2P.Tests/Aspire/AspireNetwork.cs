@@ -57,7 +57,7 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard) : IAsyncL
     }
 
     /// <summary>Posts <c>{"record": value}</c> at a node and returns the trace id the node answers with.</summary>
-    /// <summary>The node's set digest (<c>count:hash</c>): equal digests mean equal record sets.</summary>
+    /// <summary>The node's digest (32 hex digits): equal digests mean the same feed entries held.</summary>
     public async Task<string> GetDigestAsync(int index)
     {
         using var client = CreateClient(index);

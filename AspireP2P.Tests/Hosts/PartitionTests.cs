@@ -19,8 +19,8 @@ public sealed class PartitionTests(ITestOutputHelper output)
     private static readonly TimeSpan HeartbeatBound = TimeSpan.FromSeconds(3) + TimeSpan.FromSeconds(1);
 
     /// <summary>
-    /// A link that carries no heartbeats yet (dialed, its dial-back not through when the cut came) is covered by the
-    /// WebSocket pings: one every 2 s, a 5 s deadline for the answer.
+    /// A link that has not carried a heartbeat yet when the cut came (just dialed) is covered by the dialer's WebSocket
+    /// pings as well: one every 2 s, a 5 s deadline for the answer.
     /// </summary>
     private static readonly TimeSpan PingBound = TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(5);
 

@@ -11,7 +11,10 @@ using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Tests.Infrastructure;
 
-/// <summary>A real node on a free loopback port, in this process: real Kestrel, real WebSockets.</summary>
+/// <summary>
+/// A real node on a free loopback port, in this process: real Kestrel, and links over real WebSockets or, when given an
+/// <see cref="InMemoryNetwork"/>, over the in-memory transport (the HTTP API stays on Kestrel either way).
+/// </summary>
 public sealed class TestNode : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -54,7 +57,8 @@ public sealed class TestNode : IAsyncDisposable
     public static async Task<TestNode> StartAsync(string name, TimeProvider? time, InMemoryNetwork? network, params string[] args)
     {
         TestNode? node = null;
-        var app = NodeApp.Create(["--host", "127.0.0.1", "--port", "0", .. args], builder =>
+        // The test's name is the node's display name (as the AppHost names its nodes); a test's own --name/--node-id wins.
+        var app = NodeApp.Create(["--host", "127.0.0.1", "--port", "0", "--name", name, .. args], builder =>
         {
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);

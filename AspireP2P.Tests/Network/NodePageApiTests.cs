@@ -59,8 +59,9 @@ public sealed class NodePageApiTests
         Assert.Equal(["6", "5", "4"], first.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("value").GetRawText()));
         Assert.Equal(4, first.GetProperty("next").GetInt32());
         var newest = first.GetProperty("items")[0];
-        Assert.Equal($"{network[1].Identity.RecordKeyPrefix}7", newest.GetProperty("key").GetString());
-        Assert.Equal(network[1].Identity.NodeId, newest.GetProperty("origin").GetString());
+        // Keys name the entry: the feed (the origin's id, derived from its key) and the seq in it.
+        Assert.Equal($"{network[1].Identity.Id}-7", newest.GetProperty("key").GetString());
+        Assert.Equal(network[1].Identity.Id.ToString(), newest.GetProperty("origin").GetString());
         Assert.Equal(1, newest.GetProperty("hops").GetInt32());
         Assert.Equal(32, newest.GetProperty("traceId").GetString()!.Length);
 
@@ -83,6 +84,7 @@ public sealed class NodePageApiTests
         var (a, b, c) = (network[0], network[1], network[2]);
         (await a.PostPeerAsync(b.Address)).Dispose();
         (await a.PostPeerAsync(c.Address)).Dispose();
+        await Eventually.UntilAsync(b.GetPeersAsync, p => p.SequenceEqual([a.WebSocketUrl]), Timeouts.Connect, "b to send to a on a's link");
 
         using var deleted = await a.Http.DeleteAsync($"/api/peers/{Uri.EscapeDataString(b.Address)}", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
@@ -91,10 +93,13 @@ public sealed class NodePageApiTests
             (await deleted.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken)).GetProperty("message").GetString());
         Assert.Equal([c.WebSocketUrl], await a.GetPeersAsync());
         // Forgotten, not retrying: the peer table no longer holds it, so nothing re-dials it.
-        Assert.DoesNotContain(a.Services.GetRequiredService<PeerManager>().Snapshot(), p => p.Address == b.Address);
-        // The link b opened to a is b's own: a no longer sends to b, but b still sends to a.
-        using var record = await b.PostRecordAsync("still heard");
-        await Eventually.UntilAsync(a.GetRecordsRawAsync, r => r.Contains("\"still heard\""), Timeouts.Converge, "a to hear b on b's own link");
+        Assert.DoesNotContain(a.Services.GetRequiredService<MeshLoop>().Snapshot.Peers, p => p.Address == b.Address);
+        // One link carried records both ways, so b has lost a too (and does not re-dial it: a dialed b, not b a).
+        await Eventually.UntilAsync(b.GetPeersAsync, p => p.Length == 0, Timeouts.Connect, "b to see its only link close");
+        Assert.Empty((await b.GetPeerDetailsAsync()).GetProperty("peers").EnumerateArray());
+        // a's other link still carries records both ways.
+        using var record = await c.PostRecordAsync("still heard");
+        await Eventually.UntilAsync(a.GetRecordsRawAsync, r => r.Contains("\"still heard\""), Timeouts.Converge, "a to hear c");
 
         using var again = await a.Http.DeleteAsync($"/api/peers/{Uri.EscapeDataString(b.WebSocketUrl)}", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
@@ -139,7 +144,7 @@ public sealed class NodePageApiTests
 
         var hello = await NextAsync(events);
         Assert.Equal("hello", hello.EventType);
-        Assert.Equal(node.Identity.NodeId, JsonDocument.Parse(hello.Data).RootElement.GetProperty("nodeId").GetString());
+        Assert.Equal(node.Identity.Id.ToString(), JsonDocument.Parse(hello.Data).RootElement.GetProperty("nodeId").GetString());
         Assert.Equal(0, JsonDocument.Parse(hello.Data).RootElement.GetProperty("records").GetInt32());
         var state = await NextAsync(events);
         Assert.Equal("state", state.EventType);
@@ -177,10 +182,10 @@ public sealed class NodePageApiTests
 
         // Far more records than one wake-up sends, stored as fast as the store takes them.
         const int Count = 2000;
-        var store = node.Services.GetRequiredService<AspireP2P.Node.Records.RecordStore>();
-        for (var i = 0; i < Count; i++)
+        using var origin = new TestFeed(7);
+        for (var i = 1; i <= Count; i++)
         {
-            store.TryAdd(new AspireP2P.Node.Records.StoredRecord($"burst-{i}", "1"u8.ToArray(), "burst", null, 1, null));
+            node.Core.Store.Append(origin.Draft(i, "1"), origin.PublicKey, receivedFrom: 0);
         }
 
         // Every position is either sent as a record or announced as skipped by a gap, in order, ending with the newest.

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using AspireP2P.Node.Records;
+using AspireP2P.Node.Mesh;
 using AspireP2P.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace AspireP2P.Tests.Network;
@@ -10,6 +9,9 @@ namespace AspireP2P.Tests.Network;
 [Trait(Tier.Category, Tier.Network)]
 public sealed class TimingTests
 {
+    /// <summary>The default heartbeat interval: the mesh's tick, on which re-dials, liveness and anti-entropy run.</summary>
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
     [Fact]
     public async Task UnreachablePeerIsRedialedWithCappedExponentialBackoff()
     {
@@ -22,7 +24,7 @@ public sealed class TimingTests
         double[] steps = [1, 2, 4, 4, 4];
         for (var attempt = 1; attempt <= steps.Length; attempt++)
         {
-            var peer = await Eventually.UntilAsync(() => OutboundAsync(node),
+            var peer = await Eventually.UntilAsync(() => PeerAsync(node),
                 p => p.GetProperty("attempts").GetInt32() == attempt && p.GetProperty("nextAttemptAt").ValueKind == JsonValueKind.String,
                 Timeouts.Converge, $"attempt {attempt} to fail and schedule the next");
             var wait = peer.GetProperty("nextAttemptAt").GetDateTimeOffset() - time.GetUtcNow();
@@ -30,32 +32,36 @@ public sealed class TimingTests
 
             time.Advance(wait - TimeSpan.FromMilliseconds(10));
             await Task.Yield();
-            Assert.Equal(attempt, (await OutboundAsync(node)).GetProperty("attempts").GetInt32());
-            time.Advance(TimeSpan.FromMilliseconds(10));
-            await Eventually.UntilAsync(() => OutboundAsync(node), p => p.GetProperty("attempts").GetInt32() == attempt + 1,
+            Assert.Equal(attempt, (await PeerAsync(node)).GetProperty("attempts").GetInt32());
+
+            // Re-dials run on the mesh's tick (a short delay also gets a timer of its own): due, it happens within one tick.
+            time.Advance(TimeSpan.FromMilliseconds(10) + Tick);
+            await Eventually.UntilAsync(() => PeerAsync(node), p => p.GetProperty("attempts").GetInt32() == attempt + 1,
                 Timeouts.Converge, $"attempt {attempt + 1} once the back-off elapsed");
         }
 
-        var last = await OutboundAsync(node);
+        var last = await PeerAsync(node);
         Assert.Equal("Retrying", last.GetProperty("state").GetString());
         Assert.Contains("refused", last.GetProperty("lastError").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
-    public async Task PeerThatDialsUsDuringTheBackoffIsRedialedAtOnce()
+    public async Task PeerThatDialsUsDuringTheBackoffIsLinkedAtOnce()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var port = FreePort.Next();
         await using var waiting = await TestNode.StartAsync("waiting", time,
             "--peers", $"127.0.0.1:{port}", "--P2P:ReconnectMinDelay=00:00:30", "--P2P:ReconnectMaxDelay=00:01:00");
-        await Eventually.UntilAsync(() => OutboundAsync(waiting), p => p.GetProperty("nextAttemptAt").ValueKind == JsonValueKind.String,
+        await Eventually.UntilAsync(() => PeerAsync(waiting), p => p.GetProperty("nextAttemptAt").ValueKind == JsonValueKind.String,
             Timeouts.Converge, "the first attempt to fail and a 15–30 s back-off to start");
 
-        // The peer comes up and dials us: its HANDSHAKE tells us it is back, so we do not sit out the back-off.
-        await using var back = await TestNode.StartAsync("back", "--port", port.ToString(), "--peers", waiting.Address);
+        // The peer comes up and dials us: its link carries records both ways, so we need not sit out the back-off.
+        await using var back = await TestNode.StartAsync("back", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--peers", waiting.Address);
 
         await Eventually.UntilAsync(waiting.GetPeersAsync, p => p.SequenceEqual([back.WebSocketUrl]), Timeouts.Connect,
-            "the waiting node to re-dial without its clock moving");
+            "the waiting node to be linked without its clock moving");
+        var peer = await PeerAsync(waiting);
+        Assert.Equal(("Connected", back.Identity.Id.ToString()), (peer.GetProperty("state").GetString(), peer.GetProperty("nodeId").GetString()));
         Assert.True(await waiting.IsHealthyAsync());
     }
 
@@ -64,17 +70,19 @@ public sealed class TimingTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var node = await TestNode.StartAsync("watcher", time);
-        await using var hung = await RawPeer.ConnectAsync(node, new Dictionary<string, string> { ["X-P2P-Node-Id"] = "00000000deadbeef" });
-        await hung.SendTextAsync("{\"type\":\"HEARTBEAT\",\"v\":1,\"from\":\"00000000deadbeef\",\"digest\":\"0:0000000000000000\",\"lag\":0,\"peers\":[]}");
-        await Eventually.UntilAsync(() => InboundAsync(node), s => s.Any(p => p.GetProperty("sendsHeartbeats").GetBoolean()), Timeouts.Converge, "the heartbeat to register");
+        using var identity = new TestFeed(42);
+        // A peer of ours that completes the handshake and then never says another word.
+        await using var hung = await SignedPeer.ConnectAsync(node, identity, FreePort.Next());
+        await Eventually.UntilAsync(() => LinksAsync(node), l => l.Length == 1, Timeouts.Converge, "the hung peer's link to register");
 
-        time.Advance(TimeSpan.FromSeconds(1));
-        time.Advance(TimeSpan.FromSeconds(1));
-        time.Advance(TimeSpan.FromSeconds(1));
-        Assert.Single(await InboundAsync(node));
+        time.Advance(Tick);
+        time.Advance(Tick);
+        time.Advance(Tick);
+        await Task.Yield();
+        Assert.Single(await LinksAsync(node));
 
-        time.Advance(TimeSpan.FromSeconds(1));
-        await Eventually.UntilAsync(() => InboundAsync(node), s => s.Length == 0, Timeouts.Converge, "the silent peer's session to be closed after 3 s without a message");
+        time.Advance(Tick);
+        await Eventually.UntilAsync(() => LinksAsync(node), l => l.Length == 0, Timeouts.Converge, "the silent peer's link to be closed after 3 s without a message");
     }
 
     [Fact]
@@ -84,6 +92,7 @@ public sealed class TimingTests
         var (first, second) = await StartPairAsync(time);
         await using var _ = first;
         await using var __ = second;
+        var opened = (await PeerAsync(second)).GetProperty("since").GetDateTimeOffset();
 
         for (var beat = 0; beat < 10; beat++)
         {
@@ -92,7 +101,10 @@ public sealed class TimingTests
 
         Assert.Single(await first.GetPeersAsync());
         Assert.Single(await second.GetPeersAsync());
-        Assert.Equal(0, (await second.GetPeerDetailsAsync()).GetProperty("outbound")[0].GetProperty("attempts").GetInt32());
+        // The very link that opened first: never dropped and re-dialed.
+        var peer = await PeerAsync(second);
+        Assert.Equal(opened, peer.GetProperty("since").GetDateTimeOffset());
+        Assert.Equal(0, peer.GetProperty("attempts").GetInt32());
     }
 
     [Fact]
@@ -103,12 +115,14 @@ public sealed class TimingTests
         await using var _ = first;
         await using var __ = second;
 
-        // A record the second node believes came from the first: its link to the first will never send it
-        // (no echo to the sender), so only anti-entropy can notice that the first one lacks it.
-        var store = second.Services.GetRequiredService<RecordStore>();
-        store.TryAdd(new StoredRecord("orphan", "\"lost on the way\""u8.ToArray(), origin: null, createdAtUnixMs: null, hops: 1, traceId: null,
-            receivedFrom: first.Identity.LogId));
+        // An entry the second node believes came from the first: its link to the first never sends it back there, and it
+        // was stored after the link's opening vectors, so only anti-entropy can notice that the first one lacks it.
+        using var origin = new TestFeed(9);
+        var link = Assert.Single(second.Core.Context.Links.Snapshot);
+        var stored = second.Core.Store.Append(origin.Sign(1, "\"lost on the way\""), origin.PublicKey, receivedFrom: link.Id);
+        Assert.True(stored.Stored);
         Assert.Empty(await first.GetRecordsRawAsync());
+        Assert.NotEqual(await second.GetDigestAsync(), await first.GetDigestAsync());
 
         for (var beat = 0; beat < 8 && (await first.GetRecordsRawAsync()).Length == 0; beat++)
         {
@@ -117,32 +131,34 @@ public sealed class TimingTests
 
         await Eventually.UntilAsync(first.GetRecordsRawAsync, r => r.SequenceEqual(["\"lost on the way\""]), Timeouts.Converge, "anti-entropy to deliver the record");
         Assert.Equal(await second.GetDigestAsync(), await first.GetDigestAsync());
+        Assert.Equal(1, await second.GetTotalAsync("catchUp"));
     }
 
-    /// <summary>Two nodes on one fake clock, the second started with --peers = the first, linked both ways.</summary>
+    /// <summary>Two nodes on one fake clock, the second started with --peers = the first, linked.</summary>
     private static async Task<(TestNode First, TestNode Second)> StartPairAsync(FakeTimeProvider time)
     {
         var first = await TestNode.StartAsync("first", time);
         var second = await TestNode.StartAsync("second", time, "--peers", first.Address);
-        await Eventually.UntilAsync(first.GetPeersAsync, p => p.Length == 1, Timeouts.Connect, "the link back");
+        await Eventually.UntilAsync(first.GetPeersAsync, p => p.Length == 1, Timeouts.Connect, "the link");
+        await Eventually.UntilAsync(second.GetPeersAsync, p => p.Length == 1, Timeouts.Connect, "the link");
         return (first, second);
     }
 
-    /// <summary>One heartbeat interval on the fake clock, then waits until each node heard the other's beat.</summary>
+    /// <summary>One heartbeat interval on the fake clock, then waits until each node heard the other since.</summary>
     private static async Task BeatAsync(FakeTimeProvider time, params TestNode[] nodes)
     {
-        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(Tick);
         var now = time.GetUtcNow();
         foreach (var node in nodes)
         {
-            await Eventually.UntilAsync(() => InboundAsync(node), s => s.Length == 1 && s[0].GetProperty("lastSeen").GetDateTimeOffset() >= now,
+            await Eventually.UntilAsync(() => LinksAsync(node), l => l.Length == 1 && l[0].LastHeard >= now,
                 Timeouts.Converge, $"{node.Name} to hear a heartbeat at {now:HH:mm:ss}");
         }
     }
 
-    private static async Task<JsonElement[]> InboundAsync(TestNode node) =>
-        (await node.GetPeerDetailsAsync()).GetProperty("inbound").EnumerateArray().ToArray();
+    /// <summary>The node's open links, as its mesh publishes them.</summary>
+    private static Task<Link[]> LinksAsync(TestNode node) => Task.FromResult(node.Core.Context.Links.Snapshot.ToArray());
 
-    private static async Task<JsonElement> OutboundAsync(TestNode node) =>
-        (await node.GetPeerDetailsAsync()).GetProperty("outbound")[0];
+    private static async Task<JsonElement> PeerAsync(TestNode node) =>
+        (await node.GetPeerDetailsAsync()).GetProperty("peers")[0];
 }

@@ -42,8 +42,9 @@ public sealed class TutorialWalkthroughTests
         using var _ = await network[0].PostPeerAsync("http://" + network[1].Address);
 
         Assert.Equal([network[1].WebSocketUrl], await network[0].GetPeersAsync());
+        // Between two of our nodes one link carries records both ways: the second node sends on the first node's link.
         await Eventually.UntilAsync(network[1].GetPeersAsync, p => p.SequenceEqual([network[0].WebSocketUrl]), Timeouts.Connect,
-            "the second node to dial back after the HANDSHAKE");
+            "the second node to send to the first");
     }
 
     [Fact]

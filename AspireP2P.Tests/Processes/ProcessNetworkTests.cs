@@ -133,6 +133,45 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task NodeKilledAndRestartedWithItsDataDirectoryNeverReissuesASeq()
+    {
+        // Records may leave a node before its log keeps them; if a restarted node issued one of their seqs again, peers
+        // would hold two different records under one key. The feed's reservation survives SIGKILL, whatever the log keeps.
+        var dataDir = Directory.CreateTempSubdirectory("aspirep2p-data-").FullName;
+        var port = FreePort.Next();
+        try
+        {
+            string nodeId;
+            string[] issued;
+            await using (var node = await NodeProcess.StartAsync("persistent", port, "--data-dir", dataDir))
+            {
+                nodeId = (await node.GetNodeInfoAsync()).GetProperty("nodeId").GetString()!;
+                await using var writer = new RecordWriter([node], parallelism: 4);
+                await writer.WaitForAsync(100);
+                await node.KillAsync();
+                issued = writer.AcknowledgedKeys;
+            }
+
+            await using var restarted = await NodeProcess.StartAsync("persistent", port, "--data-dir", dataDir);
+            using var response = await restarted.Http.PostAsJsonAsync("/record", new { record = "after the crash" }, TestContext.Current.CancellationToken);
+            var key = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("key").GetString()!;
+
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            Assert.Equal(nodeId, (await restarted.GetNodeInfoAsync()).GetProperty("nodeId").GetString());
+            Assert.All(issued, k => Assert.StartsWith(nodeId + "-", k, StringComparison.Ordinal));
+            var before = issued.Max(Seq);
+            Assert.True(Seq(key) > before, $"the restarted node issued {key} after {before}");
+            output.WriteLine($"{issued.Length} acknowledged up to seq {before}; after SIGKILL the feed resumed at {key}");
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    private static long Seq(string key) => long.Parse(key[(key.LastIndexOf('-') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Fills <paramref name="nodes"/> (so a failing start still gets the others disposed) with a chain on <paramref name="ports"/>.</summary>
     private static async Task StartChainAsync(int[] ports, NodeProcess[] nodes, params string[] extra)
     {
@@ -182,6 +221,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
     private sealed class RecordWriter : IAsyncDisposable
     {
         private readonly ConcurrentQueue<string> _acknowledged = new();
+        private readonly ConcurrentQueue<string> _keys = new();
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _writing;
         private int _next;
@@ -192,6 +232,9 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
         public int Acknowledged => _acknowledged.Count;
 
         public string[] AcknowledgedValues => [.. _acknowledged];
+
+        /// <summary>The keys the nodes gave the acknowledged records (<c>&lt;node id&gt;-&lt;seq&gt;</c>).</summary>
+        public string[] AcknowledgedKeys => [.. _keys];
 
         public Task WaitForAsync(int count) =>
             Eventually.UntilAsync(() => Task.FromResult(Acknowledged), n => n >= count, Timeouts.Converge, $"{count} acknowledged records");
@@ -224,6 +267,8 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
                     if (response.StatusCode == HttpStatusCode.Created)
                     {
                         _acknowledged.Enqueue(value);
+                        var body = await response.Content.ReadFromJsonAsync<JsonElement>(_stop.Token);
+                        _keys.Enqueue(body.GetProperty("key").GetString()!);
                     }
                 }
                 catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
