@@ -187,9 +187,13 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             // Answered anyway: the links are closing and leave the open links when they end.
         }
 
-        if (!_events.Writer.TryWrite(() => done.TrySetResult(result)))
+        if (Volatile.Read(ref _completed))
         {
             done.TrySetResult(result);
+        }
+        else
+        {
+            Post(() => done.TrySetResult(result), changes: false);
         }
     }
 

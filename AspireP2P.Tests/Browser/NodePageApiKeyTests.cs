@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Playwright;
-using Xunit.Abstractions;
+
 using static Microsoft.Playwright.Assertions;
 
 namespace AspireP2P.Tests.Browser;
