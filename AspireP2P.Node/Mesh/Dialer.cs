@@ -41,7 +41,7 @@ public sealed class Dialer(NodeContext node, IPeerTransport transport, RecordInt
         var headers = new Dictionary<string, string>(request.Headers, StringComparer.OrdinalIgnoreCase);
         if (activity is not null)
         {
-            headers["traceparent"] = activity.Id!;
+            headers[WireProtocol.TraceparentHeader] = activity.Id!;
         }
 
         var result = await transport.DialAsync(address, headers, node.Options.ConnectTimeout, cancellationToken);

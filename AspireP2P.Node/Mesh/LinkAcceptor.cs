@@ -20,7 +20,11 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
     public UpgradeDecision Evaluate(IReadOnlyDictionary<string, string> requestHeaders, string remote)
     {
         // The dialer's "connect" span travels in the upgrade request: accepting joins its trace (a SERVER span).
-        requestHeaders.TryGetValue("traceparent", out var traceparent);
+        if (!requestHeaders.TryGetValue(WireProtocol.TraceparentHeader, out var traceparent))
+        {
+            requestHeaders.TryGetValue("traceparent", out traceparent);
+        }
+
         requestHeaders.TryGetValue("tracestate", out var tracestate);
         ActivityContext.TryParse(traceparent, tracestate, out var parent);
         using var activity = NodeTelemetry.Source.StartActivity(ActivityKind.Server, parent, name: "accept link");

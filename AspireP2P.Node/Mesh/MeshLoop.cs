@@ -147,7 +147,13 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                 link.Close("disconnected by request");
             }
 
-            _peers.Clear();
+            // Peers named at start stay wanted: they are re-dialed, so "disconnect all" is a blip the network heals from
+            // (a lasting cut is a partition). Every other peer is forgotten.
+            foreach (var entry in _peers.Values.Where(e => e.Origin != PeerOrigin.Bootstrap).ToList())
+            {
+                _peers.Remove(entry.Address.Key);
+            }
+
             _ = AnswerOnceClosedAsync(closing, done, closing.Count);
         });
         return done.Task;

@@ -42,11 +42,6 @@ public sealed class RecordIntake(NodeContext node, Publisher publisher)
             return new Rejection(RejectReason.WrongOrigin, $"an adopted record may not carry a feed key ('{MessageCodec.Truncate(message.Key, 80)}')");
         }
 
-        if (adopted && node.Local.RequireSignatures)
-        {
-            return new Rejection(RejectReason.UnsignedRecord, $"record '{MessageCodec.Truncate(message.Key, 80)}' was adopted from a node that cannot sign; this node requires signatures");
-        }
-
         Span<byte> leaf = stackalloc byte[EntrySignature.HashLength];
         EntrySignature.LeafHash(signed.Origin, signed.Seq, signed.CreatedAtMs, signed.Flags, message.Key, message.Value, leaf);
         switch (node.Verifier.Verify(signed.Origin, signed.PublicKey, leaf, signed.Proof, signed.LeafIndex, signed.LeafCount, signed.Signature))
@@ -55,6 +50,14 @@ public sealed class RecordIntake(NodeContext node, Publisher publisher)
                 return new Rejection(RejectReason.WrongOrigin, $"the public key of record '{MessageCodec.Truncate(message.Key, 80)}' is not that of origin {signed.Origin}");
             case VerifyOutcome.BadSignature:
                 return new Rejection(RejectReason.BadSignature, $"the signature of record '{MessageCodec.Truncate(message.Key, 80)}' does not match its bytes");
+        }
+
+        if (adopted && node.Local.RequireSignatures)
+        {
+            // A genuine entry of its witness's feed, refused by policy: counted as held, so that permissive peers stop
+            // offering it and the two kinds of node still agree on what each feed holds (their digests can match).
+            node.Store.MarkRefused(signed.Origin, signed.Seq, message.Key, message.Value);
+            return new Rejection(RejectReason.UnsignedRecord, $"record '{MessageCodec.Truncate(message.Key, 80)}' was adopted from a node that cannot sign; this node requires signatures");
         }
 
         var receivedAt = node.Time.GetUtcNow();

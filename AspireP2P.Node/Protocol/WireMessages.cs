@@ -51,6 +51,12 @@ public static class WireProtocol
     public const string ProofHeader = "X-P2P-Proof";
     public const string SignatureHeader = "X-P2P-Signature";
 
+    /// <summary>
+    /// Request: the trace context of the dialer's "connect" span. Not the standard <c>traceparent</c> header, which the
+    /// HTTP client's own instrumentation overwrites with its request span (a span the node's telemetry leaves out).
+    /// </summary>
+    public const string TraceparentHeader = "X-P2P-Traceparent";
+
     /// <summary>Response to a refused upgrade: why, in one line the dialer shows.</summary>
     public const string RefusalHeader = "X-P2P-Refusal";
 }

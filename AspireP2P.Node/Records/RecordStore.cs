@@ -156,6 +156,19 @@ public sealed class RecordStore : IAsyncDisposable
     }
 
     /// <summary>
+    /// Records a verified adopted entry as held without storing it: a strict node's refusal of an unsigned record. Peers
+    /// then stop offering it; it is not kept, so it is not served either (a strict node does not relay unsigned records).
+    /// Not persisted: after a restart a peer offers it once more and it is refused once more.
+    /// </summary>
+    public void MarkRefused(NodeId origin, long seq, string key, ReadOnlySpan<byte> value)
+    {
+        lock (_gate)
+        {
+            _feeds.Add(origin, seq, AdoptedKey(key, value));
+        }
+    }
+
+    /// <summary>
     /// Stores a verified entry unless held. <paramref name="liveFrame"/> encodes its live NEW_RECORD; it runs under the
     /// lock, so no link can read the entry before its frame exists. <paramref name="checkConflict"/> compares a held
     /// entry's content (catch-up copies, where an origin's double signing is looked for).
