@@ -83,10 +83,11 @@
   // ---------------------------------------------------------------- counters
 
   function renderCounters(s) {
-    const connected = s.peers.filter((p) => p.state === 'Connected').length;
+    // Every open link counts: those this node dialed and those other nodes opened to it.
+    const connected = s.peers.filter((p) => p.state === 'Connected').length + s.inbound.length;
     const values = {
       records: s.records, peers: connected, published: s.totals.published, received: s.totals.received,
-      relayed: s.totals.relayed, duplicates: s.totals.duplicates, rejected: s.totals.rejected, dropped: s.totals.dropped,
+      stored: s.totals.stored, duplicates: s.totals.duplicates, rejected: s.totals.rejected, dropped: s.totals.dropped,
     };
     for (const dd of document.querySelectorAll('[data-counter]')) {
       const text = numbers.format(values[dd.dataset.counter] ?? 0);
@@ -135,7 +136,7 @@
       setCell(cells[3], p.origin);
       setCell(cells[4], numbers.format(p.lag));
       setCell(cells[5], numbers.format(p.sent));
-      setCell(cells[6], numbers.format(p.dropped));
+      setCell(cells[6], numbers.format(p.received));
       setCell(cells[7], p.lastError || '');
       for (const i of [4, 5, 6]) cells[i].classList.add('num');
       body.append(row); // keeps sorted order; moving a row keeps its focus
@@ -366,6 +367,7 @@
         el('span', { text: `#${numbers.format(r.position + 1)}` }),
         el('span', {}, 'key ', el('code', { text: r.key })),
         el('span', { text: r.hops === 0 ? 'created here' : `${r.hops} hop${r.hops === 1 ? '' : 's'} from ${shortId(r.origin) || 'an unknown node'}` }),
+        r.unverified ? el('span', { class: 'unverified', text: 'unverified', title: 'From a node that cannot sign (the tutorial\'s): its author is unknown' }) : null,
         r.createdAt ? el('time', { dateTime: new Date(r.createdAt).toISOString(), text: new Date(r.createdAt).toLocaleTimeString() }) : null,
         traceLink(r));
       return el('li', { class: fresh ? 'fresh' : '', 'data-key': r.key, 'data-position': String(r.position) }, valueNode(r.value), meta);
