@@ -19,7 +19,9 @@ Usage: eng/hosts.sh <command>
   down                               stop the nodes, remove the namespaces, veths, bridge and rules
 Environment: P2P_HOSTS_ID (default 1; "auto" picks a free one and prints id=N) selects the network 10.231.<id>.0/24;
 P2P_HOSTS_PORT (default 3030); P2P_HOSTS_OWNER=<pid> lets a later `up` remove this network once that process is gone;
-P2P_NODE_DLL and P2P_NETDELAY_DLL point at the built node and NetDelay.
+P2P_HOSTS_API_KEY is the nodes' API key (P2P:ApiKey: a node listening beyond loopback needs one; without it `up`
+makes one, and `status` names the file that holds it: send it as X-Api-Key on POSTs); P2P_NODE_DLL and
+P2P_NETDELAY_DLL point at the built node and NetDelay.
 EOF
 }
 
@@ -120,10 +122,13 @@ up() {
 start_nodes() {
   local count="$1"; shift
   if [[ ! -f "$NODE_DLL" ]]; then dotnet build "$ROOT/AspireP2P.Node" -v quiet -nologo; fi
+  # The nodes listen beyond loopback, so each needs an API key. It goes to a file only root reads, and to the nodes in
+  # their environment (P2P:ApiKey), which only their owner can read, not on their command line, which everyone can.
+  (umask 077; printf '%s' "${P2P_HOSTS_API_KEY:-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')}" > "$STATE/api-key")
   for ((i = 1; i <= count; i++)); do
     local peers=()
     [[ $i -gt 1 ]] && peers=(--peers "$(addr $((i - 1))):$PORT")
-    Logging__LogLevel__Default=Warning setsid ip netns exec "$(ns "$i")" \
+    P2P__ApiKey="$(cat "$STATE/api-key")" Logging__LogLevel__Default=Warning setsid ip netns exec "$(ns "$i")" \
       dotnet "$NODE_DLL" --host "$(addr "$i")" --port "$PORT" "${peers[@]}" "$@" \
       > "$STATE/node-$i.log" 2>&1 < /dev/null &
     echo $! > "$STATE/node-$i.pid"
@@ -215,6 +220,7 @@ status() {
     rules="$(in_ns "$i" iptables -S | grep -c -- '-A p2p-' || true)"
     echo "  host $i  $(ns "$i")  http://$(addr "$i"):$PORT  rules: $rules"
   done
+  if [[ -f "$STATE/api-key" ]]; then echo "  API key (X-Api-Key on POSTs): $STATE/api-key"; fi
 }
 
 command="${1:-}"; shift || true

@@ -47,6 +47,8 @@ public sealed class NodeCore : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
 
+    private int _disposed;
+
     private NodeCore(NodeContext context, NodeEnvironment environment)
     {
         Context = context;
@@ -103,9 +105,17 @@ public sealed class NodeCore : IAsyncDisposable
         Mesh.Bootstrap(bootstrap);
     }
 
-    /// <summary>Closes every link, makes the log durable and marks the feed as cleanly stopped (so no seqs are skipped next time).</summary>
+    /// <summary>
+    /// Closes every link, makes the log durable and marks the feed as cleanly stopped (so no seqs are skipped next time).
+    /// Runs once: the host disposes the core when it stops, and its service provider disposes it again.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await Publisher.StopAsync();
         _stopping.Cancel();
         await Mesh.DisposeAsync();

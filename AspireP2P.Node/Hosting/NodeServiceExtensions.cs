@@ -70,7 +70,10 @@ public static class NodeServiceExtensions
         return builder;
     }
 
-    /// <summary>The node's core from its services: keys and records in the data directory (or fresh), the transport, the clock.</summary>
+    /// <summary>
+    /// The node's core from its services: keys and records in the data directory (or fresh), the transport, the clock.
+    /// A registered <see cref="IRecordLog"/> replaces the engine's (a test makes the disk fail with one).
+    /// </summary>
     private static NodeCore CreateCore(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<NodeOptions>>().Value;
@@ -79,7 +82,7 @@ public static class NodeServiceExtensions
         return NodeCore.Create(options, new NodeEnvironment
         {
             Keys = keys,
-            Log = RecordLogFactory.Open(options.DataDir, options.Fsync),
+            Log = services.GetService<IRecordLog>() ?? RecordLogFactory.Open(options.DataDir, options.Fsync),
             Transport = services.GetRequiredService<IPeerTransport>(),
             Address = () => PublicAddress(options, server),
             Time = services.GetRequiredService<TimeProvider>(),

@@ -7,6 +7,7 @@ using static Microsoft.Playwright.Assertions;
 namespace AspireP2P.Tests.Browser;
 
 /// <summary>The page on a node that has an API key: it keeps working, and the key never goes into a URL or a cookie.</summary>
+[Trait(Tier.Category, Tier.Browser)]
 [Collection(BrowserTestsRunAlone.Name)]
 public sealed class NodePageApiKeyTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>
 {

@@ -17,6 +17,12 @@ public sealed class HostNetwork : IAsyncDisposable
 {
     public const int Port = 3030;
 
+    /// <summary>
+    /// Every node's API key: a node that listens beyond loopback refuses to start without one. The test's HTTP clients
+    /// send it (as <c>X-Api-Key</c>), so their POSTs are accepted as an operator's would be.
+    /// </summary>
+    public const string ApiKey = "hosts-tier-0123456789abcdef";
+
     private readonly string _script;
     private readonly int _id;
     private readonly NodeProcess?[] _nodes;
@@ -79,9 +85,15 @@ public sealed class HostNetwork : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a node on the host with the API key and without rate limits: this process reaches every host from one
+    /// address (the bridge's), so every request of a test would count against one client. A test's own flags come last and win.
+    /// </summary>
     public async Task<NodeProcess> StartNodeAsync(int host, params string[] args)
     {
-        var node = await NodeProcess.StartAsync($"host-{host}", $"p2p{_id}-h{host}", Address(host), Port, args);
+        var node = await NodeProcess.StartAsync($"host-{host}", $"p2p{_id}-h{host}", Address(host), Port,
+            ["--api-key", ApiKey, "--P2P:RateLimit:PermitsPerSecond", "0", .. args]);
+        node.Http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
         _nodes[host] = node;
         return node;
     }

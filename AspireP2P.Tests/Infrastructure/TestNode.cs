@@ -52,9 +52,14 @@ public sealed class TestNode : IAsyncDisposable
 
     public static Task<TestNode> StartAsync(string name, TimeProvider? time, params string[] args) => StartAsync(name, time, network: null, args);
 
+    /// <param name="services">Registers services the node then uses instead of its own (a record log a test can make fail).</param>
+    public static Task<TestNode> StartAsync(string name, Action<IServiceCollection> services, params string[] args) => StartAsync(name, time: null, network: null, services, args);
+
     /// <param name="time">A clock for the node's timers (back-off, heartbeats); a FakeTimeProvider lets a test step through them.</param>
     /// <param name="network">Links over this in-memory network instead of WebSockets (the HTTP API stays on Kestrel).</param>
-    public static async Task<TestNode> StartAsync(string name, TimeProvider? time, InMemoryNetwork? network, params string[] args)
+    public static Task<TestNode> StartAsync(string name, TimeProvider? time, InMemoryNetwork? network, params string[] args) => StartAsync(name, time, network, services: null, args);
+
+    private static async Task<TestNode> StartAsync(string name, TimeProvider? time, InMemoryNetwork? network, Action<IServiceCollection>? services, string[] args)
     {
         TestNode? node = null;
         // The test's name is the node's display name (as the AppHost names its nodes); a test's own --name/--node-id wins.
@@ -72,6 +77,8 @@ public sealed class TestNode : IAsyncDisposable
                 // The node's own address is known only once Kestrel listens: the transport asks for it when it first dials.
                 builder.Services.AddSingleton<IPeerTransport>(sp => new DeferredTransport(() => network.TransportFor(sp.GetRequiredService<NodeCore>().Local.Address)));
             }
+
+            services?.Invoke(builder.Services);
         });
         await app.StartAsync().WaitAsync(Timeouts.Start);
         node = new TestNode(app, name, network);

@@ -12,6 +12,7 @@ namespace AspireP2P.Tests.Network;
 /// What a web page in the user's browser, or a stranger on the network, can no longer make a node do: change it without
 /// the API key, post through a cross-site form, reach it under a DNS name of its own, or flood it.
 /// </summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed class ApiGuardTests
 {
     private const string Key = "0123456789abcdef-guard-test";
@@ -24,13 +25,13 @@ public sealed class ApiGuardTests
 
         foreach (var request in ChangingRequests(other.Address))
         {
-            using var refused = await node.Http.SendAsync(request()).WaitAsync(Timeouts.Request);
+            using var refused = await node.Http.SendAsync(request(), TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             await AssertProblemAsync(refused, HttpStatusCode.Unauthorized, "API Key Required");
             Assert.Equal("Bearer", refused.Headers.WwwAuthenticate.ToString());
 
             var wrong = request();
             wrong.Headers.Add("X-Api-Key", Key + "-not");
-            using var wrongKey = await node.Http.SendAsync(wrong).WaitAsync(Timeouts.Request);
+            using var wrongKey = await node.Http.SendAsync(wrong, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             await AssertProblemAsync(wrongKey, HttpStatusCode.Unauthorized, "API Key Required");
         }
 
@@ -38,17 +39,20 @@ public sealed class ApiGuardTests
         Assert.Empty(await node.GetPeersAsync());
 
         // Reads stay open; the key opens the rest, as X-Api-Key or as a bearer token.
-        using var peers = await node.Http.GetAsync("/api/peers").WaitAsync(Timeouts.Request);
+        using var peers = await node.Http.GetAsync("/api/peers", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, peers.StatusCode);
-        using var posted = await node.Http.SendAsync(WithKey(Post("/record", new { record = "with the key" }))).WaitAsync(Timeouts.Request);
+        using var posted = await node.Http.SendAsync(WithKey(Post("/record", new { record = "with the key" })), TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
         var bearer = Post("/peer", new { targetUrl = other.Address });
         bearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Key);
-        using var dialed = await node.Http.SendAsync(bearer).WaitAsync(Timeouts.Connect);
+        using var dialed = await node.Http.SendAsync(bearer, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Connect, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, dialed.StatusCode);
-        using var disconnected = await node.Http.SendAsync(WithKey(new HttpRequestMessage(HttpMethod.Delete, $"/api/peers/{other.Address}"))).WaitAsync(Timeouts.Request);
+        using var disconnected = await node.Http.SendAsync(WithKey(new HttpRequestMessage(HttpMethod.Delete, $"/api/peers/{other.Address}")), TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, disconnected.StatusCode);
-        using var all = await node.Http.SendAsync(WithKey(new HttpRequestMessage(HttpMethod.Post, "/api/peers/disconnect"))).WaitAsync(Timeouts.Request);
+        using var all = await node.Http.SendAsync(WithKey(new HttpRequestMessage(HttpMethod.Post, "/api/peers/disconnect")), TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, all.StatusCode);
         Assert.Equal(["\"with the key\""], await node.GetRecordsRawAsync());
     }
@@ -75,15 +79,18 @@ public sealed class ApiGuardTests
         await using var network = await TestNetwork.StartUnconnectedAsync(2);
         var (node, other) = (network[0], network[1]);
 
-        using var record = await node.Http.PostAsync("/record", Body(contentType, "record", "{\"record\":\"from a form\"}")).WaitAsync(Timeouts.Request);
-        using var peer = await node.Http.PostAsync("/peer", Body(contentType, "targetUrl", $"{{\"targetUrl\":\"{other.Address}\"}}")).WaitAsync(Timeouts.Request);
+        using var record = await node.Http.PostAsync("/record", Body(contentType, "record", "{\"record\":\"from a form\"}"), TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        using var peer = await node.Http.PostAsync("/peer", Body(contentType, "targetUrl", $"{{\"targetUrl\":\"{other.Address}\"}}"), TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
         await AssertProblemAsync(record, HttpStatusCode.UnsupportedMediaType, "Unsupported Media Type", "Content-Type: application/json");
         await AssertProblemAsync(peer, HttpStatusCode.UnsupportedMediaType, "Unsupported Media Type", "Content-Type: application/json");
         Assert.Empty(await node.GetRecordsRawAsync());
         Assert.Empty(await node.GetPeersAsync());
 
-        using var json = await node.Http.PostAsync("/record", new StringContent("{\"record\":1}", Encoding.UTF8, "application/json")).WaitAsync(Timeouts.Request);
+        using var json = await node.Http.PostAsync("/record", new StringContent("{\"record\":1}", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Created, json.StatusCode);
     }
 
@@ -103,7 +110,7 @@ public sealed class ApiGuardTests
             // Even with the key (a page cannot know it, but the origin check must not depend on that).
             var crossOrigin = WithKey(request());
             crossOrigin.Headers.TryAddWithoutValidation(header, value);
-            using var refused = await node.Http.SendAsync(crossOrigin).WaitAsync(Timeouts.Request);
+            using var refused = await node.Http.SendAsync(crossOrigin, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             await AssertProblemAsync(refused, HttpStatusCode.Forbidden, "Cross-Origin Request Refused");
             Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
         }
@@ -126,7 +133,7 @@ public sealed class ApiGuardTests
             preflight.Headers.Add("Origin", "https://evil.example");
             preflight.Headers.Add("Access-Control-Request-Method", path.StartsWith("/api/peers/127", StringComparison.Ordinal) ? "DELETE" : "POST");
             preflight.Headers.Add("Access-Control-Request-Headers", "content-type,x-api-key");
-            using var answer = await node.Http.SendAsync(preflight).WaitAsync(Timeouts.Request);
+            using var answer = await node.Http.SendAsync(preflight, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
             Assert.False(answer.IsSuccessStatusCode, $"OPTIONS {path}: {answer.StatusCode}");
             Assert.DoesNotContain(answer.Headers, h => h.Key.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase));
@@ -142,10 +149,10 @@ public sealed class ApiGuardTests
         var samePage = WithKey(Post("/record", new { record = "from the page" }));
         samePage.Headers.TryAddWithoutValidation("Origin", node.Identity.Address.HttpUri.GetLeftPart(UriPartial.Authority));
         samePage.Headers.TryAddWithoutValidation("Sec-Fetch-Site", "same-origin");
-        using var fromPage = await node.Http.SendAsync(samePage).WaitAsync(Timeouts.Request);
+        using var fromPage = await node.Http.SendAsync(samePage, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         var originOnly = WithKey(Post("/record", new { record = "origin only" }));
         originOnly.Headers.TryAddWithoutValidation("Origin", node.Identity.Address.HttpUri.GetLeftPart(UriPartial.Authority));
-        using var fromOlderBrowser = await node.Http.SendAsync(originOnly).WaitAsync(Timeouts.Request);
+        using var fromOlderBrowser = await node.Http.SendAsync(originOnly, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Created, fromPage.StatusCode);
         Assert.Equal(HttpStatusCode.Created, fromOlderBrowser.StatusCode);
@@ -160,12 +167,13 @@ public sealed class ApiGuardTests
         using var fromPage = new ClientWebSocket();
         fromPage.Options.CollectHttpResponseDetails = true;
         fromPage.Options.SetRequestHeader("Origin", "https://evil.example");
-        await Assert.ThrowsAsync<WebSocketException>(() => fromPage.ConnectAsync(node.Identity.Address.WebSocketUri, CancellationToken.None).WaitAsync(Timeouts.Connect));
+        await Assert.ThrowsAsync<WebSocketException>(() => fromPage.ConnectAsync(node.Identity.Address.WebSocketUri, TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Connect, TestContext.Current.CancellationToken));
         Assert.Equal(HttpStatusCode.Forbidden, fromPage.HttpStatusCode);
 
         // A peer (no Origin) still connects.
         using var peer = new ClientWebSocket();
-        await peer.ConnectAsync(node.Identity.Address.WebSocketUri, CancellationToken.None).WaitAsync(Timeouts.Connect);
+        await peer.ConnectAsync(node.Identity.Address.WebSocketUri, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Connect, TestContext.Current.CancellationToken);
         Assert.Equal(WebSocketState.Open, peer.State);
     }
 
@@ -184,21 +192,23 @@ public sealed class ApiGuardTests
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, path);
             request.Headers.Host = $"{host}:{port}";
-            using var refused = await node.Http.SendAsync(request).WaitAsync(Timeouts.Request);
+            using var refused = await node.Http.SendAsync(request, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-            Assert.Contains("Invalid Hostname", await refused.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request), StringComparison.Ordinal);
+            Assert.Contains("Invalid Hostname", await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)
+                .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken), StringComparison.Ordinal);
         }
 
         using var post = new HttpRequestMessage(HttpMethod.Post, "/record") { Content = JsonContent.Create(new { record = "rebound" }) };
         post.Headers.Host = $"{host}:{port}";
-        using var refusedPost = await node.Http.SendAsync(post).WaitAsync(Timeouts.Request);
+        using var refusedPost = await node.Http.SendAsync(post, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, refusedPost.StatusCode);
         Assert.Empty(await node.GetRecordsRawAsync());
 
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
         socket.Options.SetRequestHeader("Host", $"{host}:{port}");
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(node.Identity.Address.WebSocketUri, CancellationToken.None).WaitAsync(Timeouts.Connect));
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(node.Identity.Address.WebSocketUri, TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Connect, TestContext.Current.CancellationToken));
         Assert.Equal(HttpStatusCode.BadRequest, socket.HttpStatusCode);
     }
 
@@ -214,7 +224,7 @@ public sealed class ApiGuardTests
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/records");
         request.Headers.Host = $"{host}:{node.Identity.Address.Port}";
-        using var answered = await node.Http.SendAsync(request).WaitAsync(Timeouts.Request);
+        using var answered = await node.Http.SendAsync(request, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
     }
@@ -231,7 +241,7 @@ public sealed class ApiGuardTests
         HttpResponseMessage? limited = null;
         for (var i = 0; i < 30 && limited is null; i++)
         {
-            var response = await node.Http.GetAsync("/records").WaitAsync(Timeouts.Request);
+            var response = await node.Http.GetAsync("/records", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             statuses.Add(response.StatusCode);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
@@ -261,7 +271,8 @@ public sealed class ApiGuardTests
 
         for (var i = 0; i < 20; i++)
         {
-            using var response = await node.Http.PostAsJsonAsync("/record", new { record = i }).WaitAsync(Timeouts.Request);
+            using var response = await node.Http.PostAsJsonAsync("/record", new { record = i }, TestContext.Current.CancellationToken)
+                .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
     }
@@ -294,7 +305,8 @@ public sealed class ApiGuardTests
     {
         Assert.Equal(status, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request));
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken));
         Assert.Equal((int)status, problem.RootElement.GetProperty("status").GetInt32());
         Assert.Equal(title, problem.RootElement.GetProperty("title").GetString());
         Assert.Equal(title, problem.RootElement.GetProperty("message").GetString());

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace AspireP2P.Tests.Network;
 
 /// <summary>Neither the API key nor a wrong guess at it shows in the node's logs or traces, at any level.</summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed class ApiKeySecrecyTests
 {
     private const string Key = "0123456789abcdef-secret-test";
@@ -35,18 +36,18 @@ public sealed class ApiKeySecrecyTests
             builder.Logging.SetMinimumLevel(LogLevel.Trace);
             builder.Logging.AddProvider(logs);
         });
-        await app.StartAsync().WaitAsync(Timeouts.Start);
-        using var http = new HttpClient { BaseAddress = app.Services.GetRequiredService<NodeIdentity>().Address.HttpUri };
+        await app.StartAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
+        using var http = new HttpClient { BaseAddress = app.Services.GetRequiredService<NodeCore>().Local.Address.HttpUri };
 
         foreach (var (header, value) in new[] { ("X-Api-Key", Key), ("X-Api-Key", WrongGuess), ("Authorization", "Bearer " + Key), ("Authorization", "Bearer " + WrongGuess) })
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/record") { Content = JsonContent.Create(new { record = "r" }) };
             request.Headers.TryAddWithoutValidation(header, value);
-            using var response = await http.SendAsync(request).WaitAsync(Timeouts.Request);
+            using var response = await http.SendAsync(request, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             Assert.Equal(value.EndsWith(Key, StringComparison.Ordinal) ? HttpStatusCode.Created : HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
-        await app.StopAsync().WaitAsync(Timeouts.Stop);
+        await app.StopAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Stop, TestContext.Current.CancellationToken);
 
         Assert.Contains(logs.Lines, l => l.Contains("wrong API key", StringComparison.Ordinal));
         Assert.NotEmpty(spans);

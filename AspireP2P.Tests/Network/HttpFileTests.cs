@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AspireP2P.Tests.Infrastructure;
 
@@ -9,6 +10,7 @@ namespace AspireP2P.Tests.Network;
 /// AspireP2P.Node/AspireP2P.Node.http runs as is: each of its requests, in order, against three nodes with an API key
 /// (its ports 3030/4040/5050 and its key variable swapped for the test nodes'), answers as its comment says.
 /// </summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed partial class HttpFileTests
 {
     private const string Key = "0123456789abcdef-http-file-test";
@@ -21,13 +23,15 @@ public sealed partial class HttpFileTests
     {
         await using var network = await TestNetwork.StartUnconnectedAsync(3, "--api-key", Key);
         var ports = FilePorts.Zip(network.Nodes).ToDictionary(p => p.First, p => p.Second.Identity.Address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var text = FilePort().Replace(await File.ReadAllTextAsync(HttpFilePath()).WaitAsync(Timeouts.Request), m => ports[m.Value]);
+        var text = FilePort().Replace(await File.ReadAllTextAsync(HttpFilePath(), TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken), m => ports[m.Value]);
 
         var requests = Parse(text, new Dictionary<string, string> { ["apiKey"] = Key });
         Assert.True(requests.Count >= 15, $"only {requests.Count} requests parsed");
         Assert.Contains(requests, r => r.Method == HttpMethod.Post && r.Url.EndsWith("/peer", StringComparison.Ordinal));
 
         using var http = new HttpClient { Timeout = Timeouts.Connect };
+        var answersShown = 0;
         foreach (var request in requests)
         {
             using var message = new HttpRequestMessage(request.Method, request.Url);
@@ -45,17 +49,36 @@ public sealed partial class HttpFileTests
                 }
             }
 
-            using var response = await http.SendAsync(message).WaitAsync(Timeouts.Connect);
+            using var response = await http.SendAsync(message, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Connect, TestContext.Current.CancellationToken);
             var expected = request.Title.StartsWith("Refused", StringComparison.Ordinal) ? HttpStatusCode.UnsupportedMediaType : (HttpStatusCode?)null;
+            var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             Assert.True(
                 expected is { } status ? response.StatusCode == status : response.IsSuccessStatusCode,
-                $"{request.Title}: {request.Method} {request.Url} answered {(int)response.StatusCode} {await response.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request)}");
+                $"{request.Title}: {request.Method} {request.Url} answered {(int)response.StatusCode} {body}");
+
+            // A title that shows the answer is checked too; records reach the other nodes a moment after the POST.
+            if (request.Method == HttpMethod.Get && ShownAnswer(request.Title) is { } shown)
+            {
+                await Eventually.UntilAsync(
+                    async () => JsonNode.Parse(await http.GetStringAsync(request.Url, TestContext.Current.CancellationToken))!.AsArray(),
+                    answer => SameElements(shown, answer), Timeouts.Converge, $"{request.Title}: GET {request.Url}");
+                answersShown++;
+            }
         }
+
+        Assert.True(answersShown >= 3, $"only {answersShown} titles show an answer");
 
         var records = await network[0].GetRecordsRawAsync();
         Assert.Equal(2, records.Length);
         Assert.Equal("\"hello\"", records[0]);
     }
+
+    /// <summary>The answer a title shows after its last ': ', when that is a JSON array: "Node 1's peers: [...]".</summary>
+    private static JsonArray? ShownAnswer(string title) => ShownArray().Match(title) is { Success: true } match ? JsonNode.Parse(match.Groups[1].Value)!.AsArray() : null;
+
+    /// <summary>The same values in any order (the peers of a node come in no particular order).</summary>
+    private static bool SameElements(JsonArray expected, JsonArray actual) =>
+        expected.Select(e => e!.ToJsonString()).Order(StringComparer.Ordinal).SequenceEqual(actual.Select(e => e!.ToJsonString()).Order(StringComparer.Ordinal));
 
     private static List<HttpFileRequest> Parse(string text, Dictionary<string, string> overrides)
     {
@@ -120,6 +143,9 @@ public sealed partial class HttpFileTests
 
         throw new FileNotFoundException("AspireP2P.Node/AspireP2P.Node.http was not found above the test output directory.");
     }
+
+    [GeneratedRegex(@": (\[.*\])$")]
+    private static partial Regex ShownArray();
 
     [GeneratedRegex(@"\b(3030|4040|5050)\b")]
     private static partial Regex FilePort();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using AspireP2P.Node.Records.Storage;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AspireP2P.Tests.Network;
 
 /// <summary>The OpenAPI document at /openapi/v1.json describes the API as it is, and the Scalar page presents it.</summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed class OpenApiTests
 {
     private const string Key = "0123456789abcdef-openapi-test";
@@ -16,16 +18,28 @@ public sealed class OpenApiTests
     /// <summary>Routes that are not API: the page and its files, the document itself and its reference page.</summary>
     private static readonly string[] NotApi = ["/ui", "/ui/{asset}", "/openapi/{documentName}.json", "/scalar/{documentName?}"];
 
-    [Fact]
-    public async Task TheDocumentListsEveryMappedRouteAndMethod()
+    /// <summary>What every node documents; a node run with <c>--dev-faults true</c> documents <see cref="DevFaultOperations"/> too.</summary>
+    private static readonly string[] Operations =
+    [
+        "DELETE /api/peers/{address}", "GET /", "GET /alive", "GET /api/events", "GET /api/node", "GET /api/peers", "GET /api/records",
+        "GET /health", "GET /peers", "GET /records", "POST /api/peers/disconnect", "POST /peer", "POST /record",
+    ];
+
+    private static readonly string[] DevFaultOperations = ["GET /api/dev/faults", "POST /api/dev/heal", "POST /api/dev/link-faults", "POST /api/dev/partition"];
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TheDocumentListsEveryMappedRouteAndMethod(bool devFaults)
     {
-        await using var network = await TestNetwork.StartUnconnectedAsync(1);
+        await using var network = await TestNetwork.StartUnconnectedAsync(1, "--dev-faults", devFaults ? "true" : "false");
         var node = network[0];
         using var document = await GetDocumentAsync(node);
         var paths = document.RootElement.GetProperty("paths");
 
         var endpoints = node.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
         Assert.Contains(endpoints, e => e.RoutePattern.RawText == "/record");
+        Assert.Equal(devFaults, endpoints.Any(e => e.RoutePattern.RawText!.StartsWith("/api/dev/", StringComparison.Ordinal)));
         var missing = new List<string>();
         foreach (var endpoint in endpoints)
         {
@@ -49,21 +63,17 @@ public sealed class OpenApiTests
 
         Assert.Empty(missing);
         var documented = paths.EnumerateObject().SelectMany(p => p.Value.EnumerateObject().Select(m => $"{m.Name.ToUpperInvariant()} {p.Name}")).Order().ToList();
-        Assert.Equal(
-            [
-                "DELETE /api/peers/{address}", "GET /", "GET /alive", "GET /api/events", "GET /api/node", "GET /api/peers", "GET /api/records",
-                "GET /health", "GET /peers", "GET /records", "POST /api/peers/disconnect", "POST /peer", "POST /record",
-            ],
-            documented);
+        Assert.Equal(Operations.Concat(devFaults ? DevFaultOperations : []).Order(), documented);
     }
 
     /// <summary>Every endpoint that changes the node, and everything under /api/dev/, carries <c>RequireApiKey</c>: a new one left untagged fails here.</summary>
     [Fact]
     public async Task EveryEndpointThatChangesTheNodeNeedsTheKeyAndSaysSo()
     {
-        await using var network = await TestNetwork.StartUnconnectedAsync(1);
+        await using var network = await TestNetwork.StartUnconnectedAsync(1, "--dev-faults", "true");
         var node = network[0];
         using var document = await GetDocumentAsync(node);
+        var checkedOperations = new List<string>();
 
         foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
         {
@@ -73,8 +83,13 @@ public sealed class OpenApiTests
                 Assert.True(operation.Value.TryGetProperty("security", out var security), $"{what} has no security requirement");
                 Assert.Equal(["ApiKey", "Bearer"], security.EnumerateArray().SelectMany(s => s.EnumerateObject().Select(p => p.Name)));
                 Assert.Superset(new HashSet<string> { "401", "403", "429" }, Responses(operation.Value).ToHashSet());
+                checkedOperations.Add(what);
             }
         }
+
+        Assert.Superset(
+            new HashSet<string>(["POST /record", "POST /peer", "DELETE /api/peers/{address}", "POST /api/peers/disconnect", .. DevFaultOperations]),
+            checkedOperations.ToHashSet());
 
         var schemes = document.RootElement.GetProperty("components").GetProperty("securitySchemes");
         Assert.Equal("X-Api-Key", schemes.GetProperty("ApiKey").GetProperty("name").GetString());
@@ -84,9 +99,10 @@ public sealed class OpenApiTests
     [Fact]
     public async Task PostRecordAnswersExactlyWhatTheDocumentSays()
     {
-        await using var network = await TestNetwork.StartUnconnectedAsync(1,
+        // A log that can be made to fail as a full disk does, for the 503.
+        var log = new MemoryRecordLog();
+        await using var node = await TestNode.StartAsync("documented", services => services.AddSingleton<IRecordLog>(log),
             "--api-key", Key, "--P2P:RateLimit:PermitsPerSecond", "1", "--P2P:RateLimit:Burst", "40", "--P2P:RateLimit:ExemptLoopback", "false");
-        var node = network[0];
         using var document = await GetDocumentAsync(node);
         var post = document.RootElement.GetProperty("paths").GetProperty("/record").GetProperty("post");
         Assert.Equal(["application/json"], post.GetProperty("requestBody").GetProperty("content").EnumerateObject().Select(c => c.Name));
@@ -98,11 +114,13 @@ public sealed class OpenApiTests
         await ObserveAsync(seen, node, HttpStatusCode.Forbidden, Post("{\"record\":\"cross-site\"}", key: true, origin: "https://evil.example"));
         await ObserveAsync(seen, node, HttpStatusCode.RequestEntityTooLarge, Post($"{{\"record\":\"{new string('x', 70_000)}\"}}", key: true));
         await ObserveAsync(seen, node, HttpStatusCode.UnsupportedMediaType, Post("{\"record\":\"form\"}", key: true, contentType: "text/plain"));
+        log.FailWrites("disk full");
+        await ObserveAsync(seen, node, HttpStatusCode.ServiceUnavailable, Post("{\"record\":\"not stored\"}", key: true));
         for (var i = 0; i < 200 && !seen.ContainsKey("429"); i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/record") { Content = JsonContent.Create(new { record = i }) };
             request.Headers.Add("X-Api-Key", Key);
-            using var response = await node.Http.SendAsync(request).WaitAsync(Timeouts.Request);
+            using var response = await node.Http.SendAsync(request, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             if (response.StatusCode == HttpStatusCode.TooManyRequests)
             {
                 seen["429"] = response.Content.Headers.ContentType?.MediaType;
@@ -128,9 +146,9 @@ public sealed class OpenApiTests
         await using var network = await TestNetwork.StartUnconnectedAsync(1);
         var node = network[0];
 
-        using var page = await node.Http.GetAsync("/scalar").WaitAsync(Timeouts.Request);
-        var html = await page.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request);
-        using var script = await node.Http.GetAsync("/scalar/scalar.js").WaitAsync(Timeouts.Request);
+        using var page = await node.Http.GetAsync("/scalar", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        using var script = await node.Http.GetAsync("/scalar/scalar.js", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
@@ -141,9 +159,9 @@ public sealed class OpenApiTests
 
     private static async Task<JsonDocument> GetDocumentAsync(TestNode node)
     {
-        using var response = await node.Http.GetAsync("/openapi/v1.json").WaitAsync(Timeouts.Request);
+        using var response = await node.Http.GetAsync("/openapi/v1.json", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request));
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken));
     }
 
     private static IEnumerable<string> Responses(JsonElement operation) => operation.GetProperty("responses").EnumerateObject().Select(r => r.Name);
@@ -168,7 +186,7 @@ public sealed class OpenApiTests
     {
         using (request)
         {
-            using var response = await node.Http.SendAsync(request).WaitAsync(Timeouts.Request);
+            using var response = await node.Http.SendAsync(request, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             Assert.Equal(expected, response.StatusCode);
             seen[((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)] = response.Content.Headers.ContentType?.MediaType;
         }

@@ -9,6 +9,7 @@ namespace AspireP2P.Tests.Network;
 /// The page keeps working on a node with an API key, without the key in a URL: the page served to a browser on the
 /// node's machine carries a token that stands in for the key, accepted from loopback only.
 /// </summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed partial class PageTokenTests
 {
     private const string Key = "0123456789abcdef-page-test";
@@ -19,8 +20,8 @@ public sealed partial class PageTokenTests
         await using var network = await TestNetwork.StartUnconnectedAsync(1, "--api-key", Key);
         var node = network[0];
 
-        using var page = await node.Http.GetAsync("/ui").WaitAsync(Timeouts.Request);
-        var token = TokenIn(await page.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request));
+        using var page = await node.Http.GetAsync("/ui", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        var token = TokenIn(await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken));
 
         Assert.NotEmpty(token);
         Assert.DoesNotContain(Key, token, StringComparison.Ordinal);
@@ -35,15 +36,16 @@ public sealed partial class PageTokenTests
     {
         await using var network = await TestNetwork.StartUnconnectedAsync(1, "--api-key", Key);
         var node = network[0];
-        using var local = await node.Http.GetAsync("/ui").WaitAsync(Timeouts.Request);
-        var token = TokenIn(await local.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request));
+        using var local = await node.Http.GetAsync("/ui", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        var token = TokenIn(await local.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/ui");
         request.Headers.Add("X-Forwarded-For", "203.0.113.9");
-        using var forwarded = await node.Http.SendAsync(request).WaitAsync(Timeouts.Request);
+        using var forwarded = await node.Http.SendAsync(request, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         using var posted = await SendAsync(node, "/record", new { record = "forwarded" }, ("X-Api-Key", token), ("X-Forwarded-For", "203.0.113.9"));
 
-        Assert.Equal(string.Empty, TokenIn(await forwarded.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request)));
+        Assert.Equal(string.Empty, TokenIn(await forwarded.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken)));
         Assert.Equal(HttpStatusCode.Unauthorized, posted.StatusCode);
     }
 
@@ -55,9 +57,9 @@ public sealed partial class PageTokenTests
         string[] args = setting == "--P2P:Port" ? [] : ["--api-key", Key, setting, value];
         await using var network = await TestNetwork.StartUnconnectedAsync(1, args);
 
-        using var page = await network[0].Http.GetAsync("/ui").WaitAsync(Timeouts.Request);
+        using var page = await network[0].Http.GetAsync("/ui", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
-        Assert.Equal(string.Empty, TokenIn(await page.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request)));
+        Assert.Equal(string.Empty, TokenIn(await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken)));
         Assert.NotNull(page.Headers.ETag);
     }
 
@@ -71,7 +73,7 @@ public sealed partial class PageTokenTests
             request.Headers.Add(name, value);
         }
 
-        return await node.Http.SendAsync(request).WaitAsync(Timeouts.Request);
+        return await node.Http.SendAsync(request, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
     }
 
     [GeneratedRegex("<meta name=\"p2p-api-token\" content=\"([^\"]*)\">")]

@@ -1,8 +1,10 @@
 using AspireP2P.Node.Hosting;
+using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Unit;
 
 /// <summary>The Host names a node answers to: its own addresses and loopback's, never a name someone else chose (DNS rebinding).</summary>
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class ApiGuardHostsTests
 {
     [Fact]

@@ -1,11 +1,13 @@
 using System.Net;
 using AspireP2P.Node.Hosting;
+using AspireP2P.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Tests.Unit;
 
 /// <summary>Which credentials open the endpoints that change a node: the key from anywhere, the page token only from this machine.</summary>
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class ApiKeyVerifierTests
 {
     private const string Key = "0123456789abcdef-test-key";

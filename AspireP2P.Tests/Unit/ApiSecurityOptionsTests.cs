@@ -13,6 +13,7 @@ namespace AspireP2P.Tests.Unit;
 /// <c>--api-key</c> and the other API guard settings: a node that listens beyond loopback must have a key and refuses to
 /// start without one, naming the setting; on loopback the key is optional.
 /// </summary>
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class ApiSecurityOptionsTests
 {
     private const string Key = "0123456789abcdef-test-key";
@@ -106,7 +107,7 @@ public sealed class ApiSecurityOptionsTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
         {
             await using var app = NodeApp.Create(["--host", "10.1.2.3", "--port", "0"], builder => builder.Logging.ClearProviders());
-            await app.StartAsync().WaitAsync(Timeouts.Start);
+            await app.StartAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
         });
 
         Assert.Contains("P2P:ApiKey (--api-key) is required when the node listens beyond loopback (P2P:Host is '10.1.2.3')", error.Message, StringComparison.Ordinal);

@@ -161,9 +161,9 @@ public sealed class MessageCodecEncodeTests : IDisposable
         var digest = new FeedDigest(7, 8);
         FeedSummary[] feeds = [new(_feed.Id, 10, 0xfeed, [2, 3, 6, 6]), new(new NodeId(1, 2), 1, 1, [])];
 
-        var decoded = Assert.IsType<VectorMessage>(_codec.Decode(MessageCodec.EncodeVector(received: 5, digest, last: true, feeds)).Message);
+        var decoded = Assert.IsType<VectorMessage>(_codec.Decode(MessageCodec.EncodeVector(received: 5, digest, full: false, last: true, feeds)).Message);
 
-        Assert.Equal((5L, digest, true), (decoded.Received, decoded.Digest, decoded.Last));
+        Assert.Equal((5L, digest, false, true), (decoded.Received, decoded.Digest, decoded.Full, decoded.Last));
         Assert.Equal(feeds.Length, decoded.Feeds.Count);
         for (var i = 0; i < feeds.Length; i++)
         {
@@ -184,7 +184,7 @@ public sealed class MessageCodecEncodeTests : IDisposable
 
         var summary = ours.Summarize(_feed.Id)!;
         Assert.True(summary.GapCount > WireProtocol.MaxGapsPerFeed);
-        var sent = Assert.IsType<VectorMessage>(_codec.Decode(MessageCodec.EncodeVector(0, ours.Digest, true, [summary])).Message).Feeds.Single();
+        var sent = Assert.IsType<VectorMessage>(_codec.Decode(MessageCodec.EncodeVector(0, ours.Digest, full: true, last: true, [summary])).Message).Feeds.Single();
 
         // A peer holding every seq 1..301 compares our vector with what it holds.
         var peer = new FeedIndex();
