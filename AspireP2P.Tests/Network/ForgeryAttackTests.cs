@@ -29,11 +29,11 @@ public sealed class ForgeryAttackTests
         string[] forgeries =
         [
             // The frame from the issue, byte for byte in shape: A's key and origin, a later time, no signature.
-            $$"""{"type":"NEW_RECORD","payload":{"key":"{{key}}","value":"forged balance 0"},"v":1,"from":"{{a.Identity.Id}}","origin":"{{a.Identity.Id}}","ts":{{later}},"hops":1}""",
+            $$$"""{"type":"NEW_RECORD","payload":{"key":"{{{key}}}","value":"forged balance 0"},"v":1,"from":"{{{a.Identity.Id}}}","origin":"{{{a.Identity.Id}}}","ts":{{{later}}},"hops":1}""",
             // The same without our fields: an unsigned record under A's key.
-            $$"""{"type":"NEW_RECORD","payload":{"key":"{{key}}","value":"forged balance 0"}}""",
+            $$$"""{"type":"NEW_RECORD","payload":{"key":"{{{key}}}","value":"forged balance 0"}}""",
             // With a signature and key that are not A's.
-            $$"""{"type":"NEW_RECORD","payload":{"key":"{{key}}","value":"forged balance 0"},"origin":"{{a.Identity.Id}}","seq":1,"ts":{{later}},"sig":"{{Convert.ToBase64String(new byte[64])}}","pk":"{{Convert.ToBase64String(new byte[32])}}","hops":1}""",
+            $$$"""{"type":"NEW_RECORD","payload":{"key":"{{{key}}}","value":"forged balance 0"},"origin":"{{{a.Identity.Id}}}","seq":1,"ts":{{{later}}},"sig":"{{{Convert.ToBase64String(new byte[64])}}}","pk":"{{{Convert.ToBase64String(new byte[32])}}}","hops":1}""",
         ];
         foreach (var forgery in forgeries)
         {
