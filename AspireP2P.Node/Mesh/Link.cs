@@ -215,11 +215,15 @@ public sealed class Link : IDisposable
         var reading = ReadLoopAsync(_closing.Token);
         var writing = WriteLoopAsync(_closing.Token);
         var first = await Task.WhenAny(reading, writing);
+        var initiated = Volatile.Read(ref _closeReason) is not null;
         var reason = _closeReason ?? await first;
         Close(reason);
         _subscription?.Dispose();
-        await Task.WhenAll(reading, writing);
-        if (_closeReason == reason)
+
+        // The writer stops at once (it was woken and its token is cancelled); then the connection is ended, which also
+        // ends a receive still pending (a transport need not honour the token in the middle of one), and the reader stops.
+        await writing;
+        if (initiated)
         {
             // We end it: tell the peer why.
             await _connection.CloseAsync(reason, CancellationToken.None);
@@ -229,6 +233,7 @@ public sealed class Link : IDisposable
             _connection.Abort();
         }
 
+        await reading;
         await _connection.DisposeAsync();
         _events.Closed(this, reason);
         _closing.Dispose();

@@ -83,9 +83,9 @@ public sealed class WebSocketConnection(WebSocket socket, string remote) : IPeer
                 await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, Shorten(reason, 120), timeout.Token);
             }
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException or InvalidOperationException)
         {
-            // Already gone.
+            // Already gone (or a send was cut short by the close).
         }
         finally
         {
