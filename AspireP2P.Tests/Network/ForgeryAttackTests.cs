@@ -32,8 +32,9 @@ public sealed class ForgeryAttackTests
             $$$"""{"type":"NEW_RECORD","payload":{"key":"{{{key}}}","value":"forged balance 0"},"v":1,"from":"{{{a.Identity.Id}}}","origin":"{{{a.Identity.Id}}}","ts":{{{later}}},"hops":1}""",
             // The same without our fields: an unsigned record under A's key.
             $$$"""{"type":"NEW_RECORD","payload":{"key":"{{{key}}}","value":"forged balance 0"}}""",
-            // With a signature and key that are not A's.
-            $$$"""{"type":"NEW_RECORD","payload":{"key":"{{{key}}}","value":"forged balance 0"},"origin":"{{{a.Identity.Id}}}","seq":1,"ts":{{{later}}},"sig":"{{{Convert.ToBase64String(new byte[64])}}}","pk":"{{{Convert.ToBase64String(new byte[32])}}}","hops":1}""",
+            // With a signature and key that are not A's, for an entry A has not published yet. (A forged copy of an entry B
+            // already holds is a duplicate: dropped before any signature is checked, as every duplicate is.)
+            $$$"""{"type":"NEW_RECORD","payload":{"key":"{{{a.Identity.Id}}}-99","value":"forged balance 0"},"origin":"{{{a.Identity.Id}}}","seq":99,"ts":{{{later}}},"sig":"{{{Convert.ToBase64String(new byte[64])}}}","pk":"{{{Convert.ToBase64String(new byte[32])}}}","hops":1}""",
         ];
         foreach (var forgery in forgeries)
         {
