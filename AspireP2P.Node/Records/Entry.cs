@@ -4,6 +4,7 @@ using AspireP2P.Node.Identity;
 namespace AspireP2P.Node.Records;
 
 [Flags]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "A [Flags] enum of an entry's flags.")]
 public enum EntryFlags : byte
 {
     None = 0,
@@ -36,7 +37,7 @@ public sealed class Entry
 
     public required byte[] Value { get; init; }
 
-    /// <summary>Ed25519 signature by the origin over the root that covers this entry (<see cref="Trust.EntrySignature"/>).</summary>
+    /// <summary>Ed25519 signature by the origin over the root that covers this entry (<c>Trust.EntrySignature</c>).</summary>
     public required byte[] Signature { get; init; }
 
     /// <summary>Merkle path from this entry's leaf to the signed root: empty when the origin signed this entry alone.</summary>
