@@ -18,6 +18,15 @@ internal interface IStorageCandidate : IDisposable
     /// <summary>False when fsync is chosen when the store is opened rather than per commit (the fsync figures are then not measured).</summary>
     bool FsyncPerCommit => true;
 
+    /// <summary>
+    /// Appends every row without waiting, then waits until the last is durable: the node's ingest, where a background
+    /// writer commits whatever is pending at once (group commit). False when the engine has no such writer.
+    /// </summary>
+    bool AppendPipelined(IEnumerable<BenchRow> rows) => false;
+
+    /// <summary>Visits every row's metadata in (origin, seq) order from a covering index; returns how many, or -1 if not supported.</summary>
+    long ScanByFeed() => -1;
+
     /// <summary>Appends the batch at the next positions and commits it (written to the OS; fsynced too if asked).</summary>
     void Append(ReadOnlySpan<BenchRow> batch, bool fsync);
 

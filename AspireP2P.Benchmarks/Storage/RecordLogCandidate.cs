@@ -30,6 +30,18 @@ internal sealed class RecordLogCandidate(IRecordLog log, string? directory) : IS
         log.WaitDurableAsync(last, CancellationToken.None).AsTask().GetAwaiter().GetResult();
     }
 
+    public bool AppendPipelined(IEnumerable<BenchRow> rows)
+    {
+        var last = -1L;
+        foreach (var row in rows)
+        {
+            last = log.Append(row.Origin, row.Seq, row.ContentKey, row.Kind, row.Blob);
+        }
+
+        log.WaitDurableAsync(last, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        return true;
+    }
+
     public long ReadRange(long position, int count)
     {
         long bytes = 0;

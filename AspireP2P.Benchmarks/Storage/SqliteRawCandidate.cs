@@ -7,7 +7,8 @@ namespace AspireP2P.Benchmarks.Storage;
 /// <summary>
 /// The same SQLite layout as <see cref="SqliteCandidate"/>, driven through SQLitePCLRaw (the C API that
 /// Microsoft.Data.Sqlite wraps) on the connection's handle: prepared statements stepped directly, blobs bound and read
-/// as spans. Measures what the ADO.NET layer costs on this access pattern.
+/// as spans. Measures what the ADO.NET layer costs on this access pattern. Its feed index also covers ckey and kind,
+/// to measure a start-up scan in (origin, seq) order from the index instead of the table.
 /// </summary>
 internal sealed class SqliteRawCandidate : IStorageCandidate
 {
@@ -21,11 +22,13 @@ internal sealed class SqliteRawCandidate : IStorageCandidate
     private readonly sqlite3_stmt _content;
     private readonly sqlite3_stmt _begin;
     private readonly sqlite3_stmt _commit;
+    private readonly string _synchronous;
     private long _length;
 
-    public SqliteRawCandidate(string directory, long memoryBudgetBytes, int pageSize = 4096)
+    public SqliteRawCandidate(string directory, long memoryBudgetBytes, int pageSize = 4096, string synchronous = "NORMAL")
     {
         _directory = directory;
+        _synchronous = synchronous;
         Directory.CreateDirectory(directory);
         _connection = new SqliteConnection($"Data Source={Path.Combine(directory, "records.db")};Pooling=False");
         _connection.Open();
@@ -33,12 +36,12 @@ internal sealed class SqliteRawCandidate : IStorageCandidate
         Execute($"""
             PRAGMA page_size={pageSize};
             PRAGMA journal_mode=WAL;
-            PRAGMA synchronous=NORMAL;
+            PRAGMA synchronous={synchronous};
             PRAGMA mmap_size=0;
             PRAGMA cache_size=-{memoryBudgetBytes / 1024};
             PRAGMA wal_autocheckpoint={16 * 1024 * 1024 / pageSize};
             CREATE TABLE IF NOT EXISTS rows(pos INTEGER PRIMARY KEY, origin BLOB NOT NULL, seq INTEGER NOT NULL, ckey INTEGER NOT NULL, kind INTEGER NOT NULL, blob BLOB NOT NULL);
-            CREATE INDEX IF NOT EXISTS rows_feed ON rows(origin, seq) WHERE kind <> 2;
+            CREATE INDEX IF NOT EXISTS rows_feed ON rows(origin, seq, ckey, kind) WHERE kind <> 2;
             CREATE INDEX IF NOT EXISTS rows_content ON rows(ckey) WHERE ckey <> 0 AND kind <> 2;
             """);
         using (var last = Prepare("SELECT coalesce(max(pos) + 1, 0) FROM rows"))
@@ -82,7 +85,7 @@ internal sealed class SqliteRawCandidate : IStorageCandidate
         Step(_commit);
         if (fsync)
         {
-            Execute("PRAGMA synchronous=NORMAL");
+            Execute($"PRAGMA synchronous={_synchronous}");
         }
     }
 
@@ -140,6 +143,22 @@ internal sealed class SqliteRawCandidate : IStorageCandidate
     public long Scan()
     {
         using var scan = Prepare("SELECT pos, origin, seq, ckey, kind FROM rows WHERE kind <> 2 ORDER BY pos");
+        long rows = 0, check = 0;
+        while (raw.sqlite3_step(scan) == raw.SQLITE_ROW)
+        {
+            check += raw.sqlite3_column_int64(scan, 0) + NodeId.Read(raw.sqlite3_column_blob(scan, 1)).Low.GetHashCode()
+                + raw.sqlite3_column_int64(scan, 2) + raw.sqlite3_column_int64(scan, 3) + raw.sqlite3_column_int(scan, 4);
+            rows++;
+        }
+
+        GC.KeepAlive(check);
+        return rows;
+    }
+
+    /// <summary>The same metadata from the covering feed index (origin, seq, ckey, kind; ~45 B a row instead of ~300).</summary>
+    public long ScanByFeed()
+    {
+        using var scan = Prepare("SELECT pos, origin, seq, ckey, kind FROM rows INDEXED BY rows_feed WHERE kind <> 2 ORDER BY origin, seq");
         long rows = 0, check = 0;
         while (raw.sqlite3_step(scan) == raw.SQLITE_ROW)
         {

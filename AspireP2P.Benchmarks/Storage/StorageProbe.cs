@@ -60,6 +60,27 @@ internal static class StorageProbe
             figures["fsyncBatch256RowsPerSec"] = 256 * TimeCommits(candidate, workload, ref position, commits: 100, batchSize: 256, fsync: true);
         }
 
+        // 2b. Group commit: 100,000 rows appended without waiting, then one wait for the last (the node's ingest).
+        var pipelined = Enumerable.Range(0, 100_000).Select(i => workload.Next(position + i)).ToArray();
+        var groupCommit = Stopwatch.StartNew();
+        if (candidate.AppendPipelined(pipelined))
+        {
+            figures["groupCommitRowsPerSec"] = pipelined.Length / groupCommit.Elapsed.TotalSeconds;
+            position += pipelined.Length;
+        }
+        else
+        {
+            // The engine commits in the caller's thread: the same rows in the largest batches (256 rows per commit).
+            for (var at = 0; at < pipelined.Length; at += 256)
+            {
+                candidate.Append(pipelined.AsSpan(at, Math.Min(256, pipelined.Length - at)), fsync: false);
+            }
+
+            position += pipelined.Length;
+        }
+
+        pipelined = null;
+
         // 4. Restart: close, open, scan every row's metadata (what rebuilds the node's indexes).
         var restart = Stopwatch.StartNew();
         if (!inMemory)
@@ -76,6 +97,14 @@ internal static class StorageProbe
         if (scanned != position)
         {
             throw new InvalidOperationException($"{engine}: scanned {scanned} rows after reopening, appended {position}");
+        }
+
+        var byFeed = Stopwatch.StartNew();
+        var scannedByFeed = candidate.ScanByFeed();
+        if (scannedByFeed >= 0)
+        {
+            Check(scannedByFeed == position, $"{engine}: scanned {scannedByFeed} rows by feed, appended {position}");
+            figures["scanByFeedRowsPerSec"] = scannedByFeed / byFeed.Elapsed.TotalSeconds;
         }
 
         // 5. Read by position range: the first readRows rows in pages of 1,000 (GET /records, catch-up of a peer).
@@ -186,6 +215,8 @@ internal static class StorageProbe
         "sqlite" => new SqliteCandidate(directory, budgetBytes),
         "sqlite-raw" => new SqliteRawCandidate(directory, budgetBytes),
         "sqlite-raw-16k" => new SqliteRawCandidate(directory, budgetBytes, pageSize: 16384),
+        "sqlite-raw-8k" => new SqliteRawCandidate(directory, budgetBytes, pageSize: 8192),
+        "sqlite-raw-8k-off" => new SqliteRawCandidate(directory, budgetBytes, pageSize: 8192, synchronous: "OFF"),
         "lmdb" => new LmdbCandidate(directory),
         "rocksdb" => new RocksDbCandidate(directory, budgetBytes),
         "faster" => new FasterLogCandidate(directory, budgetBytes),

@@ -117,6 +117,27 @@ public sealed class SqliteRecordLogTests : IDisposable
     }
 
     [Fact]
+    public async Task ASpillDirectoryLeftByAKilledNodeIsRemovedByTheNextOne()
+    {
+        var abandoned = Path.Combine(Path.GetTempPath(), "aspirep2p-records-999999999-left.over");
+        Directory.CreateDirectory(abandoned);
+        await File.WriteAllTextAsync(Path.Combine(abandoned, RecordLogFactory.FileName), "rows of a node killed with -9");
+        var ours = Path.Combine(Path.GetTempPath(), $"aspirep2p-records-{Environment.ProcessId}-still.running");
+        Directory.CreateDirectory(ours);
+        try
+        {
+            await using var log = RecordLogFactory.Open(null, new RecordLogOptions());
+
+            Assert.False(Directory.Exists(abandoned));
+            Assert.True(Directory.Exists(ours));
+        }
+        finally
+        {
+            Directory.Delete(ours);
+        }
+    }
+
+    [Fact]
     public async Task AStoreInUseIsRefusedWithAClearError()
     {
         await using var log = RecordLogFactory.Open(_directory, new RecordLogOptions());

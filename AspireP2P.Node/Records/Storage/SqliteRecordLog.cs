@@ -19,6 +19,15 @@ public sealed class SqliteRecordLog : IRecordLog
     private const string LockFileName = "records.lock";
     private const int MaxPooledReaders = 4;
 
+    /// <summary>The writer asks for a background checkpoint after committing about this many bytes.</summary>
+    private const long CheckpointEveryBytes = 16 << 20;
+
+    /// <summary>
+    /// A WAL that the background checkpoints cannot reset (the writer never pauses long enough) is checkpointed by the
+    /// writer itself beyond this size, so the WAL stays bounded under sustained load.
+    /// </summary>
+    private const long WalLimitFrames = (256 << 20) / SqliteLogConnection.PageBytes;
+
     private const string InsertRow = "INSERT INTO rows(pos, origin, seq, ckey, kind, blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
     private const string UpdateKind = "UPDATE rows SET kind = ?2 WHERE pos = ?1 AND kind <> 2";
     private const string PutKey = "INSERT OR REPLACE INTO origin_keys(origin, public_key) VALUES (?1, ?2)";
@@ -36,9 +45,15 @@ public sealed class SqliteRecordLog : IRecordLog
     private readonly long _readerCacheBytes;
     private readonly FileStream _lockFile;
     private readonly SqliteLogConnection _writer;
-    private readonly ConcurrentBag<SqliteLogConnection> _readers = [];
+    private readonly ConcurrentQueue<SqliteLogConnection> _readers = new();
+    // Never disposed: an Append racing with DisposeAsync may still Set it, and without a wait handle it holds nothing.
     private readonly ManualResetEventSlim _work = new(false);
     private readonly TaskCompletionSource _writerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly SqliteLogConnection _checkpointConnection;
+    private readonly ManualResetEventSlim _checkpointDue = new(false);
+    private readonly TaskCompletionSource _checkpointerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _walFrames;
+    private long _bytesSinceCheckpoint;
 
     private readonly Lock _gate = new();
 
@@ -56,8 +71,9 @@ public sealed class SqliteRecordLog : IRecordLog
     private bool _closing;
     private bool _disposed;
 
-    private SqliteRecordLog(string directory, bool removeOnDispose, RecordLogOptions options, FileStream lockFile, SqliteLogConnection writer, long length, Dictionary<NodeId, byte[]> originKeys)
+    private SqliteRecordLog(string directory, bool removeOnDispose, RecordLogOptions options, FileStream lockFile, SqliteLogConnection writer, SqliteLogConnection checkpointer, long length, Dictionary<NodeId, byte[]> originKeys)
     {
+        _checkpointConnection = checkpointer;
         _directory = directory;
         _path = Path.Combine(directory, FileName);
         _removeOnDispose = removeOnDispose;
@@ -73,6 +89,7 @@ public sealed class SqliteRecordLog : IRecordLog
         }
 
         new Thread(WriteLoop) { IsBackground = true, Name = "record-log-writer" }.Start();
+        new Thread(CheckpointLoop) { IsBackground = true, Name = "record-log-checkpointer" }.Start();
     }
 
     /// <summary>Where the store lives.</summary>
@@ -89,9 +106,11 @@ public sealed class SqliteRecordLog : IRecordLog
     public static SqliteRecordLog Open(string directory, RecordLogOptions options, bool removeOnDispose)
     {
         ArgumentNullException.ThrowIfNull(options);
-        System.ComponentModel.DataAnnotations.Validator.ValidateObject(options, new(options), validateAllProperties: true);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MemoryBudgetBytes, 1L << 20, nameof(options.MemoryBudgetBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRowsPerCommit, 1, nameof(options.MaxRowsPerCommit));
         FileStream? lockFile = null;
         SqliteLogConnection? writer = null;
+        SqliteLogConnection? checkpointer = null;
         try
         {
             System.IO.Directory.CreateDirectory(directory);
@@ -118,10 +137,12 @@ public sealed class SqliteRecordLog : IRecordLog
             }
 
             raw.sqlite3_reset(select);
-            return new SqliteRecordLog(directory, removeOnDispose, options, lockFile, writer, length, keys);
+            checkpointer = SqliteLogConnection.OpenCheckpointer(Path.Combine(directory, FileName));
+            return new SqliteRecordLog(directory, removeOnDispose, options, lockFile, writer, checkpointer, length, keys);
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
+            checkpointer?.Dispose();
             writer?.Dispose();
             lockFile?.Dispose();
             if (removeOnDispose)
@@ -449,6 +470,9 @@ public sealed class SqliteRecordLog : IRecordLog
 
         _work.Set();
         await _writerExited.Task.ConfigureAwait(false);
+        _checkpointDue.Set();
+        await _checkpointerExited.Task.ConfigureAwait(false);
+        _checkpointConnection.Dispose();
         lock (_gate)
         {
             _disposed = true;
@@ -471,14 +495,13 @@ public sealed class SqliteRecordLog : IRecordLog
             }
         }
 
-        while (_readers.TryTake(out var reader))
+        while (_readers.TryDequeue(out var reader))
         {
             reader.Dispose();
         }
 
         _writer.Dispose();
         await _lockFile.DisposeAsync().ConfigureAwait(false);
-        _work.Dispose();
         if (_removeOnDispose)
         {
             AppDomain.CurrentDomain.ProcessExit -= RemoveAtExit;
@@ -521,6 +544,7 @@ public sealed class SqliteRecordLog : IRecordLog
                     }
 
                     Commit(rows, changes, keys);
+                    AfterCommit(rows);
                     lock (_gate)
                     {
                         _tail.RemoveRange(0, rows.Length);
@@ -559,6 +583,63 @@ public sealed class SqliteRecordLog : IRecordLog
         finally
         {
             _writerExited.TrySetResult();
+        }
+    }
+
+    /// <summary>Asks for a background checkpoint now and then; checkpoints here if the WAL outgrew its limit.</summary>
+    private void AfterCommit(LogRow[] rows)
+    {
+        foreach (var row in rows)
+        {
+            _bytesSinceCheckpoint += row.Blob.Length + 64;
+        }
+
+        if (_bytesSinceCheckpoint >= CheckpointEveryBytes)
+        {
+            _bytesSinceCheckpoint = 0;
+            _checkpointDue.Set();
+        }
+
+        if (Volatile.Read(ref _walFrames) > WalLimitFrames)
+        {
+            // RESTART: copy what is left and make the next commit write the WAL from its start again.
+            _writer.Execute("PRAGMA wal_checkpoint(RESTART)");
+            Volatile.Write(ref _walFrames, 0);
+        }
+    }
+
+    /// <summary>
+    /// Copies the WAL into the database file (and fsyncs it) off the writer's thread, so a commit never waits for a
+    /// checkpoint. A checkpoint that fails (a full disk) leaves the WAL to the writer's own checkpoint, whose failure
+    /// then fails the log.
+    /// </summary>
+    private void CheckpointLoop()
+    {
+        try
+        {
+            var checkpoint = _checkpointConnection.Statement("PRAGMA wal_checkpoint(PASSIVE)");
+            while (true)
+            {
+                _checkpointDue.Wait();
+                _checkpointDue.Reset();
+                if (Volatile.Read(ref _closing))
+                {
+                    return;
+                }
+
+                var result = raw.sqlite3_step(checkpoint);
+                var frames = result == raw.SQLITE_ROW ? raw.sqlite3_column_int64(checkpoint, 1) : long.MaxValue;
+                raw.sqlite3_reset(checkpoint);
+                Volatile.Write(ref _walFrames, frames);
+            }
+        }
+        catch (SqliteException)
+        {
+            Volatile.Write(ref _walFrames, long.MaxValue);
+        }
+        finally
+        {
+            _checkpointerExited.TrySetResult();
         }
     }
 
@@ -620,7 +701,8 @@ public sealed class SqliteRecordLog : IRecordLog
             ThrowIfNotWritable();
             ArgumentOutOfRangeException.ThrowIfNegative(position);
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(position, _length);
-            if (CurrentKind(position) is RowKind.Retired || CurrentKind(position) == kind)
+            var current = CurrentKind(position);
+            if (current == RowKind.Retired || current == kind)
             {
                 return;
             }
@@ -785,7 +867,7 @@ public sealed class SqliteRecordLog : IRecordLog
     private SqliteLogConnection RentReader()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _readers.TryTake(out var reader) ? reader : SqliteLogConnection.OpenReader(_path, _readerCacheBytes);
+        return _readers.TryDequeue(out var reader) ? reader : SqliteLogConnection.OpenReader(_path, _readerCacheBytes);
     }
 
     private void ReturnReader(SqliteLogConnection reader)
@@ -796,7 +878,7 @@ public sealed class SqliteRecordLog : IRecordLog
         }
         else
         {
-            _readers.Add(reader);
+            _readers.Enqueue(reader);
         }
     }
 
