@@ -27,6 +27,9 @@ internal interface IStorageCandidate : IDisposable
     /// <summary>Visits every row's metadata in (origin, seq) order from a covering index; returns how many, or -1 if not supported.</summary>
     long ScanByFeed() => -1;
 
+    /// <summary>Per origin: lowest and highest seq and how many rows, computed inside the engine; returns the origins, or -1 if not supported.</summary>
+    long FeedSummary() => -1;
+
     /// <summary>Appends the batch at the next positions and commits it (written to the OS; fsynced too if asked).</summary>
     void Append(ReadOnlySpan<BenchRow> batch, bool fsync);
 

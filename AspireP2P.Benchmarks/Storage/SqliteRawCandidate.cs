@@ -171,6 +171,23 @@ internal sealed class SqliteRawCandidate : IStorageCandidate
         return rows;
     }
 
+    /// <summary>
+    /// What the node's feed index needs at start, aggregated by SQLite over the feed index: a feed with
+    /// count = max − min + 1 has no gaps, and only a feed with gaps needs its seqs read.
+    /// </summary>
+    public long FeedSummary()
+    {
+        using var summary = Prepare("SELECT origin, min(seq), max(seq), count(*) FROM rows INDEXED BY rows_feed WHERE kind <> 2 GROUP BY origin");
+        long origins = 0, rows = 0;
+        while (raw.sqlite3_step(summary) == raw.SQLITE_ROW)
+        {
+            origins++;
+            rows += raw.sqlite3_column_int64(summary, 3);
+        }
+
+        return rows > 0 ? origins : 0;
+    }
+
     public long FileBytes() => new DirectoryInfo(_directory).EnumerateFiles().Sum(f => f.Length);
 
     public void Dispose()

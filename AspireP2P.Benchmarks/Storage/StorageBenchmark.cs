@@ -39,6 +39,7 @@ public static class StorageBenchmark
         ("restartMs", "restart: open + scan of every row", "ms"),
         ("scanRowsPerSec", "  … scan", "rows/s"),
         ("scanByFeedRowsPerSec", "  … scan from the covering feed index, (origin, seq) order", "rows/s"),
+        ("feedSummaryMs", "  … per-origin min/max/count aggregated in the engine instead", "ms"),
         ("readMBPerSec", "read by position range (blob bytes)", "MB/s"),
         ("readRowsPerSec", "  … rows", "rows/s"),
         ("readFeedQueriesPerSec", "ReadFeed, 100 seqs of one origin", "queries/s"),

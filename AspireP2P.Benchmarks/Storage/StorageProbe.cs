@@ -107,6 +107,12 @@ internal static class StorageProbe
             figures["scanByFeedRowsPerSec"] = scannedByFeed / byFeed.Elapsed.TotalSeconds;
         }
 
+        var summary = Stopwatch.StartNew();
+        if (candidate.FeedSummary() >= 0)
+        {
+            figures["feedSummaryMs"] = summary.Elapsed.TotalMilliseconds;
+        }
+
         // 5. Read by position range: the first readRows rows in pages of 1,000 (GET /records, catch-up of a peer).
         var read = Stopwatch.StartNew();
         long bytes = 0;
