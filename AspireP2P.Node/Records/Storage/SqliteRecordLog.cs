@@ -49,11 +49,13 @@ public sealed class SqliteRecordLog : IRecordLog
     // Never disposed: an Append racing with DisposeAsync may still Set it, and without a wait handle it holds nothing.
     private readonly ManualResetEventSlim _work = new(false);
     private readonly TaskCompletionSource _writerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _bytesSinceCheckpoint;
+
+    // The checkpointer thread; _walFrames is the WAL's size in frames at its last checkpoint (read by the writer).
     private readonly SqliteLogConnection _checkpointConnection;
     private readonly ManualResetEventSlim _checkpointDue = new(false);
     private readonly TaskCompletionSource _checkpointerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _walFrames;
-    private long _bytesSinceCheckpoint;
 
     private readonly Lock _gate = new();
 
@@ -73,7 +75,6 @@ public sealed class SqliteRecordLog : IRecordLog
 
     private SqliteRecordLog(string directory, bool removeOnDispose, RecordLogOptions options, FileStream lockFile, SqliteLogConnection writer, SqliteLogConnection checkpointer, long length, Dictionary<NodeId, byte[]> originKeys)
     {
-        _checkpointConnection = checkpointer;
         _directory = directory;
         _path = Path.Combine(directory, FileName);
         _removeOnDispose = removeOnDispose;
@@ -81,6 +82,7 @@ public sealed class SqliteRecordLog : IRecordLog
         _readerCacheBytes = options.MemoryBudgetBytes / 2 / MaxPooledReaders;
         _lockFile = lockFile;
         _writer = writer;
+        _checkpointConnection = checkpointer;
         _length = _durable = length;
         _originKeys = originKeys;
         if (removeOnDispose)
