@@ -13,11 +13,14 @@ public static class NodeApp
 
         builder.AddServiceDefaults();
         builder.AddP2PNode();
+        builder.AddApiGuard();
+        builder.Services.AddNodeOpenApi();
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseApiGuard();
         app.UsePeerSocket();
         app.UseNodeUiRedirect();
 
@@ -25,6 +28,12 @@ public static class NodeApp
         app.MapPeersApi();
         app.MapRecordsApi();
         app.MapNodeUi();
+        app.MapNodeApiReference();
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<NodeOptions>>().Value.DevFaults)
+        {
+            app.MapDevFaultsApi();
+        }
+
         app.MapDefaultEndpoints();
         return app;
     }

@@ -1,58 +1,85 @@
 using System.Text;
 using System.Text.Json;
 using System.Runtime.InteropServices;
-using AspireP2P.Node.Hosting;
+using AspireP2P.Node.Identity;
 using AspireP2P.Node.Protocol;
 using AspireP2P.Node.Records;
+using AspireP2P.Node.Records.Storage;
+using AspireP2P.Node.Trust;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Benchmarks.Micro;
 
 /// <summary>
-/// The per-record work of a node, one operation at a time: parse a POST body, build the record (content hash),
-/// store it (key index = de-duplication), encode its NEW_RECORD once, and decode a NEW_RECORD from a peer.
+/// The per-record work of a node, one operation at a time: parse a POST body, hash and sign an entry (alone, or as one of a
+/// batch of 16 under one signature), encode its NEW_RECORD, decode one from a peer, verify it (a signature, or a path to a
+/// root already verified), and store it (new, or a duplicate caught by the feed index before any signature is checked).
 /// </summary>
 [MemoryDiagnoser]
-public class HotPathBenchmarks
+public class HotPathBenchmarks : IDisposable
 {
-    private const int Batch = 1000;
+    private const int Batch = 16;
 
     private static readonly byte[] PostBody = """{"record":"bench-123456"}"""u8.ToArray();
     private const string Traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
-    private readonly MessageCodec _codec = new(Options.Create(new NodeOptions()));
-    private readonly StoredRecord[] _records = new StoredRecord[Batch];
+    private readonly MessageCodec _codec = new(64 * 1024);
+    private NodeKeys _keys = null!;
+    private Entry _entry = null!;
+    private Entry[] _batch = [];
     private byte[] _frame = [];
-    private RecordStore _full = new();
-    private StoredRecord _duplicate = null!;
-    private StoredRecord _record = null!;
+    private byte[] _batchFrame = [];
+    private EntryVerifier _verifier = null!;
+    private EntryVerifier _warmVerifier = null!;
+    private RecordStore _store = null!;
+    private long _nextSeq;
 
     [GlobalSetup]
     public void Setup()
     {
-        for (var i = 0; i < Batch; i++)
-        {
-            _records[i] = NewRecord(i);
-        }
-
-        _record = _records[0];
-        _frame = MessageCodec.EncodeRecord(_record, 1, "3195544321fa9800", Traceparent, null, 42);
-        _full = new RecordStore();
-        foreach (var record in _records)
-        {
-            _full.TryAdd(record);
-        }
-
-        _duplicate = NewRecord(500);
+        _keys = NodeKeys.FromSeed(new byte[32], Ed25519Scheme.Instance);
+        _entry = Sign([Draft(1)])[0];
+        _batch = Sign([.. Enumerable.Range(1, Batch).Select(i => Draft(i))]);
+        _frame = MessageCodec.EncodeRecord(_entry, _keys.PublicKey, 1, Traceparent, null, sync: false);
+        _batchFrame = MessageCodec.EncodeRecord(_batch[5], _keys.PublicKey, 1, Traceparent, null, sync: false);
+        _verifier = new EntryVerifier(Ed25519Scheme.Instance);
+        _warmVerifier = new EntryVerifier(Ed25519Scheme.Instance);
+        Verify(_warmVerifier, _batch[0]);
+        _store = new RecordStore(new MemoryRecordLog());
+        _store.Append(_entry, _keys.PublicKey, 0);
+        _nextSeq = 1000;
     }
 
-    private static StoredRecord NewRecord(int i) =>
-        new($"3195544321fa9800-{i}", Encoding.UTF8.GetBytes($"\"bench-{i}\""), "3195544321fa9800", 1_760_000_000_000 + i, 0, "0af7651916cd43dd8448eb211c80319c");
+    private Entry Draft(long seq) => new()
+    {
+        Origin = _keys.Id, Seq = seq, CreatedAtMs = 1_795_000_000_000, Key = Entry.KeyFor(_keys.Id, seq),
+        Value = Encoding.UTF8.GetBytes($"\"bench-{seq}\""), Signature = [],
+    };
+
+    private Entry[] Sign(Entry[] drafts)
+    {
+        var leaves = drafts.Select(EntrySignature.LeafHash).ToList();
+        var (root, proofs) = leaves.Count == 1 ? (leaves[0], [[]]) : EntrySignature.Build(leaves);
+        var message = new byte[EntrySignature.SignedMessageLength];
+        EntrySignature.SignedMessage(_keys.Id, root, message);
+        var signature = _keys.Sign(message);
+        return [.. drafts.Select((d, i) => new Entry
+        {
+            Origin = d.Origin, Seq = d.Seq, CreatedAtMs = d.CreatedAtMs, Key = d.Key, Value = d.Value, Signature = signature,
+            Proof = proofs[i], LeafIndex = (ushort)i, LeafCount = (ushort)drafts.Length,
+        })];
+    }
+
+    private VerifyOutcome Verify(EntryVerifier verifier, Entry entry)
+    {
+        Span<byte> leaf = stackalloc byte[EntrySignature.HashLength];
+        EntrySignature.LeafHash(entry.Origin, entry.Seq, entry.CreatedAtMs, entry.Flags, entry.Key, entry.Value, leaf);
+        return verifier.Verify(entry.Origin, _keys.PublicKey, leaf, entry.Proof, entry.LeafIndex, entry.LeafCount, entry.Signature);
+    }
 
     [Benchmark(Description = "POST body: parse {\"record\": v}, copy raw v")]
     public byte[] ParsePostBody()
@@ -61,58 +88,49 @@ public class HotPathBenchmarks
         return JsonMarshal.GetRawUtf8Value(document.RootElement.GetProperty("record"u8)).ToArray();
     }
 
-    [Benchmark(Description = "StoredRecord (XxHash64 content hash)")]
-    public StoredRecord CreateRecord() => new("3195544321fa9800-123456", PostBody, "3195544321fa9800", 1_760_000_000_000, 0, null);
+    [Benchmark(Description = "sign one entry alone (leaf hash + Ed25519)")]
+    public Entry SignAlone() => Sign([_entry])[0];
 
-    [Benchmark(Description = "RecordStore.TryAdd, new key", OperationsPerInvoke = Batch)]
-    public RecordStore AddNew()
+    [Benchmark(Description = "sign a batch of 16 (16 leaves, Merkle tree, one Ed25519), per batch")]
+    public Entry[] SignBatch() => Sign(_batch);
+
+    [Benchmark(Description = "encode NEW_RECORD (signed, traceparent)")]
+    public byte[] Encode() => MessageCodec.EncodeRecord(_entry, _keys.PublicKey, 1, Traceparent, null, sync: false);
+
+    [Benchmark(Description = "decode NEW_RECORD from a peer")]
+    public DecodeResult Decode() => _codec.Decode(_frame);
+
+    [Benchmark(Description = "verify an entry signed alone (leaf hash + Ed25519)")]
+    public VerifyOutcome VerifyAlone() => Verify(_verifier, _entry);
+
+    [Benchmark(Description = "verify an entry of a batch whose root is verified (leaf + path)")]
+    public VerifyOutcome VerifyInVerifiedBatch() => Verify(_warmVerifier, _batch[7]);
+
+    [Benchmark(Description = "decode a batch member's NEW_RECORD (with its path)")]
+    public DecodeResult DecodeBatchMember() => _codec.Decode(_batchFrame);
+
+    [Benchmark(Description = "duplicate caught by the feed index (no signature checked)")]
+    public bool Duplicate() => _store.Contains(_entry.Origin, _entry.Seq);
+
+    [Benchmark(Description = "store a new entry (memory log, feed index, tail)")]
+    public AppendResult Store()
     {
-        var store = new RecordStore();
-        foreach (var record in _records)
+        var entry = new Entry
         {
-            store.TryAdd(record);
-        }
-
-        return store;
+            Origin = _entry.Origin, Seq = ++_nextSeq, CreatedAtMs = _entry.CreatedAtMs, Key = _entry.Key, Value = _entry.Value, Signature = _entry.Signature,
+        };
+        return _store.Append(entry, _keys.PublicKey, 0);
     }
 
-    [Benchmark(Description = "RecordStore.TryAdd, duplicate (dedup)")]
-    public AddOutcome AddDuplicate() => _full.TryAdd(_duplicate);
-
-    [Benchmark(Description = "Encode NEW_RECORD")]
-    public byte[] Encode() => MessageCodec.EncodeRecord(_record, 1, "3195544321fa9800", Traceparent, null, 42);
-
-    [Benchmark(Description = "Decode NEW_RECORD")]
-    public DecodeResult Decode() => _codec.Decode(_frame, 1_760_000_000_100, "peer");
-
-    [Benchmark(Description = "Digest (count + XOR of content hashes)")]
-    public RecordDigest Digest() => _full.Digest;
-
-    /// <summary>
-    /// Managed bytes a stored record keeps alive: 100,000 records shaped like POSTed ones (key, 13-byte value,
-    /// shared origin, trace id), stored, measured with full collections before and after.
-    /// </summary>
-    public static double RetainedBytesPerRecord(int count = 100_000)
+    [GlobalCleanup]
+    public void Dispose()
     {
-        var origin = "3195544321fa9800";
-        var values = Enumerable.Range(0, count).Select(i => Encoding.UTF8.GetBytes($"\"bench-{i}\"")).ToArray();
-        var before = GC.GetTotalMemory(forceFullCollection: true);
-        var store = new RecordStore();
-        for (var i = 0; i < count; i++)
-        {
-            store.TryAdd(new StoredRecord($"{origin}-{i}", values[i], origin, 1_760_000_000_000 + i, 0, "0af7651916cd43dd8448eb211c80319c"));
-        }
-
-        var after = GC.GetTotalMemory(forceFullCollection: true);
-        GC.KeepAlive(store);
-        // The values themselves (the posted bytes) are counted too: they were allocated before, but only the store keeps them.
-        var valueBytes = values.Sum(v => 24L + ((v.Length + 7) & ~7));
-        return (after - before + valueBytes) / (double)count;
+        _keys.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     public static void Run(string[] args)
     {
-        Console.WriteLine($"Retained managed memory per stored record (100,000 POST-shaped records): {RetainedBytesPerRecord():0} bytes");
         var config = DefaultConfig.Instance
             .AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("InProcess"))
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);

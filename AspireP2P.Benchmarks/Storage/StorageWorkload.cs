@@ -46,7 +46,7 @@ internal sealed class StorageWorkload
             Origin = origin,
             Seq = seq,
             CreatedAtMs = 1_790_000_000_000 + position,
-            Flags = adopted ? EntryFlags.Adopted : EntryFlags.None,
+            Flags = adopted ? EntryTraits.Adopted : EntryTraits.None,
             Key = Entry.KeyFor(origin, seq),
             Value = value,
             Signature = _signature,

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using AspireP2P.Node.Peers;
+using AspireP2P.Node.Mesh;
 using AspireP2P.Node.Telemetry;
 
 namespace AspireP2P.Node.Apis;
@@ -13,21 +13,28 @@ public sealed record RecordCreatedResponse(string Message, string Key, string? T
 
 public sealed record PeerConnectResponse(string Message, string Url, string Status);
 
-public sealed record InboundPeerView(
-    string Remote, string? Address, string? NodeId, DateTimeOffset ConnectedAt, DateTimeOffset LastSeen, bool SendsHeartbeats, long Received, long Rejected)
-{
-    public static InboundPeerView Of(InboundSession session) => new(
-        session.Remote, session.Address?.ToString(), session.NodeId, session.ConnectedAt, session.LastSeen, session.SendsHeartbeats, session.Received, session.Rejected);
-}
+/// <summary>Every peer the node knows, one entry per peer (one link per pair of our nodes carries records both ways).</summary>
+public sealed record PeersResponse(IReadOnlyList<PeerView> Peers);
 
-public sealed record PeersResponse(IReadOnlyList<PeerView> Outbound, IReadOnlyList<InboundPeerView> Inbound);
+/// <summary>Whether the node is joined and able to keep records, and if not why and since when.</summary>
+public sealed record NodeHealthView(string Status, string? Reason, DateTimeOffset? Since);
 
-/// <summary><c>Digest</c> is <c>count:hash</c> of the record set: two nodes with equal digests hold the same records.</summary>
-public sealed record NodeInfoResponse(string NodeId, string Address, string Url, int Records, string Digest, int Peers, bool Persistent, NodeTotals Totals, NodeLimits Limits);
+/// <summary>How the node runs: what it accepts, whether peers must hold a network key, whether its records outlive it.</summary>
+public sealed record NodeModeView(bool RequireSignatures, bool NetworkKey, bool Persistent, bool DevFaults);
+
+public sealed record NodeFaultsView(DateTimeOffset? PartitionedUntil, int LatencyMs, int JitterMs, double LossPercent);
+
+/// <summary>
+/// GET /api/node. <c>Digest</c> summarizes every feed entry the node holds: two nodes with equal digests hold the same
+/// records. <c>Lag</c> is what its links have yet to send.
+/// </summary>
+public sealed record NodeInfoResponse(
+    string NodeId, string? Name, string Address, string Url, long Records, string Digest, int Peers, long Lag, NodeHealthView Health,
+    NodeTotals Totals, NodeModeView Mode, NodeLimits Limits, NodeFaultsView? Faults);
 
 public sealed record NodeLimits(int MaxRecordBytes, int MaxFrameBytes, int TargetPeers, int MaxPeers);
 
-public sealed record DisconnectResponse(string Message, int Outbound, int Inbound);
+public sealed record DisconnectResponse(string Message, int Links);
 
 /// <summary>
 /// Source-generated JSON for the API. <see cref="Relaxed"/> uses relaxed escaping so messages read as the
@@ -40,6 +47,7 @@ public sealed record DisconnectResponse(string Message, int Outbound, int Inboun
 [JsonSerializable(typeof(PeersResponse))]
 [JsonSerializable(typeof(NodeInfoResponse))]
 [JsonSerializable(typeof(DisconnectResponse))]
+[JsonSerializable(typeof(NodeFaultsView))]
 [JsonSerializable(typeof(string[]))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext
 {

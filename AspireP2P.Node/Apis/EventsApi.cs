@@ -4,9 +4,8 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using AspireP2P.Node.Hosting;
-using AspireP2P.Node.Peers;
 using AspireP2P.Node.Records;
-using AspireP2P.Node.Telemetry;
+using AspireP2P.Node.Records.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -35,16 +34,17 @@ public static class EventsApi
     {
         app.MapGet("/api/events", GetEvents)
             .WithName("GetEvents")
-            .WithSummary("Server-sent events: hello, then every new record as it is stored, and peer/counter state when it changes.");
+            .WithTags("Node")
+            .WithSummary("Server-sent events: hello, then every new record as it is stored, and peer/counter state when it changes.")
+            .ProducesEventStream("Events as they happen: hello (UiHello) once, record (UiRecord; ?values=false leaves values out), state (UiState), gap (UiGap).");
         return app;
     }
 
     public static ServerSentEventsResult<string> GetEvents(
-        HttpContext context, NodeIdentity identity, RecordStore store, PeerManager peers, InboundSessions inbound, NodeTelemetry telemetry,
-        IOptions<NodeOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, bool? values)
+        HttpContext context, NodeCore core, IOptions<NodeOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, bool? values)
     {
-        AllowPeerOrigin(context, identity, peers, inbound);
-        var feed = new Feed(identity, options.Value, store, peers, inbound, telemetry, time, values ?? true);
+        AllowPeerOrigin(context, core);
+        var feed = new Feed(core, options.Value, time, values ?? true);
         return TypedResults.ServerSentEvents(feed.ReadAsync(lifetime.ApplicationStopping));
     }
 
@@ -52,7 +52,7 @@ public static class EventsApi
     /// Lets a page served by another node (or any page on this machine) read the stream: the origin is echoed when its host
     /// is a loopback address, this node's host or the host of a known peer. Nothing else is opened cross-origin.
     /// </summary>
-    internal static void AllowPeerOrigin(HttpContext context, NodeIdentity identity, PeerManager peers, InboundSessions inbound)
+    internal static void AllowPeerOrigin(HttpContext context, NodeCore core)
     {
         context.Response.Headers.Vary = "Origin";
         var origin = context.Request.Headers.Origin.ToString();
@@ -64,9 +64,8 @@ public static class EventsApi
         var host = uri.Host;
         var allowed = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
             || (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip))
-            || host.Equals(identity.Address.Host, StringComparison.OrdinalIgnoreCase)
-            || peers.Snapshot().Any(p => HostOf(p.Address).Equals(host, StringComparison.OrdinalIgnoreCase))
-            || inbound.Snapshot().Any(s => s.Address?.Host.Equals(host, StringComparison.OrdinalIgnoreCase) == true);
+            || host.Equals(core.Local.Address.Host, StringComparison.OrdinalIgnoreCase)
+            || core.Mesh.Snapshot.Peers.Any(p => HostOf(p.Address).Equals(host, StringComparison.OrdinalIgnoreCase));
         if (allowed)
         {
             context.Response.Headers.AccessControlAllowOrigin = origin;
@@ -76,10 +75,10 @@ public static class EventsApi
     private static string HostOf(string address) => Protocol.PeerAddress.TryParse(address, out var parsed, out _) ? parsed.Host : address;
 
     /// <summary>One subscriber's stream. Records are read from the store by position; the store's event only wakes the loop.</summary>
-    private sealed class Feed(
-        NodeIdentity identity, NodeOptions options, RecordStore store, PeerManager peers, InboundSessions inbound, NodeTelemetry telemetry,
-        TimeProvider time, bool withValues)
+    private sealed class Feed(NodeCore core, NodeOptions options, TimeProvider time, bool withValues)
     {
+        private RecordStore Store => core.Store;
+
         private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
         {
             FullMode = BoundedChannelFullMode.DropWrite,
@@ -92,22 +91,21 @@ public static class EventsApi
         {
             using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(stopping, aborted);
             var token = cancellation.Token;
-            store.Added += OnAdded;
+            using var subscription = Store.Subscribe(OnAdded);
             using var timer = time.CreateTimer(_ => OnTick(), null, StateInterval, StateInterval);
-            try
             {
                 // Positions in the record log (which only grows): a replaced record leaves an empty slot behind.
-                var next = store.Length;
-                yield return Item(JsonSerializer.Serialize(UiViews.Hello(identity, options, next), UiJsonContext.Relaxed.UiHello), "hello");
+                var next = Store.Length;
+                yield return Item(JsonSerializer.Serialize(UiViews.Hello(core, options, next), UiJsonContext.Relaxed.UiHello), "hello");
 
-                var lastState = JsonSerializer.Serialize(UiViews.State(store, peers, inbound, telemetry), UiJsonContext.Relaxed.UiState);
+                var lastState = JsonSerializer.Serialize(UiViews.State(core), UiJsonContext.Relaxed.UiState);
                 var lastStateAt = time.GetTimestamp();
                 yield return Item(lastState, "state");
 
-                var buffer = new StoredRecord?[64];
-                while (await WaitAsync(token).ConfigureAwait(false))
+                var buffer = new StoredEntry?[64];
+                while (await WaitAsync(token))
                 {
-                    var count = store.Length;
+                    var count = Store.Length;
                     if (count - next > MaxBurst)
                     {
                         yield return Item(JsonSerializer.Serialize(new UiGap(next, count - MaxBurst), UiJsonContext.Relaxed.UiGap), "gap");
@@ -116,7 +114,7 @@ public static class EventsApi
 
                     while (next < count)
                     {
-                        var copied = store.CopyLog(next, buffer.AsSpan(0, Math.Min(buffer.Length, count - next)));
+                        var copied = Store.Read(next, buffer.AsSpan(0, (int)Math.Min(buffer.Length, count - next)));
                         if (copied == 0)
                         {
                             break;
@@ -124,12 +122,12 @@ public static class EventsApi
 
                         for (var i = 0; i < copied; i++)
                         {
-                            if (buffer[i] is not { } stored)
+                            if (buffer[i] is not { Kind: RowKind.Visible } stored)
                             {
                                 continue;
                             }
 
-                            var record = UiViews.Record(stored, next + i, withValues);
+                            var record = UiViews.Record(stored, withValues);
                             yield return Item(JsonSerializer.Serialize(record, UiJsonContext.Relaxed.UiRecord), "record");
                         }
 
@@ -139,7 +137,7 @@ public static class EventsApi
 
                     if (Interlocked.Exchange(ref _stateDue, 0) == 1)
                     {
-                        var state = JsonSerializer.Serialize(UiViews.State(store, peers, inbound, telemetry), UiJsonContext.Relaxed.UiState);
+                        var state = JsonSerializer.Serialize(UiViews.State(core), UiJsonContext.Relaxed.UiState);
                         if (state != lastState || time.GetElapsedTime(lastStateAt) >= StateHeartbeat)
                         {
                             lastState = state;
@@ -149,15 +147,11 @@ public static class EventsApi
                     }
                 }
             }
-            finally
-            {
-                store.Added -= OnAdded;
-            }
         }
 
         private static SseItem<string> Item(string json, string type) => new(json, type);
 
-        private void OnAdded(StoredRecord record, int position) => _wake.Writer.TryWrite(true);
+        private void OnAdded() => _wake.Writer.TryWrite(true);
 
         private void OnTick()
         {
@@ -170,7 +164,7 @@ public static class EventsApi
         {
             try
             {
-                await _wake.Reader.ReadAsync(token).ConfigureAwait(false);
+                await _wake.Reader.ReadAsync(token);
                 return true;
             }
             catch (OperationCanceledException)

@@ -1,29 +1,52 @@
+using AspireP2P.Node.Faults;
 using AspireP2P.Node.Hosting;
-using AspireP2P.Node.Peers;
-using AspireP2P.Node.Records;
-using AspireP2P.Node.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Node.Apis;
 
-/// <summary>The root (the tutorial's "Hello World") and this node's identity, limits and counters.</summary>
+/// <summary>The root (the tutorial's "Hello World") and this node's identity, state, counters and limits.</summary>
 public static class NodeApi
 {
     public static IEndpointRouteBuilder MapRootApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/", () => TypedResults.Json(new MessageResponse("Hello World"), ApiJsonContext.Relaxed.MessageResponse))
-            .WithName("Root");
+            .WithName("Root")
+            .WithTags("Node")
+            .WithSummary("The tutorial's greeting: {\"message\": \"Hello World\"}.")
+            .WithDescription("A browser asking for HTML (Accept: text/html) is redirected to the node's page, /ui.")
+            .Produces<MessageResponse>()
+            .Produces(StatusCodes.Status302Found);
         app.MapGet("/api/node", GetNodeInfo)
             .WithName("GetNodeInfo")
-            .WithSummary("Node id, public address, record and peer counts, running totals and the configured caps.");
+            .WithTags("Node")
+            .WithSummary("Node id and name, address, records and digest, links and lag, health with its reason, totals, mode and caps.")
+            .Produces<NodeInfoResponse>();
         return app;
     }
 
-    public static IResult GetNodeInfo(NodeIdentity identity, RecordStore store, PeerManager peers, NodeTelemetry telemetry, IOptions<NodeOptions> options) =>
-        TypedResults.Json(
-            new NodeInfoResponse(
-                identity.NodeId, identity.Address.ToString(), identity.Address.WebSocketUrl, store.Count, store.Digest.ToString(), peers.ConnectedCount,
-                !string.IsNullOrWhiteSpace(options.Value.DataDir), telemetry.Totals,
-                new NodeLimits(options.Value.MaxRecordBytes, options.Value.MaxFrameBytes, options.Value.TargetPeers, options.Value.MaxPeers)),
-            ApiJsonContext.Relaxed.NodeInfoResponse);
+    public static IResult GetNodeInfo(NodeCore core, IOptions<NodeOptions> options) =>
+        TypedResults.Json(Info(core, options.Value), ApiJsonContext.Relaxed.NodeInfoResponse);
+
+    internal static NodeInfoResponse Info(NodeCore core, NodeOptions options)
+    {
+        var local = core.Local;
+        var links = core.Context.Links.Snapshot;
+        var health = core.Store.Failure is { } failure
+            ? new NodeHealthView("Unhealthy", $"the record log failed: {failure.Message}", null)
+            : core.Mesh.Snapshot.Health is { Degraded: true } degraded
+                ? new NodeHealthView("Degraded", degraded.Reason, degraded.Since)
+                : new NodeHealthView("Healthy", null, null);
+        return new NodeInfoResponse(
+            local.Id.ToString(), local.Name, local.Address.ToString(), local.Address.WebSocketUrl, core.Store.Count, core.Store.Digest.ToString(),
+            links.Count, links.Sum(l => l.Lag), health, core.Context.Telemetry.Totals,
+            new NodeModeView(options.RequireSignatures, local.Keyring.Enabled, !string.IsNullOrWhiteSpace(options.DataDir), options.DevFaults),
+            new NodeLimits(options.MaxRecordBytes, options.MaxFrameBytes, options.TargetPeers, options.MaxPeers),
+            core.Environment.Faults is { } faults ? FaultsView(faults) : null);
+    }
+
+    internal static NodeFaultsView FaultsView(NetworkFaults faults)
+    {
+        var links = faults.Links;
+        return new NodeFaultsView(faults.PartitionedUntil, links.LatencyMs, links.JitterMs, links.LossPercent);
+    }
 }

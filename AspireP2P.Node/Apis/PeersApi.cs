@@ -1,6 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
-using AspireP2P.Node.Peers;
+using AspireP2P.Node.Mesh;
 using AspireP2P.Node.Protocol;
 
 namespace AspireP2P.Node.Apis;
@@ -14,23 +13,44 @@ public static class PeersApi
     {
         app.MapGet("/peers", GetPeers)
             .WithName("GetPeers")
-            .WithSummary("WebSocket URLs of the connected peers, as the tutorial promised: [\"ws://127.0.0.1:4040\"].");
+            .WithTags("Peers")
+            .WithSummary("WebSocket URLs of the connected peers, as the tutorial promised: [\"ws://127.0.0.1:4040\"].")
+            .Produces<string[]>();
         app.MapPost("/peer", PostPeerAsync)
             .WithName("PostPeer")
-            .WithSummary("Connects to {\"targetUrl\": \"host:port\"} and handshakes; answers only once the link is up or has failed.");
+            .WithTags("Peers")
+            .WithSummary("Connects to {\"targetUrl\": \"host:port\"} and handshakes; answers only once the link is up or has failed.")
+            .WithDescription("201 once connected, 200 if already connected, 202 if the dial is still under way (GET /api/peers shows it); "
+                + "400 for a missing or invalid address or this node's own, 413 for a body over 4 KiB, 502 if the peer cannot be reached (with the reason).")
+            .AcceptsJson<PeerRequest>()
+            .RequireApiKey()
+            .Produces<PeerConnectResponse>(StatusCodes.Status201Created)
+            .Produces<PeerConnectResponse>()
+            .Produces<PeerConnectResponse>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status502BadGateway);
         app.MapGet("/api/peers", GetPeerDetails)
             .WithName("GetPeerDetails")
-            .WithSummary("Every known peer with its state (connected, connecting, retrying), counters and the links peers opened to us.");
+            .WithTags("Peers")
+            .WithSummary("Every known peer with its id, name, state (connected, connecting, retrying), direction, origin, lag and counters.")
+            .Produces<PeersResponse>();
         app.MapPost("/api/peers/disconnect", DisconnectAllAsync)
             .WithName("DisconnectAllPeers")
-            .WithSummary("Closes every link in both directions and forgets the peers this node dialed.");
+            .WithTags("Peers")
+            .WithSummary("Closes every link in both directions and forgets the peers this node dialed.")
+            .RequireApiKey()
+            .Produces<DisconnectResponse>();
         return app;
     }
 
-    public static IResult GetPeers(PeerManager peers) =>
-        TypedResults.Json(peers.ConnectedLinks().Select(l => l.Address.WebSocketUrl).ToArray(), ApiJsonContext.Relaxed.StringArray);
+    /// <summary>The tutorial's answer: the peers this node sends records to, as WebSocket URLs.</summary>
+    public static IResult GetPeers(Hosting.NodeCore core) =>
+        TypedResults.Json(
+            core.Context.Links.Snapshot.Where(l => l.CarriesRecordsOut && l.PeerAddress is not null).Select(l => l.PeerAddress!.Value.WebSocketUrl).Distinct().ToArray(),
+            ApiJsonContext.Relaxed.StringArray);
 
-    public static async Task<IResult> PostPeerAsync(HttpRequest request, PeerManager peers)
+    public static async Task<IResult> PostPeerAsync(HttpRequest request, MeshLoop mesh)
     {
         var (document, error) = await JsonBody.ReadObjectAsync(request, 4096, TargetFail).ConfigureAwait(false);
         if (document is null)
@@ -60,7 +80,7 @@ public static class PeersApi
             return JsonBody.Problem(StatusCodes.Status400BadRequest, TargetFail, $"'{MessageCodec.Truncate(target, 80)}' is not a peer address: {parseError}");
         }
 
-        var outcome = await peers.ConnectAsync(address, PeerOrigin.Api, knownNodeId: null, Activity.Current?.Context ?? default, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        var outcome = await mesh.ConnectAsync(address, PeerOrigin.Api, request.HttpContext.RequestAborted);
         var url = outcome.Address.WebSocketUrl;
         return outcome.Status switch
         {
@@ -68,24 +88,18 @@ public static class PeersApi
             ConnectStatus.AlreadyConnected => Json(StatusCodes.Status200OK, $"Already connected to '{url}'", url, outcome.Status),
             ConnectStatus.Pending => Json(StatusCodes.Status202Accepted, $"Peer '{url}' is being dialed; GET /api/peers shows its state", url, outcome.Status),
             ConnectStatus.Self => JsonBody.Problem(StatusCodes.Status400BadRequest, "Cannot Peer With Itself", $"'{url}' is this node's own address"),
+            ConnectStatus.Refused => JsonBody.Problem(StatusCodes.Status502BadGateway, "Peer Refused", $"'{url}' refused the link: {outcome.Error}"),
             _ => JsonBody.Problem(StatusCodes.Status502BadGateway, "Peer Unreachable", $"could not connect to '{url}': {outcome.Error}"),
         };
     }
 
-    public static IResult GetPeerDetails(PeerManager peers, InboundSessions inbound) =>
-        TypedResults.Json(
-            new PeersResponse(
-                peers.Snapshot(),
-                inbound.Snapshot().Select(InboundPeerView.Of).ToList()),
-            ApiJsonContext.Relaxed.PeersResponse);
+    public static IResult GetPeerDetails(MeshLoop mesh) =>
+        TypedResults.Json(new PeersResponse(mesh.Snapshot.Peers), ApiJsonContext.Relaxed.PeersResponse);
 
-    public static async Task<IResult> DisconnectAllAsync(PeerManager peers, InboundSessions inbound)
+    public static async Task<IResult> DisconnectAllAsync(MeshLoop mesh)
     {
-        var outbound = await peers.DisconnectAllAsync().ConfigureAwait(false);
-        var inboundCount = inbound.CloseAll();
-        return TypedResults.Json(
-            new DisconnectResponse($"Closed {outbound} outbound and {inboundCount} inbound links", outbound, inboundCount),
-            ApiJsonContext.Relaxed.DisconnectResponse);
+        var links = await mesh.DisconnectAllAsync();
+        return TypedResults.Json(new DisconnectResponse($"Closed {links} link{(links == 1 ? "" : "s")}", links), ApiJsonContext.Relaxed.DisconnectResponse);
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<PeerConnectResponse> Json(int status, string message, string url, ConnectStatus connect) =>

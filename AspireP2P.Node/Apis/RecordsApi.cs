@@ -2,10 +2,11 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using AspireP2P.Node.Gossip;
 using AspireP2P.Node.Hosting;
+using AspireP2P.Node.Mesh;
 using AspireP2P.Node.Protocol;
 using AspireP2P.Node.Records;
+using AspireP2P.Node.Records.Storage;
 using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Node.Apis;
@@ -19,71 +20,75 @@ public static class RecordsApi
     {
         app.MapGet("/records", GetRecordsAsync)
             .WithName("GetRecords")
-            .WithSummary("Record values in insertion order; ?after=N skips the first N, ?limit=M returns at most M.");
+            .WithTags("Records")
+            .WithSummary("Record values in insertion order; ?after=N skips the first N, ?limit=M returns at most M.")
+            .WithDescription("Each value exactly as it was posted (any JSON). 400 for a negative after or limit.")
+            .Produces<JsonElement[]>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         app.MapPost("/record", PostRecordAsync)
             .WithName("PostRecord")
-            .WithSummary("Stores {\"record\": <any JSON value>} and gossips it to the network.");
+            .WithTags("Records")
+            .WithSummary("Stores {\"record\": <any JSON value>} and gossips it to the network.")
+            .WithDescription("201 with the record's key and trace id; 400 for a missing or null record or a body that is not a JSON object; "
+                + "413 for a record over P2P:MaxRecordBytes.")
+            .AcceptsJson<RecordRequest>()
+            .RequireApiKey()
+            .Produces<RecordCreatedResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
-    /// <summary>Above this size GET /records streams in chunks instead of answering with one sized body.</summary>
-    private const int WholeBodyLimit = 8 * 1024 * 1024;
-
-    private static readonly byte[] ClosingBracket = "]"u8.ToArray();
+    /// <summary>Answers up to this size are sent as one body with a Content-Length; larger ones stream in chunks.</summary>
+    private const int ChunkBytes = 256 * 1024;
 
     /// <summary>
-    /// Writes the stored JSON values as they are (no per-record serialization). Without paging the answer comes from
-    /// <see cref="RecordListCache"/>. A page is copied into one
-    /// pooled buffer and sent as a single body with a Content-Length, which costs one copy and a few large writes;
-    /// a body past <see cref="WholeBodyLimit"/> is streamed in 256 KiB chunks from there on instead.
+    /// Writes the stored JSON values as they are (no per-record serialization), in log order, reading the log in chunks
+    /// (from disk beyond its in-memory tail): memory stays flat however many records there are. A small answer goes out as
+    /// one body with a Content-Length; a large one streams.
     /// </summary>
-    public static async Task GetRecordsAsync(HttpContext context, RecordStore store, RecordListCache whole, int? after, int? limit)
+    public static async Task GetRecordsAsync(HttpContext context, RecordStore store, int? after, int? limit)
     {
         if (after < 0 || limit < 0)
         {
-            await JsonBody.Problem(StatusCodes.Status400BadRequest, "Invalid Paging", "after and limit must be zero or positive").ExecuteAsync(context).ConfigureAwait(false);
+            await JsonBody.Problem(StatusCodes.Status400BadRequest, "Invalid Paging", "after and limit must be zero or positive").ExecuteAsync(context);
             return;
         }
 
         context.Response.ContentType = "application/json; charset=utf-8";
-        if (after is null or 0 && limit is null)
-        {
-            // The seed's plain GET /records: the whole list, kept ready as one buffer.
-            var body = whole.OpenArray();
-            context.Response.ContentLength = body.Length + 1;
-            await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
-            await context.Response.Body.WriteAsync(ClosingBracket, context.RequestAborted).ConfigureAwait(false);
-            return;
-        }
-
-        // Sized from the first values' average so that a large answer is not regrown (and re-copied) many times.
-        var expected = (long)Math.Min(limit ?? int.MaxValue, store.Length) * (store.AverageValueBytes + 1) + 2;
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(expected + expected / 8, 4096, WholeBodyLimit));
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
         var length = 0;
         var streaming = false;
         try
         {
             buffer[length++] = (byte)'[';
             var first = true;
-            foreach (var record in store.Read(after ?? 0, limit ?? int.MaxValue))
+            var skip = after ?? 0;
+            var remaining = limit ?? int.MaxValue;
+            foreach (var (_, item) in store.Visible())
             {
-                var value = record.ValueJson;
+                if (skip > 0)
+                {
+                    skip--;
+                    continue;
+                }
+
+                if (remaining-- == 0)
+                {
+                    break;
+                }
+
+                var value = item.Entry.Value;
                 if (buffer.Length - length < value.Length + 2)
                 {
-                    if (!streaming && length + value.Length + 2 <= WholeBodyLimit)
+                    streaming = true;
+                    await context.Response.Body.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted);
+                    length = 0;
+                    if (buffer.Length < value.Length + 2)
                     {
-                        buffer = Grow(buffer, length, Math.Max(buffer.Length * 2, length + value.Length + 2));
-                    }
-                    else
-                    {
-                        // Too big for one body: send what is gathered and go on in chunks.
-                        streaming = true;
-                        await context.Response.Body.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted).ConfigureAwait(false);
-                        length = 0;
-                        if (buffer.Length < value.Length + 2 || buffer.Length > 256 * 1024)
-                        {
-                            buffer = Grow(buffer, 0, Math.Max(value.Length + 2, 256 * 1024), shrink: true);
-                        }
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = ArrayPool<byte>.Shared.Rent(value.Length + 2);
                     }
                 }
 
@@ -103,7 +108,7 @@ public static class RecordsApi
                 context.Response.ContentLength = length;
             }
 
-            await context.Response.Body.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync(buffer.AsMemory(0, length), context.RequestAborted);
         }
         finally
         {
@@ -111,18 +116,10 @@ public static class RecordsApi
         }
     }
 
-    private static byte[] Grow(byte[] buffer, int keep, int size, bool shrink = false)
-    {
-        var larger = ArrayPool<byte>.Shared.Rent(shrink ? size : Math.Max(size, buffer.Length * 2));
-        buffer.AsSpan(0, keep).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        return larger;
-    }
-
-    public static async Task<IResult> PostRecordAsync(HttpRequest request, GossipService gossip, IOptions<NodeOptions> options)
+    public static async Task<IResult> PostRecordAsync(HttpRequest request, Publisher publisher, IOptions<NodeOptions> options)
     {
         var maxRecordBytes = options.Value.MaxRecordBytes;
-        var (document, error) = await JsonBody.ReadObjectAsync(request, maxRecordBytes + 1024, RecordFail).ConfigureAwait(false);
+        var (document, error) = await JsonBody.ReadObjectAsync(request, maxRecordBytes + 1024, RecordFail);
         if (document is null)
         {
             return error!;
@@ -144,9 +141,19 @@ public static class RecordsApi
             }
 
             var shown = value.ValueKind == JsonValueKind.String ? value.GetString() : Encoding.UTF8.GetString(raw);
-            var result = await gossip.PublishAsync(raw, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            PublishResult result;
+            try
+            {
+                result = await publisher.PublishAsync(raw, request.HttpContext.RequestAborted);
+            }
+            catch (Exception ex) when (ex is RecordLogFailedException or IOException)
+            {
+                // The record was not stored (or is not safe): say so, never 201.
+                return JsonBody.Problem(StatusCodes.Status503ServiceUnavailable, "Records Unavailable", $"this node cannot store records: {ex.Message}");
+            }
+
             return TypedResults.Json(
-                new RecordCreatedResponse($"New Record: '{MessageCodec.Truncate(shown, 80)}'", result.Record.Key, result.TraceId),
+                new RecordCreatedResponse($"New Record: '{MessageCodec.Truncate(shown, 80)}'", result.Entry.Key, result.TraceId),
                 ApiJsonContext.Relaxed.RecordCreatedResponse, statusCode: StatusCodes.Status201Created);
         }
     }

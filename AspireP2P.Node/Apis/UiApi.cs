@@ -1,6 +1,7 @@
-using AspireP2P.Node.Peers;
+using AspireP2P.Node.Mesh;
 using AspireP2P.Node.Protocol;
 using AspireP2P.Node.Records;
+using AspireP2P.Node.Records.Storage;
 using AspireP2P.Node.Ui;
 using Microsoft.Net.Http.Headers;
 
@@ -29,10 +30,19 @@ public static class UiApi
             .ExcludeFromDescription();
         app.MapGet("/api/records", GetRecordPage)
             .WithName("GetRecordPage")
-            .WithSummary("Records with key, value, origin, hops and trace id, newest first: ?before=P (a position, default all) and ?limit=N (1-500, default 50).");
+            .WithTags("Records")
+            .WithSummary("Records with key, value, origin, hops and trace id, newest first: ?before=P (a position, default all) and ?limit=N (1-500, default 50).")
+            .Produces<UiRecordPage>()
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         app.MapDelete("/api/peers/{address}", DisconnectPeerAsync)
             .WithName("DisconnectPeer")
-            .WithSummary("Closes the link this node opened to one peer (host:port or a ws/http URL, URL-encoded) and stops re-dialing it.");
+            .WithTags("Peers")
+            .WithSummary("Closes the link this node opened to one peer (host:port or a ws/http URL, URL-encoded) and stops re-dialing it.")
+            .WithDescription("400 for an address that does not parse, 404 when this node has no link to it.")
+            .RequireApiKey()
+            .Produces<PeerDisconnectResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         app.MapEventsApi();
         return app;
     }
@@ -73,7 +83,7 @@ public static class UiApi
         }
     }
 
-    public static IResult GetRecordPage(RecordStore store, int? before, int? limit)
+    public static IResult GetRecordPage(RecordStore store, long? before, int? limit)
     {
         if (before < 0 || limit is < 1 or > MaxPageSize)
         {
@@ -81,25 +91,25 @@ public static class UiApi
                 $"before must be zero or positive and limit between 1 and {MaxPageSize}");
         }
 
-        // Pages are ranges of log positions; a replaced record's empty slot is skipped.
+        // Pages are ranges of log positions; hidden and retired entries are skipped.
         var total = store.Length;
         var end = Math.Min(before ?? total, total);
         var start = Math.Max(0, end - (limit ?? DefaultPageSize));
-        var buffer = new StoredRecord?[end - start];
-        var copied = store.CopyLog(start, buffer);
+        var buffer = new StoredEntry?[end - start];
+        var copied = store.Read(start, buffer);
         var items = new List<UiRecord>(copied);
         for (var i = copied - 1; i >= 0; i--)
         {
-            if (buffer[i] is { } record)
+            if (buffer[i] is { Kind: RowKind.Visible } item)
             {
-                items.Add(UiViews.Record(record, start + i, withValue: true));
+                items.Add(UiViews.Record(item, withValue: true));
             }
         }
 
         return TypedResults.Json(new UiRecordPage(total, end, [.. items], start > 0 ? start : null), UiJsonContext.Relaxed.UiRecordPage);
     }
 
-    public static async Task<IResult> DisconnectPeerAsync(string address, PeerManager peers)
+    public static async Task<IResult> DisconnectPeerAsync(string address, MeshLoop mesh)
     {
         const string fail = "Peer Address Fail";
         if (!PeerAddress.TryParse(Uri.UnescapeDataString(address), out var parsed, out var error))
@@ -107,7 +117,7 @@ public static class UiApi
             return JsonBody.Problem(StatusCodes.Status400BadRequest, fail, $"'{MessageCodec.Truncate(address, 80)}' is not a peer address: {error}");
         }
 
-        if (!await peers.DisconnectAsync(parsed).ConfigureAwait(false))
+        if (!await mesh.DisconnectAsync(parsed))
         {
             return JsonBody.Problem(StatusCodes.Status404NotFound, "Unknown Peer", $"this node has no link to '{parsed}' (GET /api/peers lists them)");
         }

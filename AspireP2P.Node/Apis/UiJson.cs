@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AspireP2P.Node.Hosting;
-using AspireP2P.Node.Peers;
+using AspireP2P.Node.Mesh;
 using AspireP2P.Node.Records;
 using AspireP2P.Node.Telemetry;
 
@@ -12,19 +12,25 @@ namespace AspireP2P.Node.Apis;
 /// (every later one arrives as a <c>record</c> event); <c>DashboardUrl</c> is the Aspire dashboard (P2P:DashboardUrl), for
 /// trace links, null outside the AppHost.
 /// </summary>
-public sealed record UiHello(string NodeId, string Address, string HttpUrl, string WsUrl, string? DashboardUrl, int Records);
+public sealed record UiHello(string NodeId, string? Name, string Address, string HttpUrl, string WsUrl, string? DashboardUrl, long Records);
 
-/// <summary>Peers, links opened to us and counters: pushed when they change (checked every second).</summary>
-public sealed record UiState(int Records, IReadOnlyList<PeerView> Peers, IReadOnlyList<InboundPeerView> Inbound, NodeTotals Totals);
+/// <summary>Peers this node dialed (with their state), links other nodes opened to it, and counters: pushed when they change.</summary>
+public sealed record UiState(long Records, IReadOnlyList<PeerView> Peers, IReadOnlyList<InboundPeerView> Inbound, NodeTotals Totals);
 
-/// <summary>One record with everything the page shows. <see cref="Position"/> is its index in insertion order (the paging cursor).</summary>
-public sealed record UiRecord(int Position, string Key, RawJson? Value, string? Origin, int Hops, string? TraceId, long? CreatedAt);
+/// <summary>A link another node opened to this one.</summary>
+public sealed record InboundPeerView(string Remote, string? Address, string? NodeId, string? Name, DateTimeOffset? ConnectedAt, long Received, long Rejected);
+
+/// <summary>
+/// One record with everything the page shows. <see cref="Position"/> is its place in the node's log (the paging cursor).
+/// <see cref="Unverified"/>: it came from a node that cannot sign (the tutorial's), so its author is unknown.
+/// </summary>
+public sealed record UiRecord(long Position, string Key, RawJson? Value, string? Origin, int Hops, string? TraceId, long? CreatedAt, bool? Unverified);
 
 /// <summary>A page of records, newest first: positions below <see cref="Before"/>; <see cref="Next"/> is the cursor of the next (older) page.</summary>
-public sealed record UiRecordPage(int Total, int Before, IReadOnlyList<UiRecord> Items, int? Next);
+public sealed record UiRecordPage(long Total, long Before, IReadOnlyList<UiRecord> Items, long? Next);
 
 /// <summary>Records a stream skipped because they arrived faster than it could send them; the page reads them with GET /api/records.</summary>
-public sealed record UiGap(int From, int To);
+public sealed record UiGap(long From, long To);
 
 public sealed record PeerDisconnectResponse(string Message, string Url);
 
@@ -79,16 +85,26 @@ internal sealed partial class UiJsonContext : JsonSerializerContext
 /// <summary>Builds what the page shows from the node's own state.</summary>
 internal static class UiViews
 {
-    public static UiHello Hello(NodeIdentity identity, NodeOptions options, int records) =>
-        new(identity.NodeId, identity.Address.ToString(), identity.Address.HttpUri.ToString().TrimEnd('/'), identity.Address.WebSocketUrl,
+    public static UiHello Hello(NodeCore core, NodeOptions options, long records)
+    {
+        var address = core.Local.Address;
+        return new(core.Local.Id.ToString(), core.Local.Name, address.ToString(), address.HttpUri.ToString().TrimEnd('/'), address.WebSocketUrl,
             string.IsNullOrWhiteSpace(options.DashboardUrl) ? null : options.DashboardUrl.TrimEnd('/'), records);
+    }
 
-    public static UiState State(RecordStore store, PeerManager peers, InboundSessions inbound, NodeTelemetry telemetry) =>
-        new(store.Count,
-            peers.Snapshot(),
-            inbound.Snapshot().Select(InboundPeerView.Of).ToList(),
-            telemetry.Totals);
+    public static UiState State(NodeCore core)
+    {
+        var peers = core.Mesh.Snapshot.Peers;
+        return new(core.Store.Count,
+            [.. peers.Where(p => p.Direction == nameof(LinkDirection.Outbound))],
+            [.. peers.Where(p => p.Direction == nameof(LinkDirection.Inbound)).Select(p => new InboundPeerView(p.Address, p.Url.Length == 0 ? null : p.Address, p.NodeId, p.Name, p.Since, p.Received, p.Rejected))],
+            core.Context.Telemetry.Totals);
+    }
 
-    public static UiRecord Record(StoredRecord record, int position, bool withValue) =>
-        new(position, record.Key, withValue ? new RawJson(record.ValueJson) : null, record.Origin, record.Hops, record.TraceId, record.CreatedAtUnixMs);
+    public static UiRecord Record(StoredEntry item, bool withValue)
+    {
+        var entry = item.Entry;
+        return new(item.Position, entry.Key, withValue ? new RawJson(entry.Value) : null, entry.IsAdopted ? null : entry.Origin.ToString(), entry.Hops,
+            entry.TraceId?.ToHexString(), entry.CreatedAtMs, entry.IsAdopted ? true : null);
+    }
 }

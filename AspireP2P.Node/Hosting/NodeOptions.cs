@@ -29,8 +29,24 @@ public sealed class NodeOptions
     /// </summary>
     public string? PublicAddress { get; set; }
 
-    /// <summary>Stable identity of this node; a random 64-bit id when not set.</summary>
-    public string? NodeId { get; set; }
+    /// <summary>
+    /// A display name for people (<c>--name node-2</c>; <c>--node-id</c> is accepted too). The node's id is derived from its
+    /// key and cannot be chosen: a name can be, and shows in peers' tables, logs and the dashboard.
+    /// </summary>
+    [MaxLength(64)]
+    public string? Name { get; set; }
+
+    /// <summary>
+    /// The network's shared secret(s) (<c>--network-key k1[,k2]</c>): when set, only nodes that prove they hold one link with
+    /// this node, both ways. Several keys for rotation; the first is used. Never logged, never sent.
+    /// </summary>
+    public string? NetworkKey { get; set; }
+
+    /// <summary>Strict mode (<c>--require-signatures true</c>): refuse unsigned records (the tutorial's nodes cannot sign).</summary>
+    public bool RequireSignatures { get; set; }
+
+    /// <summary>Maps the development-only fault endpoints (<c>/api/dev/*</c>: partition, link faults, heal). Off: they do not exist.</summary>
+    public bool DevFaults { get; set; }
 
     /// <summary>Largest record value accepted, in bytes of its JSON text, over HTTP and over the wire.</summary>
     [Range(16, 16 * 1024 * 1024)]
@@ -47,9 +63,29 @@ public sealed class NodeOptions
     [Range(1, 100_000)]
     public int ControlQueueCapacity { get; set; } = 64;
 
-    /// <summary>Most recent records whose encoded NEW_RECORD is kept for links to share; older ones are re-encoded by the link that needs them.</summary>
-    [Range(0, 1_000_000)]
-    public int FrameCacheRecords { get; set; } = 8192;
+    /// <summary>Most recent log entries kept in memory (with their encoded NEW_RECORD, shared by every link); older ones are read from disk.</summary>
+    [Range(64, 1_000_000)]
+    public int TailRecords { get; set; } = 16_384;
+
+    /// <summary>Records a link may have in flight (sent, not yet acknowledged by the peer's heartbeat): the link's flow control.</summary>
+    [Range(256, 10_000_000)]
+    public int MaxInFlight { get; set; } = 65_536;
+
+    /// <summary>While the peer's digest differs from ours, vectors are compared at most this often on a link.</summary>
+    public TimeSpan AntiEntropyInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Vectors are compared on every link at least this often, whatever the digests say.</summary>
+    public TimeSpan FullSyncInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Re-dials and peer-exchange dials this node starts per second at most.</summary>
+    [Range(1, 1000)]
+    public int DialsPerSecond { get; set; } = 10;
+
+    /// <summary>
+    /// Networks (CIDR) or host names, comma-separated, that peer exchange may dial besides the defaults (loopback,
+    /// private and link-local networks, and the hosts in <see cref="Peers"/>); <c>*</c> allows any address.
+    /// </summary>
+    public string? DialAllow { get; set; }
 
     /// <summary>Between heartbeats on links to our nodes (liveness, digest, peer exchange).</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -88,6 +124,9 @@ public sealed class NodeOptions
 
     public IReadOnlyList<string> PeerList =>
         string.IsNullOrWhiteSpace(Peers) ? [] : Peers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    public IReadOnlyList<string> DialAllowList =>
+        string.IsNullOrWhiteSpace(DialAllow) ? [] : DialAllow.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }
 
 /// <summary>Checks what data annotations cannot: peer addresses, the public address and how the caps relate.</summary>
@@ -128,6 +167,16 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (options.TargetPeers > options.MaxPeers)
         {
             failures.Add($"P2P:TargetPeers ({options.TargetPeers}) cannot exceed P2P:MaxPeers ({options.MaxPeers}).");
+        }
+
+        if (options.AntiEntropyInterval <= TimeSpan.Zero || options.FullSyncInterval < options.AntiEntropyInterval)
+        {
+            failures.Add("P2P:AntiEntropyInterval must be positive and P2P:FullSyncInterval at least as long.");
+        }
+
+        if (options.NetworkKey is { } key && key.Split(',', StringSplitOptions.TrimEntries).Any(k => k.Length < 8))
+        {
+            failures.Add("P2P:NetworkKey: every key must be at least 8 characters (a shared secret; generate one, e.g. `openssl rand -base64 24`).");
         }
 
         if (options.ConnectTimeout <= TimeSpan.Zero || options.ReconnectMinDelay <= TimeSpan.Zero || options.ReconnectMaxDelay < options.ReconnectMinDelay)

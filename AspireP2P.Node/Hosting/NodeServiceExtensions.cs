@@ -1,9 +1,14 @@
+using System.Diagnostics.Metrics;
 using AspireP2P.Node.Apis;
-using AspireP2P.Node.Gossip;
-using AspireP2P.Node.Peers;
+using AspireP2P.Node.Faults;
+using AspireP2P.Node.Identity;
 using AspireP2P.Node.Protocol;
-using AspireP2P.Node.Records;
-using AspireP2P.Node.Telemetry;
+using AspireP2P.Node.Records.Storage;
+using AspireP2P.Node.Transport;
+using AspireP2P.Node.Trust;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Node.Hosting;
@@ -16,11 +21,18 @@ public static class NodeServiceExtensions
         ["--port"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.Port)}",
         ["--peers"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.Peers)}",
         ["--public-address"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.PublicAddress)}",
-        ["--node-id"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.NodeId)}",
+        ["--name"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.Name)}",
+        ["--node-id"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.Name)}",
+        ["--network-key"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.NetworkKey)}",
+        ["--require-signatures"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.RequireSignatures)}",
+        ["--dev-faults"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.DevFaults)}",
+        ["--dial-allow"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.DialAllow)}",
+        ["--fsync"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.Fsync)}",
         ["--max-record-bytes"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.MaxRecordBytes)}",
         ["--max-frame-bytes"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.MaxFrameBytes)}",
         ["--target-peers"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.TargetPeers)}",
         ["--data-dir"] = $"{NodeOptions.SectionName}:{nameof(NodeOptions.DataDir)}",
+        ["--api-key"] = $"{ApiSecurityOptions.SectionName}:{nameof(ApiSecurityOptions.ApiKey)}",
     };
 
     /// <summary>The tutorial's flags, as the .NET configuration system reads them (<c>--port 4040</c> → <c>P2P:Port</c>).</summary>
@@ -43,21 +55,55 @@ public static class NodeServiceExtensions
 
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Relaxed));
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<NodeIdentity>();
-        builder.Services.AddSingleton<NodeTelemetry>();
-        builder.Services.AddSingleton<RecordStore>();
-        builder.Services.AddSingleton<RecordListCache>();
-        builder.Services.AddSingleton<RecordLog>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<RecordLog>());
-        builder.Services.AddSingleton<MessageCodec>();
-        builder.Services.AddSingleton<PeerManager>();
-        builder.Services.AddSingleton<GossipService>();
-        builder.Services.AddSingleton<InboundSessions>();
-        builder.Services.AddHostedService<BootstrapPeersService>();
-        builder.Services.AddHostedService<HeartbeatService>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton<IPeerTransport, WebSocketTransport>();
+        builder.Services.AddSingleton<NetworkFaults>();
+        builder.Services.AddSingleton(CreateCore);
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<NodeCore>().Store);
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<NodeCore>().Publisher);
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<NodeCore>().Mesh);
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<NodeCore>().Local);
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<NodeCore>().Context.Telemetry);
+        builder.Services.AddSingleton<IUpgradeAcceptor>(sp => sp.GetRequiredService<NodeCore>().Acceptor);
+        builder.Services.AddHostedService<NodeHostedService>();
         builder.Services.AddHealthChecks().AddCheck<MeshHealthCheck>("mesh");
         return builder;
+    }
+
+    /// <summary>The node's core from its services: keys and records in the data directory (or fresh), the transport, the clock.</summary>
+    private static NodeCore CreateCore(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<NodeOptions>>().Value;
+        var server = services.GetRequiredService<IServer>();
+        var keys = NodeKeys.LoadOrCreate(options.DataDir, Ed25519Scheme.Instance);
+        return NodeCore.Create(options, new NodeEnvironment
+        {
+            Keys = keys,
+            Log = RecordLogFactory.Open(options.DataDir, options.Fsync),
+            Transport = services.GetRequiredService<IPeerTransport>(),
+            Address = () => PublicAddress(options, server),
+            Time = services.GetRequiredService<TimeProvider>(),
+            Logs = services.GetRequiredService<ILoggerFactory>(),
+            Meters = services.GetRequiredService<IMeterFactory>(),
+            Faults = options.DevFaults ? services.GetRequiredService<NetworkFaults>() : null,
+        });
+    }
+
+    /// <summary>The address peers dial: --public-address, else where the server listens (only known once it has bound its port).</summary>
+    private static PeerAddress PublicAddress(NodeOptions options, IServer server)
+    {
+        if (PeerAddress.TryParse(options.PublicAddress, out var configured, out _))
+        {
+            return configured;
+        }
+
+        var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (bound is not null && PeerAddress.TryParse(bound, out var listening, out _))
+        {
+            return listening.Host is "0.0.0.0" or "[::]" or "+" or "*" ? listening with { Host = "127.0.0.1" } : listening;
+        }
+
+        return new PeerAddress(options.Host, options.Port, Secure: false);
     }
 
     private static string FormatHost(string host) => host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host;

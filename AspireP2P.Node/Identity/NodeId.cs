@@ -103,6 +103,5 @@ public readonly record struct NodeId(ulong High, ulong Low) : IComparable<NodeId
     });
 
     /// <summary>Eight hex digits, for log lines and display where the full id is noise.</summary>
-    [SuppressMessage("Naming", "CA1720", Justification = "The short form of the id, not the type.")]
-    public string Short => ToString()[..8];
+    public string Abbreviated => ToString()[..8];
 }

@@ -1,51 +1,21 @@
 using System.Buffers;
-using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Unicode;
-using AspireP2P.Node.Hosting;
+using AspireP2P.Node.Identity;
 using AspireP2P.Node.Records;
-using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Node.Protocol;
 
-/// <summary>Why an inbound message was refused. Values appear as the <c>reason</c> tag of the rejection counter.</summary>
-public enum RejectReason
-{
-    MalformedJson,
-    BinaryFrame,
-    Oversize,
-    UnknownType,
-    InvalidHandshake,
-    InvalidRecord,
-    InvalidHeartbeat,
-}
-
-public abstract record InboundMessage(string? Traceparent, string? Tracestate, string? From);
-
-public sealed record HandshakeMessage(PeerAddress Address, string? Traceparent, string? Tracestate, string? From)
-    : InboundMessage(Traceparent, Tracestate, From);
-
-public sealed record RecordMessage(StoredRecord Record, long? Position, bool IsCatchUp, string? Traceparent, string? Tracestate, string? From)
-    : InboundMessage(Traceparent, Tracestate, From);
-
-public sealed record HeartbeatMessage(RecordDigest? Digest, long Lag, IReadOnlyList<PeerAddress> Peers, string? From)
-    : InboundMessage(null, null, From);
-
-public readonly record struct DecodeResult(InboundMessage? Message, RejectReason Reason, string? Detail)
-{
-    public static DecodeResult Reject(RejectReason reason, string detail) => new(null, reason, detail);
-}
-
 /// <summary>
-/// The only place protocol bytes are read and written. Decoding validates everything a peer could get wrong;
-/// encoding writes the record's raw JSON value unchanged, once per broadcast, for every peer.
+/// The only place protocol bytes are read and written. Decoding validates everything a peer could get wrong (but not
+/// signatures: see <see cref="Trust.EntryVerifier"/>); encoding writes a record's raw JSON value unchanged.
 /// </summary>
-public sealed class MessageCodec(IOptions<NodeOptions> options)
+public sealed class MessageCodec(int maxRecordBytes)
 {
-    private readonly int _maxRecordBytes = options.Value.MaxRecordBytes;
+    public int MaxRecordBytes => maxRecordBytes;
 
-    /// <param name="receivedFrom">Who sent it (<see cref="Peers.PeerIdentity"/>), remembered so the record is never sent back there.</param>
-    public DecodeResult Decode(ReadOnlySpan<byte> utf8Json, long receivedAtUnixMs, string? receivedFrom = null)
+    public DecodeResult Decode(ReadOnlySpan<byte> utf8Json)
     {
         // Reading a string of invalid UTF-8 throws rather than failing to parse: check the bytes first (vectorized).
         if (!Utf8.IsValid(utf8Json))
@@ -56,29 +26,99 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
         WireFields envelope;
         try
         {
-            if (!WireFields.TryRead(utf8Json, this, out envelope))
+            if (!WireFields.TryRead(utf8Json, out envelope))
             {
                 return DecodeResult.Reject(RejectReason.MalformedJson, "the message is JSON null");
             }
         }
         catch (JsonException ex)
         {
-            return DecodeResult.Reject(RejectReason.MalformedJson, $"not a JSON message object: {ex.Message}");
+            return DecodeResult.Reject(RejectReason.MalformedJson, $"not a valid message object: {ex.Message}");
+        }
+        catch (FormatException ex)
+        {
+            return DecodeResult.Reject(RejectReason.MalformedJson, $"not a valid message object: {ex.Message}");
         }
 
-        var trace = (envelope.Traceparent is { Length: <= 128 } ? envelope.Traceparent : null, envelope.Tracestate is { Length: <= 512 } ? envelope.Tracestate : null);
-        var from = envelope.From is { Length: <= 64 } ? envelope.From : null;
         return envelope.Type switch
         {
-            WireProtocol.Handshake => DecodeHandshake(envelope, trace, from),
-            WireProtocol.NewRecord => DecodeRecord(envelope, utf8Json, trace, from, receivedAtUnixMs, receivedFrom),
-            WireProtocol.Heartbeat => DecodeHeartbeat(envelope, from),
+            WireProtocol.NewRecord => DecodeRecord(envelope, utf8Json),
+            WireProtocol.Handshake => DecodeHandshake(envelope),
+            WireProtocol.Heartbeat => DecodeHeartbeat(envelope),
+            WireProtocol.Vector => DecodeVector(envelope),
+            WireProtocol.Hello => DecodeHello(envelope),
             null => DecodeResult.Reject(RejectReason.UnknownType, "the message has no string 'type'"),
             var other => DecodeResult.Reject(RejectReason.UnknownType, $"unknown message type '{Truncate(other, 40)}'"),
         };
     }
 
-    private static DecodeResult DecodeHandshake(in WireFields envelope, (string?, string?) trace, string? from)
+    /// <summary>
+    /// Reads just enough of a message to tell a NEW_RECORD's feed entry (origin, seq) and whether it is a catch-up copy,
+    /// without copying anything: most records a node receives are duplicates (every peer relays each one), and those need
+    /// no more than this. False for anything else, or anything malformed (the full decode then says why).
+    /// </summary>
+    public static bool TryPeekFeedEntry(ReadOnlySpan<byte> utf8Json, out NodeId origin, out long seq, out bool sync)
+    {
+        origin = default;
+        seq = 0;
+        sync = false;
+        var isRecord = false;
+        try
+        {
+            var reader = new Utf8JsonReader(utf8Json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("type"u8))
+                {
+                    reader.Read();
+                    isRecord = reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("NEW_RECORD"u8);
+                    if (!isRecord)
+                    {
+                        return false;
+                    }
+                }
+                else if (reader.ValueTextEquals("origin"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || !NodeId.TryParse(reader.ValueSpan, out origin))
+                    {
+                        return false;
+                    }
+                }
+                else if (reader.ValueTextEquals("seq"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out seq))
+                    {
+                        return false;
+                    }
+                }
+                else if (reader.ValueTextEquals("sync"u8))
+                {
+                    reader.Read();
+                    sync = reader.TokenType == JsonTokenType.True;
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            return isRecord && !origin.IsNone && seq > 0;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static DecodeResult DecodeHandshake(in WireFields envelope)
     {
         if (envelope.PayloadKind != JsonValueKind.String)
         {
@@ -91,10 +131,10 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
             return DecodeResult.Reject(RejectReason.InvalidHandshake, $"HANDSHAKE address '{Truncate(text, 60)}' is invalid: {error}");
         }
 
-        return new DecodeResult(new HandshakeMessage(address, trace.Item1, trace.Item2, from), default, null);
+        return new DecodeResult(new HandshakeMessage(address, Trace(envelope.Traceparent, 128), Trace(envelope.Tracestate, 512)), default, null);
     }
 
-    private DecodeResult DecodeRecord(in WireFields envelope, ReadOnlySpan<byte> utf8Json, (string?, string?) trace, string? from, long receivedAtUnixMs, string? receivedFrom)
+    private DecodeResult DecodeRecord(in WireFields envelope, ReadOnlySpan<byte> utf8Json)
     {
         if (envelope.PayloadKind != JsonValueKind.Object)
         {
@@ -112,25 +152,43 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
         }
 
         var raw = utf8Json.Slice(envelope.ValueStart, envelope.ValueLength);
-        if (raw.Length > _maxRecordBytes)
+        if (raw.Length > maxRecordBytes)
         {
-            return DecodeResult.Reject(RejectReason.Oversize, $"record value is {raw.Length} bytes, the cap is {_maxRecordBytes}");
+            return DecodeResult.Reject(RejectReason.Oversize, $"record value is {raw.Length} bytes, the cap is {maxRecordBytes}");
         }
 
-        var createdAt = envelope.Ts is > 0 and var ts && ts <= receivedAtUnixMs + 60_000 ? envelope.Ts : null;
-        var origin = envelope.Origin is { Length: <= 64 } ? envelope.Origin : null;
+        FeedFields? signed = null;
+        if (envelope.Origin is not null || envelope.Sig is not null || envelope.Seq is not null)
+        {
+            if (!NodeId.TryParse(envelope.Origin, out var origin) || envelope.Seq is not > 0 || envelope.Ts is null
+                || envelope.Sig is null || envelope.Pk is null)
+            {
+                return DecodeResult.Reject(RejectReason.InvalidRecord,
+                    "a signed NEW_RECORD needs origin (32 hex digits), seq (> 0), ts, sig and pk");
+            }
+
+            var flags = (EntryTraits)(envelope.Flags ?? 0);
+            if ((flags & ~EntryTraits.Adopted) != 0)
+            {
+                return DecodeResult.Reject(RejectReason.InvalidRecord, $"unknown record flags {envelope.Flags}");
+            }
+
+            signed = new FeedFields(
+                origin, envelope.Seq.Value, envelope.Ts.Value, flags, envelope.Sig, envelope.Pk, envelope.Proof ?? [],
+                envelope.LeafIndex ?? 0, envelope.LeafCount ?? 1);
+        }
+
         var hops = Math.Clamp(envelope.Hops ?? 1, 1, 1_000_000);
-        var traceId = trace.Item1 is { } tp && ActivityContext.TryParse(tp, null, out var ctx) ? ctx.TraceId : (ActivityTraceId?)null;
-        var record = StoredRecord.WithTraceId(key, raw.ToArray(), origin, createdAt, hops, traceId, receivedFrom);
-        var position = envelope.Pos is >= 0 ? envelope.Pos : null;
-        return new DecodeResult(new RecordMessage(record, position, envelope.Sync == true, trace.Item1, trace.Item2, from), default, null);
+        return new DecodeResult(
+            new RecordMessage(key, raw.ToArray(), signed, hops, envelope.Sync == true, Trace(envelope.Traceparent, 128), Trace(envelope.Tracestate, 512)),
+            default, null);
     }
 
-    private static DecodeResult DecodeHeartbeat(in WireFields envelope, string? from)
+    private static DecodeResult DecodeHeartbeat(in WireFields envelope)
     {
-        if (from is null)
+        if (!FeedDigest.TryParse(envelope.Digest, out var digest))
         {
-            return DecodeResult.Reject(RejectReason.InvalidHeartbeat, "HEARTBEAT must carry the sender's node id in 'from'");
+            return DecodeResult.Reject(RejectReason.InvalidHeartbeat, "HEARTBEAT must carry the sender's digest (32 hex digits)");
         }
 
         var peers = new List<PeerAddress>();
@@ -142,135 +200,193 @@ public sealed class MessageCodec(IOptions<NodeOptions> options)
             }
         }
 
-        var digest = RecordDigest.TryParse(envelope.Digest, out var parsed) ? parsed : (RecordDigest?)null;
-        return new DecodeResult(new HeartbeatMessage(digest, Math.Max(0, envelope.Lag ?? 0), peers, from), default, null);
+        return new DecodeResult(
+            new HeartbeatMessage(digest, Math.Max(0, envelope.Records ?? 0), Math.Max(0, envelope.Lag ?? 0), Math.Max(0, envelope.Rx ?? 0), peers), default, null);
     }
 
-    // Node ids repeat on every message from a peer: the last one seen is reused instead of allocating it again.
-    private string? _lastOrigin;
-    private string? _lastFrom;
-
-    internal string ReadOrigin(ref Utf8JsonReader reader) => ReadRepeated(ref reader, ref _lastOrigin);
-
-    internal string ReadFrom(ref Utf8JsonReader reader) => ReadRepeated(ref reader, ref _lastFrom);
-
-    private static string ReadRepeated(ref Utf8JsonReader reader, ref string? last)
+    private static DecodeResult DecodeVector(in WireFields envelope)
     {
-        var cached = Volatile.Read(ref last);
-        if (cached is not null && reader.ValueTextEquals(cached))
+        if (!FeedDigest.TryParse(envelope.Digest, out var digest) || envelope.Rx is not >= 0 || envelope.Feeds is null)
         {
-            return cached;
+            return DecodeResult.Reject(RejectReason.InvalidVector, "VECTOR must carry rx, digest and feeds");
         }
 
-        var text = reader.GetString()!;
-        Volatile.Write(ref last, text);
-        return text;
+        return new DecodeResult(new VectorMessage(envelope.Rx.Value, digest, envelope.Full != false, envelope.Last != false, envelope.Feeds), default, null);
     }
 
-    /// <summary>HANDSHAKE, as the tutorial sends it, plus our extensions.</summary>
-    public static byte[] EncodeHandshake(PeerAddress self, string selfNodeId, string? traceparent)
+    private static DecodeResult DecodeHello(in WireFields envelope)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        if (envelope.Sig is not { Length: > 0 } signature)
         {
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, WireProtocol.Handshake);
-            writer.WriteString("payload"u8, self.ToString());
-            writer.WriteNumber("v"u8, WireProtocol.Version);
-            writer.WriteString("from"u8, selfNodeId);
-            if (traceparent is not null)
-            {
-                writer.WriteString("traceparent"u8, traceparent);
-            }
-
-            writer.WriteEndObject();
+            return DecodeResult.Reject(RejectReason.InvalidHello, "HELLO must carry the dialer's signature");
         }
 
+        return new DecodeResult(new HelloMessage(envelope.Proof, signature), default, null);
+    }
+
+    private static string? Trace(string? value, int max) => value is { Length: > 0 } && value.Length <= max ? value : null;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    /// <summary>One writer and buffer per thread, reused: the only allocation of an encode is the frame itself.</summary>
+    private static byte[] Write<TState>(TState state, Action<Utf8JsonWriter, TState> write)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_writer ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        write(writer, state);
+        writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
 
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_recordBuffer;
-
-    [ThreadStatic]
-    private static Utf8JsonWriter? t_recordWriter;
-
-    /// <summary>NEW_RECORD for one broadcast: the same bytes go to every peer.</summary>
-    public static byte[] EncodeRecord(StoredRecord record, int hops, string senderNodeId, string? traceparent, string? tracestate, long position, bool catchUp = false)
+    /// <summary>HANDSHAKE, as the tutorial sends it.</summary>
+    public static byte[] EncodeHandshake(PeerAddress self, string? traceparent) => Write((self, traceparent), static (writer, state) =>
     {
-        // One writer and buffer per thread, reused: the only allocation is the frame itself.
-        var buffer = t_recordBuffer ??= new ArrayBufferWriter<byte>(1024);
-        buffer.ResetWrittenCount();
-        var writer = t_recordWriter ??= new Utf8JsonWriter(buffer);
-        writer.Reset(buffer);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, WireProtocol.Handshake);
+        writer.WriteString("payload"u8, state.self.ToString());
+        if (state.traceparent is not null)
         {
+            writer.WriteString("traceparent"u8, state.traceparent);
+        }
+
+        writer.WriteEndObject();
+    });
+
+    /// <summary>
+    /// NEW_RECORD: the tutorial's message (type, payload {key, value}) with the signed entry's fields beside it, which
+    /// the tutorial's nodes ignore. The same bytes go to every peer of one broadcast.
+    /// </summary>
+    public static byte[] EncodeRecord(Entry entry, byte[] publicKey, int hops, string? traceparent, string? tracestate, bool sync) =>
+        Write((entry, publicKey, hops, traceparent, tracestate, sync), static (writer, state) =>
+        {
+            var entry = state.entry;
             writer.WriteStartObject();
             writer.WriteString("type"u8, WireProtocol.NewRecord);
             writer.WriteStartObject("payload"u8);
-            writer.WriteString("key"u8, record.Key);
+            writer.WriteString("key"u8, entry.Key);
             writer.WritePropertyName("value"u8);
-            writer.WriteRawValue(record.ValueJson, skipInputValidation: true);
+            writer.WriteRawValue(entry.Value, skipInputValidation: true);
             writer.WriteEndObject();
-            writer.WriteNumber("v"u8, WireProtocol.Version);
-            writer.WriteString("from"u8, senderNodeId);
-            if (record.Origin is not null)
+            writer.WriteString("origin"u8, entry.Origin.ToString());
+            writer.WriteNumber("seq"u8, entry.Seq);
+            writer.WriteNumber("ts"u8, entry.CreatedAtMs);
+            if (entry.Flags != EntryTraits.None)
             {
-                writer.WriteString("origin"u8, record.Origin);
+                writer.WriteNumber("flags"u8, (int)entry.Flags);
             }
 
-            if (record.CreatedAtUnixMs is { } ts)
+            writer.WriteBase64String("sig"u8, entry.Signature);
+            writer.WriteBase64String("pk"u8, state.publicKey);
+            if (entry.LeafCount > 1)
             {
-                writer.WriteNumber("ts"u8, ts);
+                writer.WriteBase64String("proof"u8, entry.Proof);
+                writer.WriteStartArray("leaf"u8);
+                writer.WriteNumberValue(entry.LeafIndex);
+                writer.WriteNumberValue(entry.LeafCount);
+                writer.WriteEndArray();
             }
 
-            writer.WriteNumber("hops"u8, hops);
-            writer.WriteNumber("pos"u8, position);
-            if (catchUp)
+            writer.WriteNumber("hops"u8, state.hops);
+            if (state.sync)
             {
                 writer.WriteBoolean("sync"u8, true);
             }
 
-            if (traceparent is not null)
+            if (state.traceparent is not null)
             {
-                writer.WriteString("traceparent"u8, traceparent);
+                writer.WriteString("traceparent"u8, state.traceparent);
             }
 
-            if (tracestate is not null)
+            if (state.tracestate is not null)
             {
-                writer.WriteString("tracestate"u8, tracestate);
+                writer.WriteString("tracestate"u8, state.tracestate);
             }
 
             writer.WriteEndObject();
-            writer.Flush();
+        });
+
+    public static byte[] EncodeHello(byte[]? proof, byte[] signature) => Write((proof, signature), static (writer, state) =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, WireProtocol.Hello);
+        if (state.proof is not null)
+        {
+            writer.WriteBase64String("proof"u8, state.proof);
         }
 
-        return buffer.WrittenSpan.ToArray();
-    }
+        writer.WriteBase64String("sig"u8, state.signature);
+        writer.WriteEndObject();
+    });
 
-    /// <summary>HEARTBEAT: liveness, the digest of what this node holds, this link's backlog and a few known peers.</summary>
-    public static byte[] EncodeHeartbeat(string selfNodeId, RecordDigest digest, long lag, IEnumerable<PeerAddress> peers)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+    public static byte[] EncodeHeartbeat(FeedDigest digest, long records, long lag, long received, IEnumerable<PeerAddress> peers) =>
+        Write((digest, records, lag, received, peers), static (writer, state) =>
         {
             writer.WriteStartObject();
             writer.WriteString("type"u8, WireProtocol.Heartbeat);
-            writer.WriteNumber("v"u8, WireProtocol.Version);
-            writer.WriteString("from"u8, selfNodeId);
-            writer.WriteString("digest"u8, digest.ToString());
-            writer.WriteNumber("lag"u8, lag);
+            writer.WriteString("digest"u8, state.digest.ToString());
+            writer.WriteNumber("records"u8, state.records);
+            writer.WriteNumber("lag"u8, state.lag);
+            writer.WriteNumber("rx"u8, state.received);
             writer.WriteStartArray("peers"u8);
-            foreach (var peer in peers.Take(WireProtocol.MaxExchangedPeers))
+            foreach (var peer in state.peers.Take(WireProtocol.MaxExchangedPeers))
             {
                 writer.WriteStringValue(peer.ToString());
             }
 
             writer.WriteEndArray();
             writer.WriteEndObject();
-        }
+        });
 
-        return buffer.WrittenSpan.ToArray();
-    }
+    /// <summary>
+    /// One part of a VECTOR. A feed with more gaps than a message may carry is summarized conservatively: only its
+    /// first gaps, and a high mark just below the first gap left out, so the receiver may send a little it already has,
+    /// never less than is missing.
+    /// </summary>
+    public static byte[] EncodeVector(long received, FeedDigest digest, bool full, bool last, IReadOnlyList<FeedSummary> feeds) =>
+        Write((received, digest, full, last, feeds), static (writer, state) =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, WireProtocol.Vector);
+            writer.WriteNumber("rx"u8, state.received);
+            writer.WriteString("digest"u8, state.digest.ToString());
+            writer.WriteBoolean("full"u8, state.full);
+            writer.WriteBoolean("last"u8, state.last);
+            writer.WriteStartArray("feeds"u8);
+            foreach (var feed in state.feeds)
+            {
+                var gaps = feed.Gaps.AsSpan();
+                var high = feed.High;
+                var xor = feed.ContentXor;
+                if (gaps.Length > 2 * WireProtocol.MaxGapsPerFeed)
+                {
+                    high = gaps[2 * WireProtocol.MaxGapsPerFeed] - 1;
+                    gaps = gaps[..(2 * WireProtocol.MaxGapsPerFeed)];
+                    xor = 0; // unknown for the part summarized
+                }
+
+                writer.WriteStartArray();
+                writer.WriteStringValue(feed.Origin.ToString());
+                writer.WriteNumberValue(high);
+                writer.WriteStringValue(xor.ToString("x16", CultureInfo.InvariantCulture));
+                writer.WriteStartArray();
+                foreach (var bound in gaps)
+                {
+                    writer.WriteNumberValue(bound);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
 
     /// <summary>A short, single-line preview of untrusted text for logs and errors; never the whole input.</summary>
     public static string Truncate(string? text, int max)

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using AspireP2P.Node.Identity;
+using AspireP2P.Node.Records;
 
 namespace AspireP2P.Node.Protocol;
 
@@ -15,40 +17,49 @@ internal struct WireFields
     // The tutorial's fields.
     public string? Type;
 
-    // Extensions (the tutorial's node ignores them; ours accept messages without them).
-    /// <summary>Protocol version of the sender.</summary>
-    public int? V;
-
-    /// <summary>Id of the node that created the record.</summary>
+    // Extensions (the tutorial's node ignores them; ours accept NEW_RECORDs without them, as unsigned records).
+    /// <summary>NEW_RECORD: the feed the record belongs to (hex node id of its signer) and its place in it.</summary>
     public string? Origin;
+    public long? Seq;
 
-    /// <summary>Creation time at the origin, Unix milliseconds (propagation latency).</summary>
+    /// <summary>NEW_RECORD: creation time at the origin, Unix milliseconds (signed; measured, never decisive).</summary>
     public long? Ts;
 
-    /// <summary>Links the record has crossed, this one included.</summary>
+    /// <summary>NEW_RECORD: <see cref="Records.EntryTraits"/> (1 = adopted from a node that cannot sign).</summary>
+    public int? Flags;
+
+    /// <summary>NEW_RECORD: the origin's signature and public key, the path to the signed root, and the leaf's place in its batch.</summary>
+    public byte[]? Sig;
+    public byte[]? Pk;
+    public byte[]? Proof;
+    public int? LeafIndex;
+    public int? LeafCount;
+
+    /// <summary>NEW_RECORD: links the record has crossed, this one included.</summary>
     public int? Hops;
+
+    /// <summary>NEW_RECORD: true for catch-up copies, stored and relayed but not traced one by one.</summary>
+    public bool? Sync;
 
     /// <summary>W3C trace context of the sending span.</summary>
     public string? Traceparent;
     public string? Tracestate;
 
-    /// <summary>Id of the node that sent this copy (HANDSHAKE: the dialer).</summary>
-    public string? From;
-
-    /// <summary>NEW_RECORD: the record's position in the sender's log, so a reconnect resumes after it.</summary>
-    public long? Pos;
-
-    /// <summary>NEW_RECORD: true for catch-up copies, stored and relayed but not traced one by one.</summary>
-    public bool? Sync;
-
-    /// <summary>HEARTBEAT: the sender's set digest, <c>count:hash</c>.</summary>
+    /// <summary>HEARTBEAT and VECTOR: the sender's feed digest.</summary>
     public string? Digest;
 
-    /// <summary>HEARTBEAT: how many log entries the sender still has to send on this link.</summary>
+    /// <summary>HEARTBEAT: records the sender holds, and how many it still has to send us.</summary>
+    public long? Records;
     public long? Lag;
 
     /// <summary>HEARTBEAT: addresses of the sender's peers (peer exchange).</summary>
     public List<string?>? Peers;
+
+    /// <summary>VECTOR: NEW_RECORDs the sender had received on this link; whether this is the vector's last part; its feeds.</summary>
+    public long? Rx;
+    public bool? Full;
+    public bool? Last;
+    public List<FeedSummary>? Feeds;
 
     /// <summary>JSON kind of <c>payload</c>; <see cref="JsonValueKind.Undefined"/> when absent.</summary>
     public JsonValueKind PayloadKind;
@@ -65,7 +76,7 @@ internal struct WireFields
     public int ValueLength;
 
     /// <summary>Reads a message; false for the JSON <c>null</c>. Throws <see cref="JsonException"/> for anything that is not a message object.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> utf8Json, MessageCodec names, out WireFields fields)
+    public static bool TryRead(ReadOnlySpan<byte> utf8Json, out WireFields fields)
     {
         fields = default;
         var reader = new Utf8JsonReader(utf8Json);
@@ -90,18 +101,26 @@ internal struct WireFields
             // A property name; the reader moves to its value inside each case.
             if (reader.ValueTextEquals("type"u8)) { Next(ref reader); fields.Type = String(ref reader); }
             else if (reader.ValueTextEquals("payload"u8)) { Next(ref reader); ReadPayload(ref reader, ref fields); }
-            else if (reader.ValueTextEquals("v"u8)) { Next(ref reader); fields.V = Int32(ref reader); }
-            else if (reader.ValueTextEquals("from"u8)) { Next(ref reader); fields.From = reader.TokenType == JsonTokenType.String ? names.ReadFrom(ref reader) : String(ref reader); }
-            else if (reader.ValueTextEquals("origin"u8)) { Next(ref reader); fields.Origin = reader.TokenType == JsonTokenType.String ? names.ReadOrigin(ref reader) : String(ref reader); }
+            else if (reader.ValueTextEquals("origin"u8)) { Next(ref reader); fields.Origin = String(ref reader); }
+            else if (reader.ValueTextEquals("seq"u8)) { Next(ref reader); fields.Seq = Int64(ref reader); }
             else if (reader.ValueTextEquals("ts"u8)) { Next(ref reader); fields.Ts = Int64(ref reader); }
+            else if (reader.ValueTextEquals("flags"u8)) { Next(ref reader); fields.Flags = Int32(ref reader); }
+            else if (reader.ValueTextEquals("sig"u8)) { Next(ref reader); fields.Sig = Bytes(ref reader); }
+            else if (reader.ValueTextEquals("pk"u8)) { Next(ref reader); fields.Pk = Bytes(ref reader); }
+            else if (reader.ValueTextEquals("proof"u8)) { Next(ref reader); fields.Proof = Bytes(ref reader); }
+            else if (reader.ValueTextEquals("leaf"u8)) { Next(ref reader); ReadLeaf(ref reader, ref fields); }
             else if (reader.ValueTextEquals("hops"u8)) { Next(ref reader); fields.Hops = Int32(ref reader); }
-            else if (reader.ValueTextEquals("pos"u8)) { Next(ref reader); fields.Pos = Int64(ref reader); }
             else if (reader.ValueTextEquals("sync"u8)) { Next(ref reader); fields.Sync = Boolean(ref reader); }
             else if (reader.ValueTextEquals("traceparent"u8)) { Next(ref reader); fields.Traceparent = String(ref reader); }
             else if (reader.ValueTextEquals("tracestate"u8)) { Next(ref reader); fields.Tracestate = String(ref reader); }
             else if (reader.ValueTextEquals("digest"u8)) { Next(ref reader); fields.Digest = String(ref reader); }
+            else if (reader.ValueTextEquals("records"u8)) { Next(ref reader); fields.Records = Int64(ref reader); }
             else if (reader.ValueTextEquals("lag"u8)) { Next(ref reader); fields.Lag = Int64(ref reader); }
             else if (reader.ValueTextEquals("peers"u8)) { Next(ref reader); fields.Peers = Strings(ref reader); }
+            else if (reader.ValueTextEquals("rx"u8)) { Next(ref reader); fields.Rx = Int64(ref reader); }
+            else if (reader.ValueTextEquals("last"u8)) { Next(ref reader); fields.Last = Boolean(ref reader); }
+            else if (reader.ValueTextEquals("full"u8)) { Next(ref reader); fields.Full = Boolean(ref reader); }
+            else if (reader.ValueTextEquals("feeds"u8)) { Next(ref reader); fields.Feeds = ReadFeeds(ref reader); }
             else
             {
                 Next(ref reader);
@@ -157,6 +176,121 @@ internal struct WireFields
             }
         }
     }
+
+    private static void ReadLeaf(ref Utf8JsonReader reader, ref WireFields fields)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw Mismatch(ref reader, "[index, count]");
+        }
+
+        Next(ref reader);
+        fields.LeafIndex = Int32(ref reader);
+        Next(ref reader);
+        fields.LeafCount = Int32(ref reader);
+        if (Next(ref reader) != JsonTokenType.EndArray)
+        {
+            throw Mismatch(ref reader, "[index, count]");
+        }
+    }
+
+    /// <summary>VECTOR feeds: <c>[["&lt;origin&gt;", high, "&lt;xor hex&gt;", [gap from, gap to, …]], …]</c>.</summary>
+    private static List<FeedSummary>? ReadFeeds(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw Mismatch(ref reader, "an array of feeds");
+        }
+
+        var feeds = new List<FeedSummary>();
+        while (Next(ref reader) != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartArray || feeds.Count >= WireProtocol.MaxFeedsPerVector)
+            {
+                throw Mismatch(ref reader, $"at most {WireProtocol.MaxFeedsPerVector} feeds, each [origin, high, xor, gaps]");
+            }
+
+            Next(ref reader);
+            if (reader.TokenType != JsonTokenType.String || !NodeId.TryParse(reader.ValueSpan, out var origin))
+            {
+                throw Mismatch(ref reader, "a node id");
+            }
+
+            Next(ref reader);
+            var high = Int64(ref reader) ?? throw Mismatch(ref reader, "a seq");
+            Next(ref reader);
+            if (reader.TokenType != JsonTokenType.String
+                || !ulong.TryParse(reader.GetString(), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture, out var xor))
+            {
+                throw Mismatch(ref reader, "a hex content hash");
+            }
+
+            Next(ref reader);
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw Mismatch(ref reader, "an array of gap bounds");
+            }
+
+            var gaps = new List<long>();
+            while (Next(ref reader) != JsonTokenType.EndArray)
+            {
+                if (gaps.Count >= 2 * WireProtocol.MaxGapsPerFeed)
+                {
+                    throw Mismatch(ref reader, $"at most {WireProtocol.MaxGapsPerFeed} gaps");
+                }
+
+                gaps.Add(Int64(ref reader) ?? throw Mismatch(ref reader, "a seq"));
+            }
+
+            if (Next(ref reader) != JsonTokenType.EndArray)
+            {
+                throw Mismatch(ref reader, "the end of a feed");
+            }
+
+            if (high < 0 || gaps.Count % 2 != 0 || !Ordered(gaps, high))
+            {
+                throw new JsonException($"feed {origin} has a malformed summary (high {high}, {gaps.Count} gap bounds)");
+            }
+
+            feeds.Add(new FeedSummary(origin, high, xor, [.. gaps]));
+        }
+
+        return feeds;
+    }
+
+    /// <summary>Gaps are sorted, disjoint, non-empty ranges inside [1, high].</summary>
+    private static bool Ordered(List<long> gaps, long high)
+    {
+        var previous = 0L;
+        for (var i = 0; i < gaps.Count; i += 2)
+        {
+            if (gaps[i] <= previous || gaps[i] > gaps[i + 1] || gaps[i + 1] >= high)
+            {
+                return false;
+            }
+
+            previous = gaps[i + 1] + 1;
+        }
+
+        return true;
+    }
+
+    private static byte[]? Bytes(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String when reader.TryGetBytesFromBase64(out var bytes) => bytes,
+        JsonTokenType.Null => null,
+        _ => throw Mismatch(ref reader, "base64 text"),
+    };
 
     private static JsonTokenType Next(ref Utf8JsonReader reader) =>
         reader.Read() ? reader.TokenType : throw new JsonException("the message ends before its object does");

@@ -1,23 +1,27 @@
 namespace AspireP2P.Node.Protocol;
 
 /// <summary>
-/// The wire protocol. The tutorial's nodes send and understand only <c>type</c> and <c>payload</c>;
-/// every other field is an extension they ignore, and ours must accept messages that lack them.
-/// Append only: field names and type strings are on the wire.
+/// The wire protocol. The tutorial's nodes send and understand only <c>type</c> and <c>payload</c> (HANDSHAKE,
+/// NEW_RECORD); every other field is an extension they ignore, and ours accept NEW_RECORDs that lack them (as
+/// unsigned records). HELLO, HEARTBEAT and VECTOR travel only between our nodes. Append only: names are on the wire.
 /// </summary>
 public static class WireProtocol
 {
     public const string Handshake = "HANDSHAKE";
     public const string NewRecord = "NEW_RECORD";
 
-    /// <summary>
-    /// Ours only: sent every heartbeat interval on links to nodes that announced a node id (never to the
-    /// tutorial's nodes, which throw on unknown types). Carries liveness, the set digest and known peers.
-    /// </summary>
+    /// <summary>Ours only, the dialer's first message on a link: its proofs (network key, identity).</summary>
+    public const string Hello = "HELLO";
+
+    /// <summary>Ours only, every heartbeat interval, both ways: liveness, the sender's digest, its backlog and a few of its peers.</summary>
     public const string Heartbeat = "HEARTBEAT";
 
-    /// <summary>Version of the extension fields. 1: from/origin/ts/hops/traceparent, pos/sync, HEARTBEAT.</summary>
-    public const int Version = 1;
+    /// <summary>Ours only: what the sender holds, feed by feed, so the receiver can send exactly what it lacks (anti-entropy).</summary>
+    public const string Vector = "VECTOR";
+
+    /// <summary>Protocol versions this node speaks (<see cref="VersionHeader"/>). 1 was the unsigned protocol, no longer spoken.</summary>
+    public const int MinVersion = 2;
+    public const int MaxVersion = 2;
 
     /// <summary>Most peer addresses one HEARTBEAT may carry.</summary>
     public const int MaxExchangedPeers = 16;
@@ -25,19 +29,34 @@ public static class WireProtocol
     /// <summary>Longest record key accepted from the wire.</summary>
     public const int MaxKeyLength = 256;
 
-    /// <summary>HTTP headers our nodes add to the WebSocket upgrade so each side learns the other's identity.</summary>
+    /// <summary>Most feeds one VECTOR message may carry; a larger vector is sent in parts.</summary>
+    public const int MaxFeedsPerVector = 512;
+
+    /// <summary>Most gap ranges one feed's summary may carry.</summary>
+    public const int MaxGapsPerFeed = 64;
+
+    // WebSocket upgrade headers (request: the dialer's; response: the acceptor's). A node that sends none of them is
+    // a tutorial node.
+    public const string VersionHeader = "X-P2P-Version";
     public const string NodeIdHeader = "X-P2P-Node-Id";
+    public const string PublicKeyHeader = "X-P2P-Key";
+    public const string NonceHeader = "X-P2P-Nonce";
     public const string AddressHeader = "X-P2P-Address";
+    public const string NameHeader = "X-P2P-Name";
+
+    /// <summary>Request: ids of the network keys the dialer holds. Response: the one chosen.</summary>
+    public const string NetworkKeysHeader = "X-P2P-Network-Keys";
+
+    /// <summary>Response: the acceptor's network-key proof and identity signature over the link transcript.</summary>
+    public const string ProofHeader = "X-P2P-Proof";
+    public const string SignatureHeader = "X-P2P-Signature";
 
     /// <summary>
-    /// Both ways: the identity of the sender's record log. A node restarted without <c>--data-dir</c> keeps its node id
-    /// if it was given one, but starts a new log: positions and "already has it" are about logs, not node ids.
+    /// Request: the trace context of the dialer's "connect" span. Not the standard <c>traceparent</c> header, which the
+    /// HTTP client's own instrumentation overwrites with its request span (a span the node's telemetry leaves out).
     /// </summary>
-    public const string LogIdHeader = "X-P2P-Log-Id";
+    public const string TraceparentHeader = "X-P2P-Traceparent";
 
-    /// <summary>Acceptor → dialer: the dialer's log position to resume from (everything before it already arrived).</summary>
-    public const string ResumeHeader = "X-P2P-Resume";
-
-    /// <summary>Acceptor → dialer: the acceptor's set digest; equal digests mean nothing to catch up.</summary>
-    public const string DigestHeader = "X-P2P-Digest";
+    /// <summary>Response to a refused upgrade: why, in one line the dialer shows.</summary>
+    public const string RefusalHeader = "X-P2P-Refusal";
 }

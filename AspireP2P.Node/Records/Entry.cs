@@ -4,8 +4,7 @@ using AspireP2P.Node.Identity;
 namespace AspireP2P.Node.Records;
 
 [Flags]
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "A [Flags] enum of an entry's flags.")]
-public enum EntryFlags : byte
+public enum EntryTraits : byte
 {
     None = 0,
 
@@ -31,13 +30,13 @@ public sealed class Entry
     /// <summary>When the origin created it (its clock, Unix ms). Shown and measured; it decides nothing.</summary>
     public required long CreatedAtMs { get; init; }
 
-    public EntryFlags Flags { get; init; }
+    public EntryTraits Flags { get; init; }
 
     public required string Key { get; init; }
 
     public required byte[] Value { get; init; }
 
-    /// <summary>Ed25519 signature by the origin over the root that covers this entry (<c>Trust.EntrySignature</c>).</summary>
+    /// <summary>Ed25519 signature by the origin over the root that covers this entry (<see cref="Trust.EntrySignature"/>).</summary>
     public required byte[] Signature { get; init; }
 
     /// <summary>Merkle path from this entry's leaf to the signed root: empty when the origin signed this entry alone.</summary>
@@ -54,7 +53,7 @@ public sealed class Entry
     /// <summary>Links the record crossed from its origin to this node (0 = published here). Local, not signed.</summary>
     public int Hops { get; init; }
 
-    public bool IsAdopted => (Flags & EntryFlags.Adopted) != 0;
+    public bool IsAdopted => (Flags & EntryTraits.Adopted) != 0;
 
     /// <summary>The text record key of an authored entry: <c>&lt;origin&gt;-&lt;seq&gt;</c>.</summary>
     public static string KeyFor(NodeId origin, long seq) => $"{origin}-{seq.ToString(System.Globalization.CultureInfo.InvariantCulture)}";

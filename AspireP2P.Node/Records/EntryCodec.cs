@@ -74,7 +74,7 @@ public static class EntryCodec
         at += 8;
         var createdAt = BinaryPrimitives.ReadInt64BigEndian(blob[at..]);
         at += 8;
-        var flags = (EntryFlags)blob[at++];
+        var flags = (EntryTraits)blob[at++];
         var hops = blob[at++];
         var leafIndex = BinaryPrimitives.ReadUInt16BigEndian(blob[at..]);
         at += 2;

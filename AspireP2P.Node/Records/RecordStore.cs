@@ -1,222 +1,429 @@
-using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using AspireP2P.Node.Identity;
+using AspireP2P.Node.Records.Storage;
 
 namespace AspireP2P.Node.Records;
 
-public enum AddOutcome
+public enum AppendOutcome
 {
-    /// <summary>New key: stored at the end of the log.</summary>
+    /// <summary>New: stored at the end of the log.</summary>
     Added,
 
-    /// <summary>Same key, same value: already held.</summary>
+    /// <summary>Already held.</summary>
     Duplicate,
 
-    /// <summary>Same key, a different value that wins the conflict rule: the old entry is retired and the winner appended.</summary>
+    /// <summary>New as a feed entry, but its record is already shown under another entry (the same record adopted by two nodes): kept for peers, hidden from readers.</summary>
+    AddedHidden,
+
+    /// <summary>The origin signed two entries for one seq and this one wins: the held one is retired, this one appended.</summary>
     Replaced,
 
-    /// <summary>Same key, a different value that loses the conflict rule: ignored.</summary>
+    /// <summary>The origin signed two entries for one seq and the held one wins.</summary>
     ConflictLost,
+
+    /// <summary>Not stored now: its feed already has too many gaps (it will be offered again once they fill).</summary>
+    Deferred,
+
+    /// <summary>Not stored: the record log has failed (see <see cref="RecordStore.Failure"/>).</summary>
+    Failed,
 }
 
-/// <summary>The set a node holds, in a form two nodes can compare: equal digests mean equal record sets.</summary>
-public readonly record struct RecordDigest(int Count, ulong Hash)
+public readonly record struct AppendResult(AppendOutcome Outcome, long Position)
 {
-    public override string ToString() => $"{Count}:{Hash:x16}";
+    public bool Stored => Outcome is AppendOutcome.Added or AppendOutcome.AddedHidden or AppendOutcome.Replaced;
+}
 
-    public static bool TryParse(string? text, out RecordDigest digest)
-    {
-        digest = default;
-        var colon = text?.IndexOf(':') ?? -1;
-        if (colon <= 0 || !int.TryParse(text.AsSpan(0, colon), out var count)
-            || !ulong.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.HexNumber, null, out var hash))
-        {
-            return false;
-        }
+/// <summary>A log position as a reader sees it: the entry, how it counts, and (while recent) where it came from and its live frame.</summary>
+public sealed class StoredEntry(Entry entry, long position, RowKind kind, long receivedFrom)
+{
+    public Entry Entry { get; } = entry;
 
-        digest = new RecordDigest(count, hash);
-        return true;
-    }
+    public long Position { get; } = position;
+
+    public RowKind Kind { get; internal set; } = kind;
+
+    /// <summary>The link this node received it on (0: published here, or read back from disk). Links never send it back there.</summary>
+    public long ReceivedFrom { get; } = receivedFrom;
+
+    /// <summary>The NEW_RECORD of its live broadcast (this node's hop, traceparent of its send span), shared by every link.</summary>
+    public byte[]? LiveFrame { get; internal set; }
 }
 
 /// <summary>
-/// The node's records as an append-only log with a key index. Sole owner of both; thread-safe.
-/// <list type="bullet">
-/// <item>O(1) insert and key lookup; the key index is also the gossip de-duplication (a record is relayed only when first stored).</item>
-/// <item>Log positions never move, so each peer link replicates by keeping a cursor into the log: nothing queues per peer and nothing is dropped.</item>
-/// <item>A conflicting value for a held key is settled by <see cref="StoredRecord.Supersedes"/>; the winner is appended so every cursor ships it.</item>
-/// <item>The digest (count and XOR of content hashes) is maintained incrementally for anti-entropy.</item>
-/// </list>
+/// The node's records: the append-only log (<see cref="IRecordLog"/>, on disk beyond a small tail kept in memory), the
+/// feed index (which (origin, seq) are held: the de-duplication of gossip and the basis of anti-entropy) and the count of
+/// visible records. One owner: every change happens under this store's lock, from whichever thread appends (link readers,
+/// publishers); readers take the lock only to copy. Appending wakes the subscribers (links, the event stream).
 /// </summary>
-public sealed class RecordStore
+public sealed class RecordStore : IAsyncDisposable
 {
     private readonly Lock _gate = new();
-    private readonly List<StoredRecord?> _log = [];
-    private readonly Dictionary<string, int> _positionByKey = new(StringComparer.Ordinal);
-    private int _liveCount;
-    private int _retiredCount;
-    private ulong _digestHash;
-    private long _valueBytes;
+    private readonly IRecordLog _log;
+    private readonly FeedIndex _feeds = new();
+    private readonly StoredEntry?[] _tail;
+    private readonly Dictionary<NodeId, byte[]> _publicKeys = [];
+    private long _visible;
+    private Action[] _subscribers = [];
 
-    /// <summary>Raised after a record is appended (added or replacing), outside the lock, with its log position.</summary>
-    public event Action<StoredRecord, int>? Added;
-
-    /// <summary>Records held (replaced entries not counted).</summary>
-    public int Count
+    public RecordStore(IRecordLog log, int tailCapacity = 16_384)
     {
-        get { lock (_gate) { return _liveCount; } }
-    }
-
-    /// <summary>Log length: the position the next record will take. Cursors run from 0 to here.</summary>
-    public int Length
-    {
-        get { lock (_gate) { return _log.Count; } }
-    }
-
-    /// <summary>Log entries retired by a replacing record so far (they read as null).</summary>
-    public int RetiredCount
-    {
-        get { lock (_gate) { return _retiredCount; } }
-    }
-
-    /// <summary>Mean size of a stored value's JSON, in bytes (sizes response buffers).</summary>
-    public int AverageValueBytes
-    {
-        get { lock (_gate) { return _log.Count == 0 ? 16 : (int)Math.Min(int.MaxValue, _valueBytes / _log.Count); } }
-    }
-
-    public RecordDigest Digest
-    {
-        get { lock (_gate) { return new RecordDigest(_liveCount, _digestHash); } }
-    }
-
-    public bool Contains(string key)
-    {
-        lock (_gate) { return _positionByKey.ContainsKey(key); }
-    }
-
-    public StoredRecord? Get(string key)
-    {
-        lock (_gate) { return _positionByKey.TryGetValue(key, out var position) ? _log[position] : null; }
-    }
-
-    /// <summary>Stores the record unless its key is already held with the same value; settles conflicts deterministically.</summary>
-    public AddOutcome TryAdd(StoredRecord record) => TryAdd(record, out _);
-
-
-    /// <param name="frame">Encodes the record's NEW_RECORD for its log position, under the lock, so no link reads the record before its frame.</param>
-    public AddOutcome TryAdd(StoredRecord record, out int position, Func<StoredRecord, int, byte[]>? frame = null)
-    {
-        AddOutcome outcome;
-        lock (_gate)
+        _log = log;
+        _tail = new StoredEntry?[Math.Max(64, tailCapacity)];
+        foreach (var (_, origin, seq, contentKey, kind) in log.Scan())
         {
-            position = _log.Count;
-            if (_positionByKey.TryGetValue(record.Key, out var existingPosition))
-            {
-                var existing = _log[existingPosition]!;
-                if (existing.ContentHash == record.ContentHash && existing.ValueJson.AsSpan().SequenceEqual(record.ValueJson))
-                {
-                    return AddOutcome.Duplicate;
-                }
-
-                if (!StoredRecord.Supersedes(record, existing))
-                {
-                    return AddOutcome.ConflictLost;
-                }
-
-                _log[existingPosition] = null;
-                _digestHash ^= existing.ContentHash;
-                _liveCount--;
-                _retiredCount++;
-                outcome = AddOutcome.Replaced;
-            }
-            else
-            {
-                outcome = AddOutcome.Added;
-            }
-
-            if (frame is not null)
-            {
-                record.Frame = frame(record, position);
-            }
-
-            _positionByKey[record.Key] = position;
-            _log.Add(record);
-            _valueBytes += record.ValueJson.Length;
-            _liveCount++;
-            _digestHash ^= record.ContentHash;
+            _feeds.Add(origin, seq, contentKey);
+            _visible += kind == RowKind.Visible ? 1 : 0;
         }
 
-        Added?.Invoke(record, position);
-        return outcome;
+        foreach (var (origin, publicKey) in log.OriginKeys())
+        {
+            _publicKeys[origin] = publicKey;
+        }
     }
 
-    /// <summary>Copies log entries from <paramref name="start"/> (null = replaced entry); returns how many were copied.</summary>
-    public int CopyLog(int start, Span<StoredRecord?> buffer)
+    public IRecordLog Log => _log;
+
+    /// <summary>Log length: the position the next entry takes.</summary>
+    public long Length => _log.Length;
+
+    public long DurableLength => _log.DurableLength;
+
+    public RecordLogFailedException? Failure => _log.Failure;
+
+    /// <summary>Records readers see (GET /records).</summary>
+    public long Count
+    {
+        get { lock (_gate) { return _visible; } }
+    }
+
+    public FeedDigest Digest
+    {
+        get { lock (_gate) { return _feeds.Digest; } }
+    }
+
+    public int FeedCount
+    {
+        get { lock (_gate) { return _feeds.FeedCount; } }
+    }
+
+    /// <summary>Whether (origin, seq) is held; a cheap check before verifying a signature.</summary>
+    public bool Contains(NodeId origin, long seq)
+    {
+        lock (_gate) { return _feeds.Contains(origin, seq); }
+    }
+
+    public long HighOf(NodeId origin)
+    {
+        lock (_gate) { return _feeds.High(origin); }
+    }
+
+    /// <summary>Whether an adopted record with this key and value is held (under any witness).</summary>
+    public bool ContainsAdopted(string key, ReadOnlySpan<byte> value) => _log.ContainsContent(AdoptedKey(key, value));
+
+    public List<FeedSummary> Summaries()
+    {
+        lock (_gate) { return _feeds.SummarizeAll(); }
+    }
+
+    /// <summary>
+    /// The summaries of the feeds that changed after change number <paramref name="since"/> (0: all), the digest, and the
+    /// change number they were taken at, together: a vector, or the delta of one.
+    /// </summary>
+    public (List<FeedSummary> Feeds, FeedDigest Digest, long Changes) SummariesSince(long since)
+    {
+        lock (_gate) { return (_feeds.SummarizeSince(since), _feeds.Digest, _feeds.Changes); }
+    }
+
+    /// <summary>What a peer holding <paramref name="theirs"/> lacks of what we hold, feed by feed, as seq ranges.</summary>
+    public List<(NodeId Origin, long From, long To)> Missing(IReadOnlyDictionary<NodeId, FeedSummary> theirs)
+    {
+        lock (_gate) { return _feeds.Missing(theirs); }
+    }
+
+    /// <summary>The public key of an origin whose entries this node holds (it travels with each of them).</summary>
+    public byte[] PublicKeyOf(NodeId origin)
+    {
+        lock (_gate) { return _publicKeys.GetValueOrDefault(origin) ?? []; }
+    }
+
+    /// <summary>Calls <paramref name="wake"/> after every append (outside the lock; it must not block). Returns the unsubscription.</summary>
+    public IDisposable Subscribe(Action wake)
+    {
+        lock (_gate) { _subscribers = [.. _subscribers, wake]; }
+        return new Unsubscriber(this, wake);
+    }
+
+    /// <summary>
+    /// Records a verified adopted entry as held without storing it: a strict node's refusal of an unsigned record. Peers
+    /// then stop offering it; it is not kept, so it is not served either (a strict node does not relay unsigned records).
+    /// Not persisted: after a restart a peer offers it once more and it is refused once more.
+    /// </summary>
+    public void MarkRefused(NodeId origin, long seq, string key, ReadOnlySpan<byte> value)
     {
         lock (_gate)
         {
-            if (start >= _log.Count)
-            {
-                return 0;
-            }
-
-            var count = Math.Min(buffer.Length, _log.Count - start);
-            for (var i = 0; i < count; i++)
-            {
-                buffer[i] = _log[start + i];
-            }
-
-            return count;
+            _feeds.Add(origin, seq, AdoptedKey(key, value));
         }
     }
 
     /// <summary>
-    /// Enumerates held records in log order, skipping the first <paramref name="skip"/> of them, in chunks,
-    /// never holding the lock while the caller works.
+    /// Stores a verified entry unless held. <paramref name="liveFrame"/> encodes its live NEW_RECORD; it runs under the
+    /// lock, so no link can read the entry before its frame exists. <paramref name="checkConflict"/> compares a held
+    /// entry's content (catch-up copies, where an origin's double signing is looked for).
     /// </summary>
-    public IEnumerable<StoredRecord> Read(int skip = 0, int limit = int.MaxValue)
+    public AppendResult Append(Entry entry, byte[] publicKey, long receivedFrom, Func<Entry, byte[]>? liveFrame = null, bool checkConflict = false)
     {
-        var chunk = ArrayPool<StoredRecord?>.Shared.Rent(512);
-        try
+        var contentKey = ContentKeyOf(entry);
+        AppendResult result;
+        lock (_gate)
         {
-            int position, toSkip;
-            lock (_gate)
+            if (_log.Failure is not null)
             {
-                // Without retired entries log positions are value indexes, so paging jumps straight there.
-                (position, toSkip) = _retiredCount == 0 ? (skip, 0) : (0, skip);
+                return new AppendResult(AppendOutcome.Failed, -1);
             }
 
-            var remaining = limit;
-            while (remaining > 0)
+            if (_feeds.Contains(entry.Origin, entry.Seq))
             {
-                var copied = CopyLog(position, chunk.AsSpan(0, 512));
-                if (copied == 0)
+                if (!checkConflict)
                 {
-                    yield break;
+                    return new AppendResult(AppendOutcome.Duplicate, -1);
                 }
 
-                position += copied;
-                for (var i = 0; i < copied && remaining > 0; i++)
+                result = Resolve(entry, contentKey, receivedFrom, liveFrame);
+            }
+            else if (!_feeds.CanAdd(entry.Origin, entry.Seq))
+            {
+                return new AppendResult(AppendOutcome.Deferred, -1);
+            }
+            else
+            {
+                var kind = entry.IsAdopted && _log.ContainsContent(contentKey) ? RowKind.Hidden : RowKind.Visible;
+                var position = AppendRow(entry, contentKey, kind, receivedFrom, liveFrame);
+                if (position < 0)
                 {
-                    if (chunk[i] is not { } record)
-                    {
-                        continue;
-                    }
-
-                    if (toSkip > 0)
-                    {
-                        toSkip--;
-                        continue;
-                    }
-
-                    remaining--;
-                    yield return record;
+                    return new AppendResult(AppendOutcome.Failed, -1);
                 }
+
+                _feeds.Add(entry.Origin, entry.Seq, contentKey);
+                RememberKey(entry.Origin, publicKey);
+                result = new AppendResult(kind == RowKind.Hidden ? AppendOutcome.AddedHidden : AppendOutcome.Added, position);
             }
         }
-        finally
+
+        if (result.Position >= 0)
         {
-            Array.Clear(chunk);
-            ArrayPool<StoredRecord?>.Shared.Return(chunk);
+            foreach (var wake in Volatile.Read(ref _subscribers))
+            {
+                wake();
+            }
+        }
+
+        return result;
+    }
+
+    private void RememberKey(NodeId origin, byte[] publicKey)
+    {
+        if (publicKey.Length > 0 && _publicKeys.TryAdd(origin, publicKey))
+        {
+            _log.PutOriginKey(origin, publicKey);
+        }
+    }
+
+    /// <summary>
+    /// Two entries for one (origin, seq): the origin signed twice. The same rule on every node, from the two entries
+    /// alone: the smaller leaf hash wins. Clocks and arrival order decide nothing.
+    /// </summary>
+    private AppendResult Resolve(Entry entry, ulong contentKey, long receivedFrom, Func<Entry, byte[]>? liveFrame)
+    {
+        if (!_log.TryGet(entry.Origin, entry.Seq, out var row) || row.ContentKey == contentKey)
+        {
+            return new AppendResult(AppendOutcome.Duplicate, -1);
+        }
+
+        var held = EntryCodec.Decode(row.Blob);
+        if (LeafOrder(entry, held) >= 0)
+        {
+            return new AppendResult(AppendOutcome.ConflictLost, -1);
+        }
+
+        _log.Retire(row.Position);
+        if (row.Kind == RowKind.Visible)
+        {
+            _visible--;
+        }
+
+        if (TailSlot(row.Position) is { } stale)
+        {
+            stale.Kind = RowKind.Retired;
+        }
+
+        var kind = entry.IsAdopted && _log.ContainsContent(contentKey) ? RowKind.Hidden : RowKind.Visible;
+        var position = AppendRow(entry, contentKey, kind, receivedFrom, liveFrame);
+        if (position < 0)
+        {
+            return new AppendResult(AppendOutcome.Failed, -1);
+        }
+
+        _feeds.Replace(entry.Origin, entry.Seq, row.ContentKey, contentKey);
+        return new AppendResult(AppendOutcome.Replaced, position);
+    }
+
+    private long AppendRow(Entry entry, ulong contentKey, RowKind kind, long receivedFrom, Func<Entry, byte[]>? liveFrame)
+    {
+        long position;
+        try
+        {
+            position = _log.Append(entry.Origin, entry.Seq, contentKey, kind, EntryCodec.Encode(entry));
+        }
+        catch (RecordLogFailedException)
+        {
+            return -1;
+        }
+
+        var stored = new StoredEntry(entry, position, kind, receivedFrom);
+        if (liveFrame is not null && kind != RowKind.Retired)
+        {
+            stored.LiveFrame = liveFrame(entry);
+        }
+
+        _tail[position % _tail.Length] = stored;
+        if (kind == RowKind.Visible)
+        {
+            _visible++;
+        }
+
+        return position;
+    }
+
+    private StoredEntry? TailSlot(long position)
+    {
+        var slot = _tail[position % _tail.Length];
+        return slot?.Position == position ? slot : null;
+    }
+
+    public ValueTask WaitDurableAsync(long position, CancellationToken cancellationToken) => _log.WaitDurableAsync(position, cancellationToken);
+
+    /// <summary>Copies the log from <paramref name="position"/> on (retired positions included) into <paramref name="buffer"/>; returns how many.</summary>
+    public int Read(long position, Span<StoredEntry?> buffer)
+    {
+        int count;
+        var fromDisk = 0;
+        lock (_gate)
+        {
+            // Under the lock: every position counted here already has its tail slot (and live frame) in place.
+            count = (int)Math.Clamp(_log.Length - position, 0, buffer.Length);
+            for (var i = 0; i < count; i++)
+            {
+                var slot = TailSlot(position + i);
+                if (slot is null)
+                {
+                    fromDisk = i + 1;
+                }
+
+                buffer[i] = slot;
+            }
+        }
+
+        if (fromDisk > 0)
+        {
+            // Older than the tail: read back from the log (without where each came from, or a live frame).
+            var rows = new LogRow[fromDisk];
+            var read = _log.Read(position, rows);
+            for (var i = 0; i < read; i++)
+            {
+                buffer[i] ??= new StoredEntry(EntryCodec.Decode(rows[i].Blob), rows[i].Position, rows[i].Kind, 0);
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Held entries of one feed with seq in [from, to], in seq order, at most <paramref name="max"/>, with their log positions.</summary>
+    public List<(long Position, Entry Entry)> ReadFeed(NodeId origin, long from, long to, int max)
+    {
+        var rows = new LogRow[Math.Clamp(max, 1, 4096)];
+        var read = _log.ReadFeed(origin, from, to, rows);
+        var entries = new List<(long, Entry)>(read);
+        for (var i = 0; i < read; i++)
+        {
+            entries.Add((rows[i].Position, TailEntry(rows[i].Position) ?? EntryCodec.Decode(rows[i].Blob)));
+        }
+
+        return entries;
+    }
+
+    private Entry? TailEntry(long position)
+    {
+        lock (_gate) { return TailSlot(position)?.Entry; }
+    }
+
+    /// <summary>
+    /// The values of the visible records from log position <paramref name="position"/> on, in log order, as raw JSON:
+    /// GET /records writes them as they are. Reads in chunks; never holds the lock while the caller works.
+    /// </summary>
+    public IEnumerable<(long Position, StoredEntry Item)> Visible(long position = 0)
+    {
+        var chunk = new StoredEntry?[512];
+        while (true)
+        {
+            var read = Read(position, chunk);
+            if (read == 0)
+            {
+                yield break;
+            }
+
+            for (var i = 0; i < read; i++)
+            {
+                if (chunk[i] is { Kind: RowKind.Visible } item)
+                {
+                    yield return (position + i, item);
+                }
+            }
+
+            position += read;
+        }
+    }
+
+    /// <summary>
+    /// The 64-bit content key kept with every row: for an adopted record, of its key and value (so the same record adopted
+    /// under two witnesses' feeds is recognised as one); for a signed record, the start of its leaf hash.
+    /// </summary>
+    public static ulong ContentKeyOf(Entry entry)
+    {
+        if (entry.IsAdopted)
+        {
+            return AdoptedKey(entry.Key, entry.Value);
+        }
+
+        return BinaryPrimitives.ReadUInt64BigEndian(Trust.EntrySignature.LeafHash(entry));
+    }
+
+    private static ulong AdoptedKey(string key, ReadOnlySpan<byte> value)
+    {
+        // SHA-256, not a fast hash: nobody may craft a record that passes for another one not yet seen.
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData("aspirep2p/adopted/v1\n"u8);
+        hash.AppendData(Encoding.UTF8.GetBytes(key));
+        hash.AppendData([0]);
+        hash.AppendData(value);
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        var result = BinaryPrimitives.ReadUInt64BigEndian(digest);
+        return result == 0 ? 1 : result;
+    }
+
+    private static int LeafOrder(Entry left, Entry right) =>
+        Trust.EntrySignature.LeafHash(left).AsSpan().SequenceCompareTo(Trust.EntrySignature.LeafHash(right));
+
+    public ValueTask DisposeAsync() => _log.DisposeAsync();
+
+    private sealed class Unsubscriber(RecordStore store, Action wake) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (store._gate) { store._subscribers = [.. store._subscribers.Where(w => w != wake)]; }
         }
     }
 }

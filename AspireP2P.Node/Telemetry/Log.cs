@@ -1,56 +1,53 @@
-using AspireP2P.Node.Peers;
-using AspireP2P.Node.Protocol;
-
 namespace AspireP2P.Node.Telemetry;
 
-/// <summary>Source-generated log messages with stable event ids, for everything that happens per message or per link.</summary>
+/// <summary>
+/// Source-generated log messages with stable event ids. P2P events (links, refusals, state changes) are Information or
+/// Warning; anything per record is Debug, so a busy node's log stays readable.
+/// </summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Information, "Node {NodeId} listening; peers dial it at {Address}")]
-    public static partial void NodeStarted(ILogger logger, string nodeId, string address);
+    [LoggerMessage(1, LogLevel.Information, "Node {Name} ({NodeId}) listening; peers dial it at {Address}; {Records} records held{Crash}")]
+    private static partial void NodeStartedCore(ILogger logger, string name, string nodeId, string address, long records, string crash);
 
-    [LoggerMessage(10, LogLevel.Information, "Connected to peer {Address} (node {PeerNodeId}, {Origin})")]
-    public static partial void PeerConnected(ILogger logger, string address, string? peerNodeId, PeerOrigin origin);
+    public static void NodeStarted(ILogger logger, string name, string nodeId, string address, long records, bool resumedAfterCrash) =>
+        NodeStartedCore(logger, name, nodeId, address, records, resumedAfterCrash ? "; the last run did not stop cleanly, so its feed skips the seqs it had reserved" : string.Empty);
 
-    [LoggerMessage(11, LogLevel.Information, "Link to peer {Address} closed: {Reason}")]
-    public static partial void PeerDisconnected(ILogger logger, string address, string reason);
+    [LoggerMessage(10, LogLevel.Information, "Link to {Peer} open ({Kind}, {Direction})")]
+    public static partial void LinkOpened(ILogger logger, string peer, string kind, string direction);
 
-    [LoggerMessage(12, LogLevel.Warning, "Could not connect to peer {Address} (attempt {Attempt}, next try in {DelayMs} ms): {Error}")]
+    [LoggerMessage(11, LogLevel.Information, "Link to {Peer} closed: {Reason}")]
+    public static partial void LinkClosed(ILogger logger, string peer, string reason);
+
+    [LoggerMessage(12, LogLevel.Warning, "Could not link to {Address} (attempt {Attempt}, next try in {DelayMs} ms): {Error}")]
     public static partial void PeerConnectFailed(ILogger logger, string address, int attempt, long delayMs, string error);
 
-    [LoggerMessage(13, LogLevel.Debug, "Not connecting to {Address}: {Reason}")]
+    [LoggerMessage(13, LogLevel.Debug, "Not linking to {Address}: {Reason}")]
     public static partial void PeerSkipped(ILogger logger, string address, string reason);
 
-    [LoggerMessage(14, LogLevel.Information, "Peer {Remote} connected to us (node {PeerNodeId})")]
-    public static partial void InboundOpened(ILogger logger, string remote, string? peerNodeId);
+    [LoggerMessage(14, LogLevel.Warning, "{Address} refused the link ({Status}): {Reason}")]
+    public static partial void PeerRefused(ILogger logger, string address, int status, string reason);
 
-    [LoggerMessage(15, LogLevel.Information, "Peer {Remote} closed its connection to us: {Reason}")]
-    public static partial void InboundClosed(ILogger logger, string remote, string reason);
+    [LoggerMessage(15, LogLevel.Warning, "Refused a link from {Remote} ({Status}): {Reason}")]
+    public static partial void UpgradeRefused(ILogger logger, string remote, int status, string reason);
 
-    [LoggerMessage(20, LogLevel.Warning, "Rejected a message from {Remote}: {Reason}: {Detail}")]
-    public static partial void MessageRejected(ILogger logger, string remote, RejectReason reason, string detail);
+    [LoggerMessage(20, LogLevel.Warning, "Rejected a message from {Remote}: {Reason} (#{Count} for this reason on this link): {Detail}")]
+    public static partial void MessageRejected(ILogger logger, string remote, string reason, long count, string detail);
 
-    [LoggerMessage(21, LogLevel.Warning, "Control queue to {Address} is full; dropped its oldest message ({Dropped} dropped on this link so far)")]
-    public static partial void QueueDropped(ILogger logger, string address, long dropped);
-
-    [LoggerMessage(22, LogLevel.Warning, "Peer {Peer} sent nothing for {SilentMs} ms (heartbeat timeout {TimeoutMs} ms); closing its links")]
+    [LoggerMessage(22, LogLevel.Warning, "{Peer} sent nothing for {SilentMs} ms (heartbeat timeout {TimeoutMs} ms); closing its link")]
     public static partial void PeerSilent(ILogger logger, string peer, long silentMs, long timeoutMs);
 
-    [LoggerMessage(23, LogLevel.Warning, "Digest of {Peer} ({Theirs}) still differs from ours ({Ours}) with both sides idle; re-sending our log to it")]
-    public static partial void AntiEntropyRewind(ILogger logger, string peer, string theirs, string ours);
+    [LoggerMessage(24, LogLevel.Information, "Peer exchange: dialing {Address} ({Linked} of {Target} peers)")]
+    public static partial void ExchangeDial(ILogger logger, string address, int linked, int target);
 
-    [LoggerMessage(24, LogLevel.Information, "Peer exchange: dialing {Address} ({Connected} of {Target} peers)")]
-    public static partial void ExchangeDial(ILogger logger, string address, int connected, int target);
+    [LoggerMessage(26, LogLevel.Warning, "Origin {Origin} signed two entries for {Key}: {Outcome}")]
+    public static partial void ConflictSettled(ILogger logger, string key, string origin, string outcome);
 
-    [LoggerMessage(25, LogLevel.Information, "Replicating to {Address} from log position {Cursor} of {Length}")]
-    public static partial void ReplicationStart(ILogger logger, string address, int cursor, int length);
+    [LoggerMessage(40, LogLevel.Error, "The record log failed; this node accepts no more records until it restarts: {Reason}")]
+    public static partial void StoreFailed(ILogger logger, string reason);
 
-    [LoggerMessage(40, LogLevel.Information, "Loaded {Count} records from {Path}")]
-    public static partial void RecordsLoaded(ILogger logger, int count, string path);
+    [LoggerMessage(30, LogLevel.Debug, "Stored record {Key} from {Remote} ({Hops} hops)")]
+    public static partial void RecordStored(ILogger logger, string key, string remote, int hops);
 
-    [LoggerMessage(41, LogLevel.Warning, "Ignored a torn last line in {Path} at byte {Offset} (a crash during a write); truncated it")]
-    public static partial void TornTail(ILogger logger, string path, long offset);
-
-    [LoggerMessage(30, LogLevel.Debug, "Stored record {Key} from {Remote} ({Hops} hops); relaying to {PeerCount} peers")]
-    public static partial void RecordReceived(ILogger logger, string key, string remote, int hops, int peerCount);
+    [LoggerMessage(31, LogLevel.Debug, "Adopting unsigned record {Key} from {Remote} into this node's feed")]
+    public static partial void RecordAdopted(ILogger logger, string key, string remote);
 }

@@ -7,46 +7,51 @@ namespace AspireP2P.Node.Telemetry;
 /// <summary>
 /// The node's trace source, meter and running totals. Spans follow the OpenTelemetry messaging conventions:
 /// PRODUCER for publish and send, CONSUMER for receive, with <c>messaging.*</c> attributes.
-/// The totals back <c>GET /api/node</c> and the tests; the instruments back the Aspire dashboard.
+/// The totals back <c>GET /api/node</c>, the tests and the simulator; the instruments back the Aspire dashboard.
 /// </summary>
 public sealed class NodeTelemetry : IDisposable
 {
     public const string MessagingSystem = "aspirep2p";
     public const string RecordsDestination = "records";
-    public const string HandshakeDestination = "handshake";
+    public const string HandshakeDestination = "links";
 
     private readonly Meter _meter;
     private readonly Counter<long> _messagesReceived;
     private readonly Counter<long> _messagesSent;
     private readonly Counter<long> _duplicates;
     private readonly Counter<long> _rejected;
-    private readonly Counter<long> _queueDropped;
-    private readonly Counter<long> _handshakes;
+    private readonly Counter<long> _dropped;
+    private readonly Counter<long> _links;
     private readonly Histogram<double> _propagation;
-    private readonly Counter<long> _rewinds;
+    private readonly Counter<long> _vectors;
+    private readonly Counter<long> _catchUp;
     private readonly Counter<long> _conflicts;
     private readonly Counter<long> _peerTimeouts;
 
+    private long _published;
     private long _received;
-    private long _relayed;
+    private long _stored;
     private long _sent;
     private long _duplicateCount;
     private long _rejectedCount;
     private long _droppedCount;
-    private long _published;
     private long _conflictCount;
+    private long _catchUpCount;
+    private long _framesSent;
 
-    public NodeTelemetry(IMeterFactory meterFactory)
+    /// <param name="meterFactory">Null outside a host (the simulator): the node then owns its meter.</param>
+    public NodeTelemetry(IMeterFactory? meterFactory)
     {
-        _meter = meterFactory.Create(Microsoft.Extensions.Hosting.P2PTelemetryNames.Meter);
+        _meter = meterFactory?.Create(Microsoft.Extensions.Hosting.P2PTelemetryNames.Meter) ?? new Meter(Microsoft.Extensions.Hosting.P2PTelemetryNames.Meter);
         _messagesReceived = _meter.CreateCounter<long>("p2p.messages.received", "{message}", "Protocol messages received from peers, by type.");
-        _messagesSent = _meter.CreateCounter<long>("p2p.messages.sent", "{message}", "Protocol messages written to peers.");
-        _duplicates = _meter.CreateCounter<long>("p2p.records.duplicates", "{record}", "Records received again and suppressed (not stored, not relayed).");
-        _rejected = _meter.CreateCounter<long>("p2p.messages.rejected", "{message}", "Inputs refused, by reason (malformed, oversize, unknown type, …).");
-        _queueDropped = _meter.CreateCounter<long>("p2p.queue.dropped", "{message}", "Messages dropped because a peer's outbound queue was full.");
-        _handshakes = _meter.CreateCounter<long>("p2p.handshakes", "{handshake}", "Handshakes sent and received.");
-        _rewinds = _meter.CreateCounter<long>("p2p.sync.rewinds", "{rewind}", "Times a link re-sent its whole log because digests disagreed at rest.");
-        _conflicts = _meter.CreateCounter<long>("p2p.records.conflicts", "{record}", "Different values for one key, settled by the deterministic conflict rule.");
+        _messagesSent = _meter.CreateCounter<long>("p2p.messages.sent", "{message}", "Protocol messages written to peers, by type.");
+        _duplicates = _meter.CreateCounter<long>("p2p.records.duplicates", "{record}", "Records received again and suppressed (not verified, not stored, not relayed).");
+        _rejected = _meter.CreateCounter<long>("p2p.messages.rejected", "{message}", "Inputs refused, by reason (bad_signature, wrong_origin, unsigned, malformed_json, oversize, …).");
+        _dropped = _meter.CreateCounter<long>("p2p.queue.dropped", "{message}", "Control messages dropped because a peer's control queue was full.");
+        _links = _meter.CreateCounter<long>("p2p.links", "{link}", "Links opened, refused and closed, by event and reason.");
+        _vectors = _meter.CreateCounter<long>("p2p.sync.vectors", "{message}", "Feed vectors exchanged for anti-entropy.");
+        _catchUp = _meter.CreateCounter<long>("p2p.sync.records", "{record}", "Records sent because a peer's vector showed it lacked them (catch-up, repair).");
+        _conflicts = _meter.CreateCounter<long>("p2p.records.conflicts", "{record}", "Two signed entries from one origin for one seq, settled by the deterministic rule.");
         _peerTimeouts = _meter.CreateCounter<long>("p2p.peers.timeouts", "{peer}", "Peers taken for dead after missing heartbeats.");
         _propagation = _meter.CreateHistogram<double>("p2p.record.propagation.duration", "ms", "Time from a record's creation at its origin to its arrival here.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000] });
@@ -57,11 +62,16 @@ public sealed class NodeTelemetry : IDisposable
     public Meter Meter => _meter;
 
     public NodeTotals Totals => new(
-        Interlocked.Read(ref _published), Interlocked.Read(ref _received), Interlocked.Read(ref _relayed),
-        Interlocked.Read(ref _sent), Interlocked.Read(ref _duplicateCount), Interlocked.Read(ref _rejectedCount), Interlocked.Read(ref _droppedCount),
-        Interlocked.Read(ref _conflictCount));
+        Interlocked.Read(ref _published), Interlocked.Read(ref _received), Interlocked.Read(ref _stored), Interlocked.Read(ref _sent),
+        Interlocked.Read(ref _duplicateCount), Interlocked.Read(ref _rejectedCount), Interlocked.Read(ref _droppedCount),
+        Interlocked.Read(ref _conflictCount), Interlocked.Read(ref _catchUpCount));
+
+    /// <summary>Every message frame written to any link (the simulator's "messages per delivery").</summary>
+    public long FramesSent => Interlocked.Read(ref _framesSent);
 
     public void RecordPublished() => Interlocked.Increment(ref _published);
+
+    public void RecordStored() => Interlocked.Increment(ref _stored);
 
     public void MessageReceived(string type)
     {
@@ -72,12 +82,15 @@ public sealed class NodeTelemetry : IDisposable
         }
     }
 
-    public void RecordRelayed() => Interlocked.Increment(ref _relayed);
-
-    public void MessageSent()
+    public void MessageSent(string type)
     {
-        Interlocked.Increment(ref _sent);
-        _messagesSent.Add(1);
+        Interlocked.Increment(ref _framesSent);
+        if (type == WireProtocol.NewRecord)
+        {
+            Interlocked.Increment(ref _sent);
+        }
+
+        _messagesSent.Add(1, new KeyValuePair<string, object?>("p2p.message.type", type));
     }
 
     public void DuplicateSuppressed()
@@ -89,20 +102,27 @@ public sealed class NodeTelemetry : IDisposable
     public void Rejected(RejectReason reason)
     {
         Interlocked.Increment(ref _rejectedCount);
-        _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason.ToString()));
+        _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason.Tag()));
     }
 
-    public void QueueDropped(string peer)
+    public void ControlDropped()
     {
         Interlocked.Increment(ref _droppedCount);
-        _queueDropped.Add(1, new KeyValuePair<string, object?>("network.peer.address", peer));
+        _dropped.Add(1);
     }
 
-    public void Handshake(string direction) => _handshakes.Add(1, new KeyValuePair<string, object?>("direction", direction));
+    public void Link(string what, string? reason = null) =>
+        _links.Add(1, new KeyValuePair<string, object?>("event", what), new KeyValuePair<string, object?>("reason", reason));
 
     public void PropagationLatency(double milliseconds) => _propagation.Record(milliseconds);
 
-    public void AntiEntropyRewind() => _rewinds.Add(1);
+    public void VectorSent() => _vectors.Add(1);
+
+    public void CatchUpSent(int records)
+    {
+        Interlocked.Add(ref _catchUpCount, records);
+        _catchUp.Add(records);
+    }
 
     public void ConflictResolved()
     {
@@ -116,4 +136,5 @@ public sealed class NodeTelemetry : IDisposable
 }
 
 /// <summary>Running totals since the node started.</summary>
-public readonly record struct NodeTotals(long Published, long Received, long Relayed, long Sent, long Duplicates, long Rejected, long Dropped, long Conflicts);
+public readonly record struct NodeTotals(
+    long Published, long Received, long Stored, long Sent, long Duplicates, long Rejected, long Dropped, long Conflicts, long CatchUp);

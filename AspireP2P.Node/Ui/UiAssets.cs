@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using AspireP2P.Node.Hosting;
 
 namespace AspireP2P.Node.Ui;
 
@@ -35,22 +36,32 @@ internal static class UiAssets
 
         var asset = Loaded.GetOrAdd(name, Load);
         var headers = context.Response.Headers;
-        headers.CacheControl = "no-cache";
-        headers.ETag = asset.ETag;
         headers.XContentTypeOptions = "nosniff";
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers["Referrer-Policy"] = "no-referrer";
-        if (context.Request.Headers.IfNoneMatch == asset.ETag)
+        var bytes = asset.Bytes;
+        if (name == "index.html" && context.RequestServices.GetRequiredService<ApiKeyVerifier>().PageTokenFor(context) is { } token)
         {
-            context.Response.StatusCode = StatusCodes.Status304NotModified;
-            return;
+            // The page of a browser on this machine, with the token that stands in for the API key: never stored anywhere.
+            headers.CacheControl = "no-store";
+            bytes = UiPageToken.Embed(bytes, token);
+        }
+        else
+        {
+            headers.CacheControl = "no-cache";
+            headers.ETag = asset.ETag;
+            if (context.Request.Headers.IfNoneMatch == asset.ETag)
+            {
+                context.Response.StatusCode = StatusCodes.Status304NotModified;
+                return;
+            }
         }
 
         context.Response.ContentType = contentType;
-        context.Response.ContentLength = asset.Bytes.Length;
+        context.Response.ContentLength = bytes.Length;
         if (!HttpMethods.IsHead(context.Request.Method))
         {
-            await context.Response.Body.WriteAsync(asset.Bytes, context.RequestAborted).ConfigureAwait(false);
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
         }
     }
 

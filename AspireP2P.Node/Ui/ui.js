@@ -83,10 +83,11 @@
   // ---------------------------------------------------------------- counters
 
   function renderCounters(s) {
-    const connected = s.peers.filter((p) => p.state === 'Connected').length;
+    // Every open link counts: those this node dialed and those other nodes opened to it.
+    const connected = s.peers.filter((p) => p.state === 'Connected').length + s.inbound.length;
     const values = {
       records: s.records, peers: connected, published: s.totals.published, received: s.totals.received,
-      relayed: s.totals.relayed, duplicates: s.totals.duplicates, rejected: s.totals.rejected, dropped: s.totals.dropped,
+      stored: s.totals.stored, duplicates: s.totals.duplicates, rejected: s.totals.rejected, dropped: s.totals.dropped,
     };
     for (const dd of document.querySelectorAll('[data-counter]')) {
       const text = numbers.format(values[dd.dataset.counter] ?? 0);
@@ -135,7 +136,7 @@
       setCell(cells[3], p.origin);
       setCell(cells[4], numbers.format(p.lag));
       setCell(cells[5], numbers.format(p.sent));
-      setCell(cells[6], numbers.format(p.dropped));
+      setCell(cells[6], numbers.format(p.received));
       setCell(cells[7], p.lastError || '');
       for (const i of [4, 5, 6]) cells[i].classList.add('num');
       body.append(row); // keeps sorted order; moving a row keeps its focus
@@ -186,14 +187,78 @@
     table.hidden = sessions.length === 0;
   }
 
+  // ---------------------------------------------------------------- the API key, for the calls that change the node
+  //
+  // Never in a URL, never in a cookie (a cookie would ride along with a cross-site request; a header cannot).
+  // Served to a browser on the node's own machine, the page carries a token that stands in for the key and that the
+  // node accepts from loopback clients only. Elsewhere the page asks for the key on the first 401 and keeps it in
+  // sessionStorage: this tab, this origin, gone when the tab closes.
+
+  const credentials = (() => {
+    const STORAGE = 'p2p-api-key';
+    let pageToken = document.querySelector('meta[name="p2p-api-token"]')?.content || null;
+    const dialog = $('key-dialog');
+    const input = $('key-value');
+    let answer = null;
+
+    function stored() {
+      try { return sessionStorage.getItem(STORAGE); } catch { return null; }
+    }
+
+    function current() { return pageToken || stored(); }
+
+    // The credential was refused: drop it, and ask for the key (null if the person cancels).
+    function askAfterRefusal(message) {
+      if (pageToken) pageToken = null;
+      else try { sessionStorage.removeItem(STORAGE); } catch { /* storage off: the key lives for this call only */ }
+      $('key-reason').textContent = message;
+      input.value = '';
+      dialog.showModal();
+      input.focus();
+      return new Promise((resolve) => { answer = resolve; });
+    }
+
+    function close(key) {
+      if (dialog.open) dialog.close();
+      const resolve = answer;
+      answer = null;
+      if (key) try { sessionStorage.setItem(STORAGE, key); } catch { /* kept only in this call */ }
+      resolve?.(key);
+    }
+
+    $('key-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      const key = input.value.trim();
+      if (key) close(key);
+    });
+    $('key-cancel').addEventListener('click', () => close(null));
+    dialog.addEventListener('cancel', () => close(null));
+
+    return { current, askAfterRefusal };
+  })();
+
   // ---------------------------------------------------------------- calling the API; errors are shown as the API states them
 
   async function callApi(method, url, body, timeoutMs) {
+    let result = await callOnce(method, url, body, timeoutMs, credentials.current());
+    // 401: the node wants its key. Ask, retry with it; a wrong one is refused again and asked for again.
+    while (result.status === 401) {
+      const key = await credentials.askAfterRefusal(result.message);
+      if (!key) break;
+      result = await callOnce(method, url, body, timeoutMs, key);
+    }
+    return result;
+  }
+
+  async function callOnce(method, url, body, timeoutMs, key) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (key) headers['X-Api-Key'] = key;
     let response;
     try {
       response = await fetch(url, {
         method,
-        headers: body === undefined ? { Accept: 'application/json' } : { 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers,
         body,
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -302,6 +367,7 @@
         el('span', { text: `#${numbers.format(r.position + 1)}` }),
         el('span', {}, 'key ', el('code', { text: r.key })),
         el('span', { text: r.hops === 0 ? 'created here' : `${r.hops} hop${r.hops === 1 ? '' : 's'} from ${shortId(r.origin) || 'an unknown node'}` }),
+        r.unverified ? el('span', { class: 'unverified', text: 'unverified', title: 'From a node that cannot sign (the tutorial\'s): its author is unknown' }) : null,
         r.createdAt ? el('time', { dateTime: new Date(r.createdAt).toISOString(), text: new Date(r.createdAt).toLocaleTimeString() }) : null,
         traceLink(r));
       return el('li', { class: fresh ? 'fresh' : '', 'data-key': r.key, 'data-position': String(r.position) }, valueNode(r.value), meta);
@@ -461,16 +527,21 @@
       rebuild();
     }
 
-    // Directed links: X -> P for every connected peer P that X dialed; P -> X for every link P opened to X.
+    // Directed links: X -> P for every connected peer P that X dialed; P -> X for every link P opened to X. A link between
+    // two of our nodes (the peer has a node id) carries records both ways, whoever dialed it; a tutorial node's, one way.
     function edges() {
       const out = [];
       for (const n of nodes.values()) {
         if (!n.state) continue;
         for (const p of n.state.peers) {
-          if (p.state === 'Connected') out.push([n.key, resolve(p.address, p.nodeId)]);
+          if (p.state !== 'Connected') continue;
+          out.push([n.key, resolve(p.address, p.nodeId)]);
+          if (p.nodeId) out.push([resolve(p.address, p.nodeId), n.key]);
         }
         for (const s of n.state.inbound) {
-          if (s.address) out.push([resolve(s.address, s.nodeId), n.key]);
+          if (!s.address) continue;
+          out.push([resolve(s.address, s.nodeId), n.key]);
+          if (s.nodeId) out.push([n.key, resolve(s.address, s.nodeId)]);
         }
       }
       return out;

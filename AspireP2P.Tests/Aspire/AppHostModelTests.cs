@@ -5,6 +5,7 @@ using AspireP2P.Tests.Infrastructure;
 namespace AspireP2P.Tests.Aspire;
 
 /// <summary>The AppHost's model, built from its command line without starting any process.</summary>
+[Trait(Tier.Category, Tier.Aspire)]
 public sealed class AppHostModelTests
 {
     [Theory]
@@ -13,7 +14,7 @@ public sealed class AppHostModelTests
     [InlineData(new[] { "--Network:Nodes=2", "--Network:BasePort=5000" }, 2, 5000)]
     public async Task CommandLineChoosesTheNodesAndTheirPorts(string[] args, int nodes, int basePort)
     {
-        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(args).WaitAsync(Timeouts.Start);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(args, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
 
         var nodeResources = builder.Resources.Where(r => r.Name.StartsWith("node-", StringComparison.Ordinal)).ToList();
         Assert.Equal(Enumerable.Range(0, nodes).Select(AspireNetwork.NodeName), nodeResources.Select(r => r.Name));
@@ -47,7 +48,7 @@ public sealed class AppHostModelTests
     {
         var root = Path.Combine(Path.GetTempPath(), "aspirep2p-model");
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(
-            ["--nodes", "2", "--data-dir", root, "--target-peers", "3"]).WaitAsync(Timeouts.Start);
+            ["--nodes", "2", "--data-dir", root, "--target-peers", "3"], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
 
         for (var i = 0; i < 2; i++)
         {
@@ -60,7 +61,7 @@ public sealed class AppHostModelTests
     [Fact]
     public async Task WithoutDataDirNodesKeepRecordsInMemory()
     {
-        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "1"]).WaitAsync(Timeouts.Start);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "1"], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
 
         var nodeArgs = await EvaluateArgsAsync(builder.Resources.Single(r => r.Name == AspireNetwork.NodeName(0)));
         Assert.DoesNotContain("--data-dir", nodeArgs);
@@ -71,7 +72,7 @@ public sealed class AppHostModelTests
     public async Task ZeroNodesIsRefusedWithTheFlagsName()
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "0"]).WaitAsync(Timeouts.Start));
+            () => DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "0"], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken));
 
         Assert.Contains("--nodes", error.Message, StringComparison.Ordinal);
     }

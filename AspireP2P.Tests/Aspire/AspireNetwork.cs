@@ -57,7 +57,7 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard) : IAsyncL
     }
 
     /// <summary>Posts <c>{"record": value}</c> at a node and returns the trace id the node answers with.</summary>
-    /// <summary>The node's set digest (<c>count:hash</c>): equal digests mean equal record sets.</summary>
+    /// <summary>The node's digest (32 hex digits): equal digests mean the same feed entries held.</summary>
     public async Task<string> GetDigestAsync(int index)
     {
         using var client = CreateClient(index);
@@ -86,28 +86,31 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard) : IAsyncL
     public string[] ExpectedPeers(int index) =>
         [.. new[] { index - 1, index + 1 }.Where(i => i >= 0 && i < nodeCount).Select(PeerUrl).Order(StringComparer.Ordinal)];
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(
             ["--nodes", nodeCount.ToString(CultureInfo.InvariantCulture), $"--AppHost:DashboardApiKey={DashboardApiKey}"],
-            (options, _) => options.DisableDashboard = !withDashboard)
-            .WaitAsync(Timeouts.AppHostStart);
+            (options, _) => options.DisableDashboard = !withDashboard,
+            TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
         // Every node's console is forwarded to the test's logger; warnings and errors are what a failing run needs.
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
-        _app = await builder.BuildAsync().WaitAsync(Timeouts.AppHostStart);
-        await _app.StartAsync().WaitAsync(Timeouts.AppHostStart);
-        await Task.WhenAll(NodeNames.Select(name => _app.ResourceNotifications.WaitForResourceHealthyAsync(name)))
-            .WaitAsync(Timeouts.AppHostStart);
+        _app = await builder.BuildAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
+        await _app.StartAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
+        await Task.WhenAll(NodeNames.Select(name => _app.ResourceNotifications.WaitForResourceHealthyAsync(name, TestContext.Current.CancellationToken)))
+            .WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_app is not null)
         {
             await _app.StopAsync().WaitAsync(Timeouts.Stop);
             await _app.DisposeAsync().AsTask().WaitAsync(Timeouts.Stop);
         }
+
+        GC.SuppressFinalize(this);
     }
 }
 

@@ -1,10 +1,12 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json;
 using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Aspire;
 
 /// <summary>The AppHost's default network (3 nodes) with the dashboard: what a developer sees after <c>dotnet run</c>.</summary>
+[Trait(Tier.Category, Tier.Aspire)]
 [Collection(AspireNetworks.Name)]
 public sealed class ThreeNodeNetworkTests(ThreeNodeNetwork network) : IClassFixture<ThreeNodeNetwork>
 {
@@ -67,20 +69,21 @@ public sealed class ThreeNodeNetworkTests(ThreeNodeNetwork network) : IClassFixt
     }
 
     [Fact]
-    public async Task HandshakeTraceSpansTheDialerAndTheAcceptor()
+    public async Task LinkTraceSpansTheDialerAndTheAcceptor()
     {
         using var dashboard = network.CreateDashboardClient();
         var acceptor = AspireNetwork.NodeName(0);
         var dialer = AspireNetwork.NodeName(1);
 
-        // node-1 dialed node-0 at start-up (--peers); node-0 received its HANDSHAKE and dialed back.
+        // node-1 dialed node-0 at start-up (--peers): one link, which carries records both ways. Accepting it is a span in
+        // the trace of the dial, at node-0.
         var spans = await Eventually.UntilAsync(
             async () =>
             {
-                foreach (var handshake in (await dashboard.GetResourceSpansAsync(acceptor)).Where(s => s.Name == "receive handshake"))
+                foreach (var accept in (await dashboard.GetResourceSpansAsync(acceptor)).Where(s => s.Name == "accept link"))
                 {
-                    var trace = await dashboard.GetTraceAsync(handshake.TraceId);
-                    if (trace.Any(s => s.Resource == dialer && s.SpanId == handshake.ParentSpanId) && trace.Any(s => s.ParentSpanId == handshake.SpanId))
+                    var trace = await dashboard.GetTraceAsync(accept.TraceId);
+                    if (trace.Any(s => s.Resource == dialer && s.Name == $"connect {network.Endpoint(0).Authority}"))
                     {
                         return trace;
                     }
@@ -88,16 +91,14 @@ public sealed class ThreeNodeNetworkTests(ThreeNodeNetwork network) : IClassFixt
 
                 return [];
             },
-            trace => trace.Count > 0, Timeouts.Telemetry, $"a handshake trace from {dialer} to {acceptor}");
+            trace => trace.Count > 0, Timeouts.Telemetry, $"a link trace from {dialer} to {acceptor}");
 
         Assert.Equal([acceptor, dialer], spans.Select(s => s.Resource).Distinct().Order());
-        var receive = Assert.Single(spans, s => s.Name == "receive handshake");
-        Assert.Equal(ActivityKind.Consumer, receive.Kind);
-        // Both sides dial public (proxied) addresses: the dialer the one in --peers, the acceptor the one HANDSHAKE carried.
-        var dial = Assert.Single(spans, s => s.SpanId == receive.ParentSpanId);
-        Assert.Equal((dialer, $"connect {network.Endpoint(0).Authority}", ActivityKind.Client), (dial.Resource, dial.Name, dial.Kind));
-        var dialBack = Assert.Single(spans, s => s.ParentSpanId == receive.SpanId);
-        Assert.Equal((acceptor, $"connect {network.Endpoint(1).Authority}", ActivityKind.Client), (dialBack.Resource, dialBack.Name, dialBack.Kind));
+        // The dialer dials the public (proxied) address in --peers.
+        var dial = Assert.Single(spans, s => s.Resource == dialer && s.Name == $"connect {network.Endpoint(0).Authority}");
+        Assert.Equal(ActivityKind.Client, dial.Kind);
+        var accepted = Assert.Single(spans, s => s.Resource == acceptor && s.Name == "accept link");
+        Assert.Equal(ActivityKind.Server, accepted.Kind);
     }
 
     [Fact]
@@ -105,12 +106,15 @@ public sealed class ThreeNodeNetworkTests(ThreeNodeNetwork network) : IClassFixt
     {
         var node = AspireNetwork.NodeName(Last);
 
-        var result = await network.App.ResourceCommands.ExecuteCommandAsync(node, "post-test-record").WaitAsync(Timeouts.Request);
+        var result = await network.App.ResourceCommands.ExecuteCommandAsync(node, "post-test-record", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
         Assert.True(result.Success, result.Message);
         // The dashboard shows the node's answer, with the record's key and trace id.
         using var answer = JsonDocument.Parse(result.Data!.Value);
-        Assert.StartsWith($"{node}.", answer.RootElement.GetProperty("key").GetString(), StringComparison.Ordinal);
+        using var http = network.CreateClient(Last);
+        var nodeId = (await http.GetFromJsonAsync<JsonElement>("/api/node", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken)).GetProperty("nodeId").GetString();
+        // Its key names the entry: the node's feed (its id, derived from its key) and the seq in it.
+        Assert.Matches($"^{nodeId}-[1-9][0-9]*$", answer.RootElement.GetProperty("key").GetString());
         Assert.Matches("^[0-9a-f]{32}$", answer.RootElement.GetProperty("traceId").GetString());
         await network.WaitForRecordEverywhereAsync(r => r.StartsWith($"test record from {node} at ", StringComparison.Ordinal), "the dashboard's test record");
     }

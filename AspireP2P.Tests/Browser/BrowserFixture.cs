@@ -27,13 +27,13 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>Bounds every Playwright action and expectation.</summary>
     public static float TimeoutMs => (float)Timeouts.Converge.TotalMilliseconds;
 
-    public async Task InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         var executable = ExecutablePath;
         if (!File.Exists(executable))
         {
             _missing = $"No Chromium at {executable}: the browser tests drive a real Chromium. Install Debian's with " +
-                "`apt-get update && apt-get install -y chromium` (.ci/run does this), or set P2P_CHROMIUM to a Chromium executable.";
+                "`apt-get update && apt-get install -y chromium` (./build.sh --test does this), or set P2P_CHROMIUM to a Chromium executable.";
             return;
         }
 
@@ -70,7 +70,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         return nodePage;
     }
 
-    public async Task DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_browser is not null)
         {

@@ -62,5 +62,8 @@ public sealed class NodePage(TestNode node, IBrowserContext context, IPage page)
 
     public ILocator PeerRow(string address) => PeersTable.Locator($"tbody tr[data-address='{address}']");
 
+    /// <summary>A row of "Connections to this node": a link another node opened, found by the address it gave.</summary>
+    public ILocator ConnectionRow(string address) => Page.Locator("#inbound tbody tr", new PageLocatorOptions { HasText = address });
+
     public async ValueTask DisposeAsync() => await context.CloseAsync().WaitAsync(Timeouts.Stop);
 }

@@ -3,12 +3,12 @@ using System.Text;
 using System.Text.Json;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Playwright;
-using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace AspireP2P.Tests.Browser;
 
 /// <summary>The node's web page in real Chromium, against real in-process nodes: what a person sees and does on it.</summary>
+[Trait(Tier.Category, Tier.Browser)]
 [Collection(BrowserTestsRunAlone.Name)]
 public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper output) : IClassFixture<BrowserFixture>
 {
@@ -18,14 +18,16 @@ public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper outp
         await using var network = await TestNetwork.StartChainAsync(2);
         await using var first = await browser.OpenAsync(network[0]);
         await using var second = await browser.OpenAsync(network[1]);
-        await Expect(first.PeerRow(network[1].Address)).ToContainTextAsync("Connected");
+        // node-1 dialed node-0 (its --peers): one link, which carries records both ways.
+        await Expect(second.PeerRow(network[0].Address)).ToContainTextAsync("Connected");
+        await Expect(first.ConnectionRow(network[1].Address)).ToContainTextAsync(network[1].Identity.Id.Abbreviated);
 
         await first.PostRecordAsync("hello from the page");
 
-        await Expect(first.RecordResult).ToHaveTextAsync("201 New Record: 'hello from the page' (key " + network[0].Identity.NodeId + "-1)");
+        await Expect(first.RecordResult).ToHaveTextAsync("201 New Record: 'hello from the page' (key " + network[0].Identity.Id + "-1)");
         var arrived = second.Records.Locator("li", new LocatorLocatorOptions { HasText = "hello from the page" });
         await Expect(arrived).ToBeVisibleAsync();
-        await Expect(arrived).ToContainTextAsync($"1 hop from {network[0].Identity.NodeId[..8]}");
+        await Expect(arrived).ToContainTextAsync($"1 hop from {network[0].Identity.Id.Abbreviated}");
         await Expect(second.Counter("received")).ToHaveTextAsync("1");
         await Expect(first.Counter("published")).ToHaveTextAsync("1");
         await Expect(first.Records.Locator("li").First).ToContainTextAsync("created here");
@@ -54,8 +56,9 @@ public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper outp
         await Expect(page.PeerResult).ToHaveTextAsync($"201 New Peer: '{b.WebSocketUrl}'");
         await Expect(page.PeerRow(b.Address)).ToContainTextAsync("Connected");
         await Expect(page.Page.GetByText("No peers yet")).ToBeHiddenAsync();
-        // The other node dialed back (the tutorial's handshake): its own page shows it live.
-        await Expect(other.PeerRow(a.Address)).ToContainTextAsync("Connected");
+        // The other node shows the link among the connections to it, live (no dial-back: one link carries both ways).
+        await Expect(other.ConnectionRow(a.Address)).ToContainTextAsync(a.Identity.Id.Abbreviated);
+        await Expect(other.PeersTable).ToBeHiddenAsync();
         await Expect(page.Network).ToHaveAttributeAsync("data-nodes", "2");
         await Expect(page.Network).ToHaveAttributeAsync("data-links", "1");
         await Expect(page.Page.Locator("#network-desc")).ToContainTextAsync($"{a.Address} ↔ {b.Address}");
@@ -98,7 +101,8 @@ public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper outp
     public async Task DisconnectsAPeerFromThePage()
     {
         await using var network = await TestNetwork.StartChainAsync(2);
-        var (a, b) = (network[0], network[1]);
+        // The page of the node that dialed: node-1 (its --peers is node-0).
+        var (a, b) = (network[1], network[0]);
         await using var page = await browser.OpenAsync(a);
         await Expect(page.PeerRow(b.Address)).ToContainTextAsync("Connected");
 
@@ -131,7 +135,7 @@ public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper outp
         await Expect(page.Network).ToHaveAttributeAsync("data-links", "2");
 
         using var far = await network[2].PostRecordAsync("from the far end");
-        var key = (await far.Content.ReadFromJsonAsync<JsonElement>().WaitAsync(Timeouts.Request)).GetProperty("key").GetString();
+        var key = (await far.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken)).GetProperty("key").GetString();
         await Expect(page.Page.Locator("#spread")).ToContainTextAsync($"Record {key} reached 3 of 3 nodes");
         await Expect(page.Records.Locator("li").First).ToContainTextAsync("2 hops from");
 
@@ -160,7 +164,7 @@ public sealed class NodePageTests(BrowserFixture browser, ITestOutputHelper outp
 
         Assert.EndsWith("/ui", page.Page.Url, StringComparison.Ordinal);
         await Expect(page.Page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Level = 1 })).ToContainTextAsync(network[0].Address);
-        Assert.Equal("{\"message\":\"Hello World\"}", await network[0].Http.GetStringAsync("/").WaitAsync(Timeouts.Request));
+        Assert.Equal("{\"message\":\"Hello World\"}", await network[0].Http.GetStringAsync("/", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken));
     }
 
     private static string Artifact(string name)

@@ -13,32 +13,40 @@ public sealed class NodeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Queue<string> _output = new();
 
-    private NodeProcess(Process process, string name, int port)
+    private NodeProcess(Process process, string name, string host, int port)
     {
         _process = process;
         Name = name;
+        Host = host;
         Port = port;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeouts.Request };
+        Http = new HttpClient { BaseAddress = new Uri($"http://{host}:{port}"), Timeout = Timeouts.Request };
     }
 
     public string Name { get; }
 
+    public string Host { get; }
+
     public int Port { get; }
 
-    public string Address => $"127.0.0.1:{Port}";
+    /// <summary><c>host:port</c>, the form the node's flags and HANDSHAKE use.</summary>
+    public string Address => $"{Host}:{Port}";
 
     public HttpClient Http { get; }
 
-    public static async Task<NodeProcess> StartAsync(string name, int port, params string[] args)
+    public static Task<NodeProcess> StartAsync(string name, int port, params string[] args) =>
+        StartAsync(name, networkNamespace: null, "127.0.0.1", port, args);
+
+    /// <summary>Starts the node inside a Linux network namespace (<c>ip netns exec</c>), listening on <paramref name="host"/>.</summary>
+    public static async Task<NodeProcess> StartAsync(string name, string? networkNamespace, string host, int port, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AspireP2P.Node.dll"));
-        foreach (var arg in (string[])["--host", "127.0.0.1", "--port", port.ToString(), .. args])
+        string[] launcher = networkNamespace is null ? [] : ["netns", "exec", networkNamespace, "dotnet"];
+        foreach (var arg in (string[])[.. launcher, Path.Combine(AppContext.BaseDirectory, "AspireP2P.Node.dll"), "--host", host, "--port", port.ToString(), .. args])
         {
             start.ArgumentList.Add(arg);
         }
@@ -46,12 +54,12 @@ public sealed class NodeProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__Console__FormatterName"] = "simple";
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the node process");
-        var node = new NodeProcess(process, name, port);
+        var node = new NodeProcess(process, name, host, port);
         process.OutputDataReceived += (_, e) => node.Capture(e.Data);
         process.ErrorDataReceived += (_, e) => node.Capture(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await Eventually.UntilAsync(node.IsAliveAsync, Timeouts.Start, $"{name} (port {port}) to answer /alive; output: {node.Output}");
+        await Eventually.UntilAsync(node.IsAliveAsync, Timeouts.Start, $"{name} ({host}:{port}) to answer /alive; output: {node.Output}");
         return node;
     }
 

@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using AspireP2P.Node;
 using AspireP2P.Node.Hosting;
+using AspireP2P.Node.Identity;
+using AspireP2P.Node.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -9,24 +11,33 @@ using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Tests.Infrastructure;
 
-/// <summary>A real node on a free loopback port, in this process: real Kestrel, real WebSockets.</summary>
+/// <summary>
+/// A real node on a free loopback port, in this process: real Kestrel, and links over real WebSockets or, when given an
+/// <see cref="InMemoryNetwork"/>, over the in-memory transport (the HTTP API stays on Kestrel either way).
+/// </summary>
 public sealed class TestNode : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestNode(WebApplication app, string name)
+    private readonly IDisposable? _registration;
+
+    private TestNode(WebApplication app, string name, InMemoryNetwork? network)
     {
         _app = app;
         Name = name;
-        Identity = app.Services.GetRequiredService<NodeIdentity>();
+        Core = app.Services.GetRequiredService<NodeCore>();
         Http = new HttpClient { BaseAddress = Identity.Address.HttpUri, Timeout = TimeSpan.FromSeconds(30) };
+        _registration = network?.Register(Identity.Address, Core.Acceptor);
     }
 
     public string Name { get; }
 
     public HttpClient Http { get; }
 
-    public NodeIdentity Identity { get; }
+    /// <summary>The node's core: its records, mesh, keys.</summary>
+    public NodeCore Core { get; }
+
+    public LocalNode Identity => Core.Local;
 
     public IServiceProvider Services => _app.Services;
 
@@ -37,12 +48,17 @@ public sealed class TestNode : IAsyncDisposable
 
     public NodeOptions Options => _app.Services.GetRequiredService<IOptions<NodeOptions>>().Value;
 
-    public static Task<TestNode> StartAsync(string name, params string[] args) => StartAsync(name, time: null, args);
+    public static Task<TestNode> StartAsync(string name, params string[] args) => StartAsync(name, time: null, network: null, args);
+
+    public static Task<TestNode> StartAsync(string name, TimeProvider? time, params string[] args) => StartAsync(name, time, network: null, args);
 
     /// <param name="time">A clock for the node's timers (back-off, heartbeats); a FakeTimeProvider lets a test step through them.</param>
-    public static async Task<TestNode> StartAsync(string name, TimeProvider? time, params string[] args)
+    /// <param name="network">Links over this in-memory network instead of WebSockets (the HTTP API stays on Kestrel).</param>
+    public static async Task<TestNode> StartAsync(string name, TimeProvider? time, InMemoryNetwork? network, params string[] args)
     {
-        var app = NodeApp.Create(["--host", "127.0.0.1", "--port", "0", .. args], builder =>
+        TestNode? node = null;
+        // The test's name is the node's display name (as the AppHost names its nodes); a test's own --name/--node-id wins.
+        var app = NodeApp.Create(["--host", "127.0.0.1", "--port", "0", "--name", name, .. args], builder =>
         {
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -50,9 +66,25 @@ public sealed class TestNode : IAsyncDisposable
             {
                 builder.Services.AddSingleton(time);
             }
+
+            if (network is not null)
+            {
+                // The node's own address is known only once Kestrel listens: the transport asks for it when it first dials.
+                builder.Services.AddSingleton<IPeerTransport>(sp => new DeferredTransport(() => network.TransportFor(sp.GetRequiredService<NodeCore>().Local.Address)));
+            }
         });
         await app.StartAsync().WaitAsync(Timeouts.Start);
-        return new TestNode(app, name);
+        node = new TestNode(app, name, network);
+        return node;
+    }
+
+    /// <summary>A transport created on first use.</summary>
+    private sealed class DeferredTransport(Func<IPeerTransport> create) : IPeerTransport
+    {
+        private readonly Lazy<IPeerTransport> _transport = new(create);
+
+        public Task<DialResult> DialAsync(Node.Protocol.PeerAddress address, IReadOnlyDictionary<string, string> headers, TimeSpan timeout, CancellationToken cancellationToken) =>
+            _transport.Value.DialAsync(address, headers, timeout, cancellationToken);
     }
 
     public async Task<string[]> GetRecordsRawAsync()
@@ -89,6 +121,7 @@ public sealed class TestNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _registration?.Dispose();
         Http.Dispose();
         await _app.StopAsync().WaitAsync(Timeouts.Stop);
         await _app.DisposeAsync();

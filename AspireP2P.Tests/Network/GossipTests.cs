@@ -6,12 +6,15 @@ using AspireP2P.Tests.Infrastructure;
 namespace AspireP2P.Tests.Network;
 
 /// <summary>Multi-hop gossip: records cross every link of a chain, once.</summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed class GossipTests
 {
-    [Fact]
-    public async Task FiveNodeChainConvergesFromEitherEndWithNoDuplicates()
+    [Theory]
+    [InlineData(LinkTransport.WebSocket)]
+    [InlineData(LinkTransport.InMemory)]
+    public async Task FiveNodeChainConvergesFromEitherEndWithNoDuplicates(LinkTransport transport)
     {
-        await using var network = await TestNetwork.StartChainAsync(5);
+        await using var network = await TestNetwork.StartChainAsync(transport, 5);
 
         using var fromTail = await network[4].PostRecordAsync("from-tail");
         using var fromHead = await network[0].PostRecordAsync("from-head");
@@ -29,8 +32,42 @@ public sealed class GossipTests
             Assert.Equal(0, totals.GetProperty("dropped").GetInt64());
         }
 
-        // The middle nodes relayed both records; the ends relayed only their own.
-        Assert.Equal(2, await network[2].GetTotalAsync("relayed"));
+        // A middle node sent each record on once, to the side it did not come from; an end sent only its own.
+        Assert.Equal(2, await network[2].GetTotalAsync("sent"));
+        Assert.Equal(1, await network[0].GetTotalAsync("sent"));
+        await network.WaitForEqualDigestsAsync();
+    }
+
+    [Theory]
+    [InlineData(LinkTransport.WebSocket)]
+    [InlineData(LinkTransport.InMemory)]
+    public async Task LateJoinerCatchesUpOnEverythingPostedBeforeItJoined(LinkTransport transport)
+    {
+        await using var network = await TestNetwork.StartChainAsync(transport, 2);
+        var expected = new List<string>();
+        for (var i = 0; i < 30; i++)
+        {
+            var node = network[i % 2];
+            using var response = await node.PostRecordAsync($"early-{i}");
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            expected.Add($"\"early-{i}\"");
+        }
+
+        await network.WaitForRecordsAsync([.. expected]);
+
+        // A third node joins at the far end: the link's opening vectors show it lacks everything, and it gets everything.
+        await network.AddNodeAsync("late", "--peers", network[1].Address);
+        await network.WaitForRecordsAsync([.. expected]);
+        await network.WaitForEqualDigestsAsync();
+        // Each record crossed to it once: nothing it already had was sent again.
+        Assert.Equal(30, await network[2].GetTotalAsync("received"));
+        Assert.Equal(30, await network[2].GetTotalAsync("stored"));
+        Assert.Equal(0, await network[2].GetTotalAsync("duplicates"));
+
+        // And it is a full member from then on: live records flow both ways.
+        using var fromLate = await network[2].PostRecordAsync("from the late node");
+        using var toLate = await network[0].PostRecordAsync("to the late node");
+        await network.WaitForRecordsAsync([.. expected, "\"from the late node\"", "\"to the late node\""]);
     }
 
     [Fact]
@@ -43,7 +80,7 @@ public sealed class GossipTests
             foreach (var node in network.Nodes)
             {
                 using var response = await node.PostRecordAsync(i);
-                keys.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!);
+                keys.Add((await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("key").GetString()!);
             }
         }
 
@@ -55,20 +92,24 @@ public sealed class GossipTests
     [Fact]
     public async Task NodeRestartedEmptyUnderTheSameNameNeverReusesAKey()
     {
-        string firstKey;
+        // Without a data directory a node has a new key, hence a new id and a new feed, every run; its name is only a name.
+        string firstKey, firstId;
         await using (var before = await TestNode.StartAsync("named", "--node-id", "node-7"))
         {
             using var response = await before.PostRecordAsync("first life");
-            firstKey = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+            firstKey = (await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("key").GetString()!;
+            firstId = (await before.GetNodeInfoAsync()).GetProperty("nodeId").GetString()!;
         }
 
         await using var after = await TestNode.StartAsync("named", "--node-id", "node-7");
         using var again = await after.PostRecordAsync("second life");
-        var secondKey = (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+        var secondKey = (await again.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("key").GetString()!;
+        var info = await after.GetNodeInfoAsync();
 
-        Assert.StartsWith("node-7.", firstKey, StringComparison.Ordinal);
-        Assert.StartsWith("node-7.", secondKey, StringComparison.Ordinal);
+        Assert.Equal($"{firstId}-1", firstKey);
+        Assert.Equal($"{info.GetProperty("nodeId").GetString()}-1", secondKey);
         Assert.NotEqual(firstKey, secondKey);
+        Assert.Equal("node-7", info.GetProperty("name").GetString());
     }
 
     [Fact]
@@ -86,7 +127,7 @@ public sealed class GossipTests
         await Eventually.UntilAsync(() => network[1].GetTotalAsync("duplicates"), d => d == 1, Timeouts.Converge, "one suppressed copy at node-1");
         await Eventually.UntilAsync(() => network[2].GetTotalAsync("duplicates"), d => d == 1, Timeouts.Converge, "one suppressed copy at node-2");
         Assert.Equal(0, await network[0].GetTotalAsync("duplicates"));
-        Assert.Equal(1, await network[1].GetTotalAsync("relayed"));
+        Assert.Equal(1, await network[1].GetTotalAsync("sent"));
     }
 
     [Fact]
@@ -94,7 +135,7 @@ public sealed class GossipTests
     {
         await using var network = await TestNetwork.StartChainAsync(1);
         using var response = await network[0].PostRecordAsync("traced");
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Matches("^[0-9a-f]{32}$", body.GetProperty("traceId").GetString());
     }
 }

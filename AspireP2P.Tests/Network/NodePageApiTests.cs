@@ -2,13 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
-using AspireP2P.Node.Peers;
+using AspireP2P.Node.Mesh;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AspireP2P.Tests.Network;
 
 /// <summary>The HTTP side of the web page: the root redirect, paged records, disconnecting one peer and the event stream.</summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed class NodePageApiTests
 {
     [Fact]
@@ -20,22 +21,22 @@ public sealed class NodePageApiTests
 
         using var browser = new HttpRequestMessage(HttpMethod.Get, "/");
         browser.Headers.TryAddWithoutValidation("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
-        using var redirected = await noRedirect.SendAsync(browser).WaitAsync(Timeouts.Request);
+        using var redirected = await noRedirect.SendAsync(browser, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.Redirect, redirected.StatusCode);
         Assert.Equal("/ui", redirected.Headers.Location?.OriginalString);
 
-        using var api = await noRedirect.GetAsync("/").WaitAsync(Timeouts.Request);
+        using var api = await noRedirect.GetAsync("/", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, api.StatusCode);
-        Assert.Equal("{\"message\":\"Hello World\"}", await api.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request));
+        Assert.Equal("{\"message\":\"Hello World\"}", await api.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken));
         Assert.Contains("Accept", api.Headers.Vary);
 
-        using var page = await noRedirect.GetAsync("/ui").WaitAsync(Timeouts.Request);
+        using var page = await noRedirect.GetAsync("/ui", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("<h1>", await page.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request), StringComparison.Ordinal);
+        Assert.Contains("<h1>", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.NotNull(page.Headers.ETag);
-        using var script = await noRedirect.GetAsync("/ui/ui.js").WaitAsync(Timeouts.Request);
+        using var script = await noRedirect.GetAsync("/ui/ui.js", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
-        using var missing = await noRedirect.GetAsync("/ui/secrets.json").WaitAsync(Timeouts.Request);
+        using var missing = await noRedirect.GetAsync("/ui/secrets.json", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
@@ -58,8 +59,9 @@ public sealed class NodePageApiTests
         Assert.Equal(["6", "5", "4"], first.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("value").GetRawText()));
         Assert.Equal(4, first.GetProperty("next").GetInt32());
         var newest = first.GetProperty("items")[0];
-        Assert.Equal($"{network[1].Identity.RecordKeyPrefix}7", newest.GetProperty("key").GetString());
-        Assert.Equal(network[1].Identity.NodeId, newest.GetProperty("origin").GetString());
+        // Keys name the entry: the feed (the origin's id, derived from its key) and the seq in it.
+        Assert.Equal($"{network[1].Identity.Id}-7", newest.GetProperty("key").GetString());
+        Assert.Equal(network[1].Identity.Id.ToString(), newest.GetProperty("origin").GetString());
         Assert.Equal(1, newest.GetProperty("hops").GetInt32());
         Assert.Equal(32, newest.GetProperty("traceId").GetString()!.Length);
 
@@ -70,7 +72,7 @@ public sealed class NodePageApiTests
         Assert.False(last.TryGetProperty("next", out _));
         Assert.Equal(0, (await GetPageAsync(network[1], "?limit=1")).GetProperty("items")[0].GetProperty("hops").GetInt32());
 
-        using var invalid = await network[1].Http.GetAsync("/api/records?limit=0").WaitAsync(Timeouts.Request);
+        using var invalid = await network[1].Http.GetAsync("/api/records?limit=0", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Equal("application/problem+json", invalid.Content.Headers.ContentType?.MediaType);
     }
@@ -82,22 +84,26 @@ public sealed class NodePageApiTests
         var (a, b, c) = (network[0], network[1], network[2]);
         (await a.PostPeerAsync(b.Address)).Dispose();
         (await a.PostPeerAsync(c.Address)).Dispose();
+        await Eventually.UntilAsync(b.GetPeersAsync, p => p.SequenceEqual([a.WebSocketUrl]), Timeouts.Connect, "b to send to a on a's link");
 
-        using var deleted = await a.Http.DeleteAsync($"/api/peers/{Uri.EscapeDataString(b.Address)}").WaitAsync(Timeouts.Request);
+        using var deleted = await a.Http.DeleteAsync($"/api/peers/{Uri.EscapeDataString(b.Address)}", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         Assert.Equal($"Disconnected from '{b.WebSocketUrl}'",
-            (await deleted.Content.ReadFromJsonAsync<JsonElement>().WaitAsync(Timeouts.Request)).GetProperty("message").GetString());
+            (await deleted.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken)).GetProperty("message").GetString());
         Assert.Equal([c.WebSocketUrl], await a.GetPeersAsync());
         // Forgotten, not retrying: the peer table no longer holds it, so nothing re-dials it.
-        Assert.DoesNotContain(a.Services.GetRequiredService<PeerManager>().Snapshot(), p => p.Address == b.Address);
-        // The link b opened to a is b's own: a no longer sends to b, but b still sends to a.
-        using var record = await b.PostRecordAsync("still heard");
-        await Eventually.UntilAsync(a.GetRecordsRawAsync, r => r.Contains("\"still heard\""), Timeouts.Converge, "a to hear b on b's own link");
+        Assert.DoesNotContain(a.Services.GetRequiredService<MeshLoop>().Snapshot.Peers, p => p.Address == b.Address);
+        // One link carried records both ways, so b has lost a too (and does not re-dial it: a dialed b, not b a).
+        await Eventually.UntilAsync(b.GetPeersAsync, p => p.Length == 0, Timeouts.Connect, "b to see its only link close");
+        Assert.Empty((await b.GetPeerDetailsAsync()).GetProperty("peers").EnumerateArray());
+        // a's other link still carries records both ways.
+        using var record = await c.PostRecordAsync("still heard");
+        await Eventually.UntilAsync(a.GetRecordsRawAsync, r => r.Contains("\"still heard\""), Timeouts.Converge, "a to hear c");
 
-        using var again = await a.Http.DeleteAsync($"/api/peers/{Uri.EscapeDataString(b.WebSocketUrl)}").WaitAsync(Timeouts.Request);
+        using var again = await a.Http.DeleteAsync($"/api/peers/{Uri.EscapeDataString(b.WebSocketUrl)}", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
-        using var invalid = await a.Http.DeleteAsync("/api/peers/not%20an%20address").WaitAsync(Timeouts.Request);
+        using var invalid = await a.Http.DeleteAsync("/api/peers/not%20an%20address", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
     }
 
@@ -138,7 +144,7 @@ public sealed class NodePageApiTests
 
         var hello = await NextAsync(events);
         Assert.Equal("hello", hello.EventType);
-        Assert.Equal(node.Identity.NodeId, JsonDocument.Parse(hello.Data).RootElement.GetProperty("nodeId").GetString());
+        Assert.Equal(node.Identity.Id.ToString(), JsonDocument.Parse(hello.Data).RootElement.GetProperty("nodeId").GetString());
         Assert.Equal(0, JsonDocument.Parse(hello.Data).RootElement.GetProperty("records").GetInt32());
         var state = await NextAsync(events);
         Assert.Equal("state", state.EventType);
@@ -169,17 +175,17 @@ public sealed class NodePageApiTests
         await using var network = await TestNetwork.StartUnconnectedAsync(1);
         var node = network[0];
         using var client = new HttpClient { BaseAddress = node.Identity.Address.HttpUri, Timeout = Timeout.InfiniteTimeSpan };
-        using var response = await client.GetAsync("/api/events?values=false", HttpCompletionOption.ResponseHeadersRead).WaitAsync(Timeouts.Request);
-        await using var stream = await response.Content.ReadAsStreamAsync().WaitAsync(Timeouts.Request);
-        await using var events = SseParser.Create(stream).EnumerateAsync().GetAsyncEnumerator();
+        using var response = await client.GetAsync("/api/events?values=false", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        await using var stream = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        await using var events = SseParser.Create(stream).EnumerateAsync(TestContext.Current.CancellationToken).GetAsyncEnumerator(TestContext.Current.CancellationToken);
         Assert.Equal("hello", (await NextAsync(events)).EventType);
 
         // Far more records than one wake-up sends, stored as fast as the store takes them.
         const int Count = 2000;
-        var store = node.Services.GetRequiredService<AspireP2P.Node.Records.RecordStore>();
-        for (var i = 0; i < Count; i++)
+        using var origin = new TestFeed(7);
+        for (var i = 1; i <= Count; i++)
         {
-            store.TryAdd(new AspireP2P.Node.Records.StoredRecord($"burst-{i}", "1"u8.ToArray(), "burst", null, 1, null));
+            node.Core.Store.Append(origin.Draft(i, "1"), origin.PublicKey, receivedFrom: 0);
         }
 
         // Every position is either sent as a record or announced as skipped by a gap, in order, ending with the newest.
@@ -211,7 +217,7 @@ public sealed class NodePageApiTests
         await using var network = await TestNetwork.StartUnconnectedAsync(1);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/events");
         request.Headers.TryAddWithoutValidation("Origin", "https://example.com");
-        using var response = await network[0].Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(Timeouts.Request);
+        using var response = await network[0].Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
     }

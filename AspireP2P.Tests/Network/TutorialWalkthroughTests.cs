@@ -6,6 +6,7 @@ using AspireP2P.Tests.Infrastructure;
 namespace AspireP2P.Tests.Network;
 
 /// <summary>The tutorial's own walkthrough (Part IV), on three real nodes over loopback.</summary>
+[Trait(Tier.Category, Tier.Network)]
 public sealed class TutorialWalkthroughTests
 {
     [Fact]
@@ -17,13 +18,13 @@ public sealed class TutorialWalkthroughTests
         using var addSecond = await first.PostPeerAsync(second.Address);
         using var addThird = await first.PostPeerAsync(third.Address);
         Assert.Equal(HttpStatusCode.Created, addSecond.StatusCode);
-        Assert.Equal($"New Peer: '{second.WebSocketUrl}'", (await addSecond.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("message").GetString());
+        Assert.Equal($"New Peer: '{second.WebSocketUrl}'", (await addSecond.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("message").GetString());
         Assert.Equal(HttpStatusCode.Created, addThird.StatusCode);
 
         using var hello = await first.PostRecordAsync("hello");
         using var world = await first.PostRecordAsync("world");
         Assert.Equal(HttpStatusCode.Created, hello.StatusCode);
-        Assert.Equal("New Record: 'hello'", (await hello.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("message").GetString());
+        Assert.Equal("New Record: 'hello'", (await hello.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("message").GetString());
 
         await Eventually.UntilAsync(second.GetRecordsRawAsync, r => r.Length == 2, Timeouts.Converge, "the second node to hold both records");
         await Eventually.UntilAsync(third.GetRecordsRawAsync, r => r.Length == 2, Timeouts.Converge, "the third node to hold both records");
@@ -41,8 +42,9 @@ public sealed class TutorialWalkthroughTests
         using var _ = await network[0].PostPeerAsync("http://" + network[1].Address);
 
         Assert.Equal([network[1].WebSocketUrl], await network[0].GetPeersAsync());
+        // Between two of our nodes one link carries records both ways: the second node sends on the first node's link.
         await Eventually.UntilAsync(network[1].GetPeersAsync, p => p.SequenceEqual([network[0].WebSocketUrl]), Timeouts.Connect,
-            "the second node to dial back after the HANDSHAKE");
+            "the second node to send to the first");
     }
 
     [Fact]

@@ -1,8 +1,10 @@
+using AspireP2P.Tests.Infrastructure;
+
 namespace AspireP2P.Tests.Seed;
 
 /// <summary>
 /// Finds the Deno executable that runs the tutorial's node: <c>DENO_PATH</c>, else <c>deno</c> on PATH, else the
-/// copy <c>.ci/run</c> installs under <c>.ci/tools</c>. The seed tests fail (they never skip) when none is found.
+/// copy <c>./build.sh --test</c> installs under <c>.ci/tools</c>. The seed tests fail (they never skip) when none is found.
 /// </summary>
 internal static class Deno
 {
@@ -42,7 +44,7 @@ internal static class Deno
         }
 
         looked.Add("deno on PATH");
-        var root = RepositoryRoot();
+        var root = RepositoryRoot.Find();
         if (root is not null)
         {
             var installed = System.IO.Path.Combine(root, ".ci", "tools", "node_modules", ".bin", OperatingSystem.IsWindows() ? "deno.cmd" : "deno");
@@ -56,20 +58,7 @@ internal static class Deno
 
         throw new InvalidOperationException(
             $"Deno is needed to run the tutorial's own server.ts and was not found (looked at: {string.Join("; ", looked)}). "
-            + $"Install it from the repository root with `{InstallCommand}` (what .ci/run does), put deno {Version} on PATH, "
+            + $"Install it from the repository root with `{InstallCommand}` (what ./build.sh --test does), put deno {Version} on PATH, "
             + "or set DENO_PATH to the deno executable.");
-    }
-
-    private static string? RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(directory.FullName, "AspireP2P.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        return null;
     }
 }

@@ -4,7 +4,6 @@ using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using AspireP2P.Tests.Infrastructure;
-using Xunit.Abstractions;
 
 namespace AspireP2P.Tests.Seed;
 
@@ -14,6 +13,7 @@ namespace AspireP2P.Tests.Seed;
 /// (it prints its peers as <c>[{}]</c>, never names itself on a connect-back, dies on any message it does not
 /// know), these tests assert what our node does about them, not the bugs themselves.
 /// </summary>
+[Trait(Tier.Category, Tier.Seed)]
 public sealed class SeedInteropTests(ITestOutputHelper output)
 {
     public enum Dialer
@@ -43,11 +43,14 @@ public sealed class SeedInteropTests(ITestOutputHelper output)
         // The seed read our HANDSHAKE (extension fields and all) and dialed back: it lists one client, printed as {}.
         await Eventually.UntilAsync(() => seed.GetRawAsync("/peers"), p => p == "[{}]", Timeouts.Connect, "the seed to connect back to our node");
 
-        // Our node sees that connection as an inbound session. The seed sends no identity headers and no HANDSHAKE
-        // when it connects back, so the session is anonymous, but it is there and open.
-        var inbound = await Eventually.UntilAsync(() => InboundAsync(ours), s => s.Length == 1, Timeouts.Connect, "the seed's connection to show on our /api/peers");
+        // Our node sees that connection as a tutorial node's link it reads from. The seed sends no identity headers and no
+        // HANDSHAKE when it connects back, so the link is anonymous (shown by its remote end), but it is there and open.
+        var inbound = await Eventually.UntilAsync(() => PeersOfKindAsync(ours, "TutorialReceive"), s => s.Length == 1, Timeouts.Connect, "the seed's connection to show on our /api/peers");
         Assert.Equal(JsonValueKind.Null, inbound[0].GetProperty("nodeId").ValueKind);
-        Assert.StartsWith("127.0.0.1:", inbound[0].GetProperty("remote").GetString(), StringComparison.Ordinal);
+        Assert.Equal(("Inbound", "Connected"), (inbound[0].GetProperty("direction").GetString(), inbound[0].GetProperty("state").GetString()));
+        Assert.StartsWith("127.0.0.1:", inbound[0].GetProperty("address").GetString(), StringComparison.Ordinal);
+        var dialed = Assert.Single(await PeersOfKindAsync(ours, "TutorialSend"));
+        Assert.Equal(seed.Address, dialed.GetProperty("address").GetString());
         if (how == "--peers")
         {
             Assert.True(await ours.IsHealthyAsync(), "a node whose --peers is a seed node is Healthy once linked to it");
@@ -69,16 +72,15 @@ public sealed class SeedInteropTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
-        // Our node read the seed's HANDSHAKE ({type, payload} only) and dialed the address it carries.
+        // Our node read the seed's HANDSHAKE ({type, payload} only) and dialed the address it carries: a tutorial node
+        // sends only on links it dialed and reads only on links others dialed, so with it we keep two links.
         await Eventually.UntilAsync(ours.GetPeersAsync, p => p.SequenceEqual([seed.WebSocketUrl]), Timeouts.Connect, "our node to connect back to the seed");
-        var details = await PeerDetailsAsync(ours);
-        var outbound = Assert.Single(details.GetProperty("outbound").EnumerateArray());
-        Assert.Equal("ConnectBack", outbound.GetProperty("origin").GetString());
-        Assert.Equal("Connected", outbound.GetProperty("state").GetString());
-
-        // The seed's own connection is our inbound session, known by the address its HANDSHAKE named.
-        var inbound = Assert.Single(details.GetProperty("inbound").EnumerateArray());
-        Assert.Equal(seed.Address, inbound.GetProperty("address").GetString());
+        var peer = Assert.Single((await PeerDetailsAsync(ours)).GetProperty("peers").EnumerateArray());
+        Assert.Equal(seed.Address, peer.GetProperty("address").GetString());
+        Assert.Equal(("ConnectBack", "Connected", "TutorialSend"),
+            (peer.GetProperty("origin").GetString(), peer.GetProperty("state").GetString(), peer.GetProperty("kind").GetString()));
+        Assert.Equal(JsonValueKind.Null, peer.GetProperty("nodeId").ValueKind);
+        Assert.Equal(2, ours.Core.Context.Links.Count);
 
         Assert.Equal("[{}]", await seed.GetRawAsync("/peers"));
         AssertSeedAlive(seed);
@@ -100,7 +102,7 @@ public sealed class SeedInteropTests(ITestOutputHelper output)
         await network.WaitForRecordsAsync("\"from the seed\"");
         Assert.Equal(1, await further.GetTotalAsync("received"));
 
-        // Ours relayed the seed's record under the seed's own key: when a copy goes back to the seed, the seed
+        // Ours adopted the seed's record under the seed's own key: when a copy goes back to the seed, the seed
         // recognizes it and still holds it once. Another record round-trips, so any echo has arrived by now.
         using var marker = await further.PostRecordAsync("marker");
         await Eventually.UntilAsync(seed.GetRecordsAsync, r => r.Length == 2, Timeouts.Converge, "the marker to reach the seed");
@@ -155,8 +157,8 @@ public sealed class SeedInteropTests(ITestOutputHelper output)
     [Fact]
     public async Task OurExtensionFieldsDoNotBreakTheSeed()
     {
-        // Ours dials the seed: the seed reads our HANDSHAKE (v, from, traceparent) and NEW_RECORDs (v, from, origin,
-        // ts, hops, traceparent, some relayed with hops 2). The tutorial's node throws on anything it does not
+        // Ours dials the seed: the seed reads our HANDSHAKE (traceparent) and NEW_RECORDs (origin, seq, ts, sig, pk,
+        // hops, traceparent, some relayed with hops 2). The tutorial's node throws on any message type it does not
         // understand, and an uncaught throw ends the process: it surviving all of this is the test.
         await using var network = await TestNetwork.StartChainAsync(2);
         var (ours, further) = (network[0], network[1]);
@@ -166,7 +168,7 @@ public sealed class SeedInteropTests(ITestOutputHelper output)
         foreach (var (value, i) in values.Select((v, i) => (v, i)))
         {
             var node = i % 2 == 0 ? ours : further;
-            using var response = await node.Http.PostAsync("/record", new StringContent($"{{\"record\":{value}}}", Encoding.UTF8, "application/json"));
+            using var response = await node.Http.PostAsync("/record", new StringContent($"{{\"record\":{value}}}", Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         }
 
@@ -197,14 +199,14 @@ public sealed class SeedInteropTests(ITestOutputHelper output)
         // The tutorial's node dies on any message type it does not know (its `default: throw new Error()`).
         using (var stranger = new ClientWebSocket())
         {
-            await stranger.ConnectAsync(new Uri(seed.WebSocketUrl), CancellationToken.None).WaitAsync(Timeouts.Connect);
-            await stranger.SendAsync(Encoding.UTF8.GetBytes("{\"type\":\"PING\"}"), WebSocketMessageType.Text, true, CancellationToken.None).WaitAsync(Timeouts.Request);
+            await stranger.ConnectAsync(new Uri(seed.WebSocketUrl), TestContext.Current.CancellationToken).WaitAsync(Timeouts.Connect, TestContext.Current.CancellationToken);
+            await stranger.SendAsync(Encoding.UTF8.GetBytes("{\"type\":\"PING\"}"), WebSocketMessageType.Text, true, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
             await Eventually.UntilAsync(() => Task.FromResult(seed.HasExited), Timeouts.Converge, "the seed node to crash on an unknown message type (setup)");
         }
 
         // Our node notices, stops listing it, keeps trying to re-dial it, and its other link keeps working.
         await Eventually.UntilAsync(ours.GetPeersAsync, p => p.SequenceEqual([further.WebSocketUrl]), Timeouts.Connect, "our node to drop the dead seed");
-        var seedPeer = (await PeerDetailsAsync(ours)).GetProperty("outbound").EnumerateArray().Single(p => p.GetProperty("url").GetString() == seed.WebSocketUrl);
+        var seedPeer = (await PeerDetailsAsync(ours)).GetProperty("peers").EnumerateArray().Single(p => p.GetProperty("url").GetString() == seed.WebSocketUrl);
         Assert.Equal("Retrying", seedPeer.GetProperty("state").GetString());
 
         using var response = await further.PostRecordAsync("after the seed died");
@@ -244,8 +246,8 @@ public sealed class SeedInteropTests(ITestOutputHelper output)
     private static async Task<JsonElement> PeerDetailsAsync(TestNode node) =>
         await node.Http.GetFromJsonAsync<JsonElement>("/api/peers").WaitAsync(Timeouts.Request);
 
-    private static async Task<JsonElement[]> InboundAsync(TestNode node) =>
-        [.. (await PeerDetailsAsync(node)).GetProperty("inbound").EnumerateArray()];
+    private static async Task<JsonElement[]> PeersOfKindAsync(TestNode node, string kind) =>
+        [.. (await PeerDetailsAsync(node)).GetProperty("peers").EnumerateArray().Where(p => p.GetProperty("kind").GetString() == kind)];
 
     private static void AssertSeedAlive(SeedNode seed)
     {

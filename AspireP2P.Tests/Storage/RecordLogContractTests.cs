@@ -1,5 +1,6 @@
 using AspireP2P.Node.Records;
 using AspireP2P.Node.Records.Storage;
+using AspireP2P.Tests.Infrastructure;
 using static AspireP2P.Tests.Storage.TestRows;
 
 namespace AspireP2P.Tests.Storage;
@@ -9,6 +10,7 @@ namespace AspireP2P.Tests.Storage;
 /// of a real node answer the same. Each behaviour is checked on rows still pending (not yet durable) and on rows that
 /// are durable, since the on-disk log serves those from different places.
 /// </summary>
+[Trait(Tier.Category, Tier.Unit)]
 public abstract class RecordLogContractTests
 {
     protected abstract IRecordLog Open();
@@ -210,11 +212,11 @@ public abstract class RecordLogContractTests
             var position = log.Append(Alice, i + 1);
             if (i % 10 == 0)
             {
-                waits.Add(log.WaitDurableAsync(position, CancellationToken.None).AsTask());
+                waits.Add(log.WaitDurableAsync(position, TestContext.Current.CancellationToken).AsTask());
             }
         }
 
-        await Task.WhenAll(waits).WaitAsync(Infrastructure.Timeouts.Request);
+        await Task.WhenAll(waits).WaitAsync(Infrastructure.Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.True(log.DurableLength >= 991);
         Assert.Null(log.Failure);
     }

@@ -11,7 +11,7 @@ namespace AspireP2P.Tests.Storage;
 /// (AspireP2P.Tests.LogWriter) appends rows and prints each position once WaitDurableAsync confirmed it; the test
 /// kills it with SIGKILL, tears the end of the write-ahead log as a crash mid-write would, and reopens the store.
 /// </summary>
-[Trait("Category", "Process")]
+[Trait(Tier.Category, Tier.Process)]
 public sealed class RecordLogCrashTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("aspirep2p-crash-test-").FullName;
@@ -25,7 +25,7 @@ public sealed class RecordLogCrashTests : IDisposable
         {
             // A frame cut short by the crash: the engine must ignore it, not fail to open or lose what precedes it.
             await using var tail = new FileStream(wal, FileMode.Append);
-            await tail.WriteAsync(new byte[] { 0x37, 0x7f, 0x06, 0x82, 0x00, 0x2d, 0xe2, 0x18, 0x01, 0x02, 0x03 });
+            await tail.WriteAsync(new byte[] { 0x37, 0x7f, 0x06, 0x82, 0x00, 0x2d, 0xe2, 0x18, 0x01, 0x02, 0x03 }, TestContext.Current.CancellationToken);
         }
 
         await using (var log = RecordLogFactory.Open(_directory, new RecordLogOptions()))
@@ -48,7 +48,7 @@ public sealed class RecordLogCrashTests : IDisposable
             Assert.Equal(log.Length, log.Scan().LongCount());
             var next = log.Length;
             Assert.Equal(next, log.Append(LogWriterRows.Origin, LogWriterRows.SeqOf(next), 0, RowKind.Visible, LogWriterRows.Blob(next)));
-            await log.WaitDurableAsync(next, CancellationToken.None).AsTask().WaitAsync(Timeouts.Request);
+            await log.WaitDurableAsync(next, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         }
 
         // A second crash on the reopened store: its positions continue where the first left off.
@@ -87,11 +87,11 @@ public sealed class RecordLogCrashTests : IDisposable
         finally
         {
             writer.Kill(entireProcessTree: true);
-            await writer.WaitForExitAsync().WaitAsync(Timeouts.Stop);
+            await writer.WaitForExitAsync().WaitAsync(Timeouts.Stop, TestContext.Current.CancellationToken);
         }
 
         // Acknowledgements printed after the last one read still count: drain what the writer got out before dying.
-        while (await writer.StandardOutput.ReadLineAsync().WaitAsync(Timeouts.Stop) is { } line)
+        while (await writer.StandardOutput.ReadLineAsync().WaitAsync(Timeouts.Stop, TestContext.Current.CancellationToken) is { } line)
         {
             if (line.StartsWith("ACK ", StringComparison.Ordinal))
             {

@@ -1,10 +1,11 @@
 using AspireP2P.Node.Records.Storage;
+using AspireP2P.Tests.Infrastructure;
 using static AspireP2P.Tests.Storage.TestRows;
 
 namespace AspireP2P.Tests.Storage;
 
 /// <summary>The on-disk log: what survives a restart, a store larger than its memory, where it lives.</summary>
-[Trait("Category", "Unit")]
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class SqliteRecordLogTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("aspirep2p-log-test-").FullName;
@@ -111,7 +112,7 @@ public sealed class SqliteRecordLogTests : IDisposable
         await log.WaitDurableAsync(0);
         Assert.True(File.Exists(Path.Combine(directory, RecordLogFactory.FileName)));
 
-        await log.DisposeAsync().AsTask().WaitAsync(Infrastructure.Timeouts.Stop);
+        await log.DisposeAsync().AsTask().WaitAsync(Infrastructure.Timeouts.Stop, TestContext.Current.CancellationToken);
 
         Assert.False(Directory.Exists(directory));
     }
@@ -121,7 +122,7 @@ public sealed class SqliteRecordLogTests : IDisposable
     {
         var abandoned = Path.Combine(Path.GetTempPath(), "aspirep2p-records-999999999-left.over");
         Directory.CreateDirectory(abandoned);
-        await File.WriteAllTextAsync(Path.Combine(abandoned, RecordLogFactory.FileName), "rows of a node killed with -9");
+        await File.WriteAllTextAsync(Path.Combine(abandoned, RecordLogFactory.FileName), "rows of a node killed with -9", TestContext.Current.CancellationToken);
         var ours = Path.Combine(Path.GetTempPath(), $"aspirep2p-records-{Environment.ProcessId}-still.running");
         Directory.CreateDirectory(ours);
         try
@@ -150,7 +151,7 @@ public sealed class SqliteRecordLogTests : IDisposable
     [Fact]
     public async Task AFileThatIsNotARecordLogIsRefusedWithAClearError()
     {
-        await File.WriteAllTextAsync(Path.Combine(_directory, RecordLogFactory.FileName), new string('x', 5000));
+        await File.WriteAllTextAsync(Path.Combine(_directory, RecordLogFactory.FileName), new string('x', 5000), TestContext.Current.CancellationToken);
 
         var error = Assert.Throws<RecordLogFailedException>(() => RecordLogFactory.Open(_directory, new RecordLogOptions()));
 
@@ -162,13 +163,13 @@ public sealed class SqliteRecordLogTests : IDisposable
     {
         var log = RecordLogFactory.Open(_directory, new RecordLogOptions());
         var appended = log.Append(Alice, 1);
-        var durable = log.WaitDurableAsync(appended, CancellationToken.None).AsTask();
-        var never = log.WaitDurableAsync(appended + 5, CancellationToken.None).AsTask();
+        var durable = log.WaitDurableAsync(appended, TestContext.Current.CancellationToken).AsTask();
+        var never = log.WaitDurableAsync(appended + 5, TestContext.Current.CancellationToken).AsTask();
 
-        await log.DisposeAsync().AsTask().WaitAsync(Infrastructure.Timeouts.Stop);
+        await log.DisposeAsync().AsTask().WaitAsync(Infrastructure.Timeouts.Stop, TestContext.Current.CancellationToken);
 
-        await durable.WaitAsync(Infrastructure.Timeouts.Request);
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => never.WaitAsync(Infrastructure.Timeouts.Request));
+        await durable.WaitAsync(Infrastructure.Timeouts.Request, TestContext.Current.CancellationToken);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => never.WaitAsync(Infrastructure.Timeouts.Request, TestContext.Current.CancellationToken));
         Assert.Throws<ObjectDisposedException>(() => log.Append(Alice, 2));
     }
 

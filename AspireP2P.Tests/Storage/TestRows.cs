@@ -24,7 +24,7 @@ internal static class TestRows
         log.Append(origin, seq, contentKey, kind, Blob(origin, seq, value));
 
     public static async Task WaitDurableAsync(this IRecordLog log, long position) =>
-        await log.WaitDurableAsync(position, CancellationToken.None).AsTask().WaitAsync(Infrastructure.Timeouts.Request);
+        await log.WaitDurableAsync(position, TestContext.Current.CancellationToken).AsTask().WaitAsync(Infrastructure.Timeouts.Request, TestContext.Current.CancellationToken);
 
     public static LogRow[] ReadAll(this IRecordLog log)
     {

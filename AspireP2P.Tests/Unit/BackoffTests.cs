@@ -1,8 +1,10 @@
-using AspireP2P.Node.Peers;
+using AspireP2P.Node.Mesh;
+using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Unit;
 
 /// <summary>Re-dial delays: double per attempt from the minimum, never above the maximum, and jittered within [step/2, step].</summary>
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class BackoffTests
 {
     private static readonly TimeSpan Min = TimeSpan.FromMilliseconds(250);

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 namespace AspireP2P.Tests.Unit;
 
 /// <summary>The tutorial's flags and the configuration system map onto <see cref="NodeOptions"/>; bad settings fail with a message that names them.</summary>
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class NodeOptionsTests
 {
     [Fact]
@@ -39,7 +40,8 @@ public sealed class NodeOptionsTests
 
     [Theory]
     [InlineData("--public-address", "127.0.0.1:9000", nameof(NodeOptions.PublicAddress))]
-    [InlineData("--node-id", "a1b2c3", nameof(NodeOptions.NodeId))]
+    [InlineData("--node-id", "a1b2c3", nameof(NodeOptions.Name))]
+    [InlineData("--name", "node-2", nameof(NodeOptions.Name))]
     [InlineData("--max-record-bytes", "2048", nameof(NodeOptions.MaxRecordBytes))]
     [InlineData("--max-frame-bytes", "9999", nameof(NodeOptions.MaxFrameBytes))]
     public void EveryDocumentedFlagMapsOntoItsSetting(string flag, string value, string property)
@@ -161,7 +163,7 @@ public sealed class NodeOptionsTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
         {
             await using var app = NodeApp.Create(["--host", "127.0.0.1", "--port", "0", "--peers", "127.0.0.1"], builder => builder.Logging.ClearProviders());
-            await app.StartAsync().WaitAsync(Timeouts.Start);
+            await app.StartAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
         });
 
         Assert.Contains("P2P:Peers entry '127.0.0.1' is not a peer address: the port is missing", error.Message, StringComparison.Ordinal);

@@ -1,8 +1,10 @@
 using AspireP2P.Node.Protocol;
+using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Unit;
 
 /// <summary>Every form a peer may be written in (the tutorial's urlWrapper forms, plus https/wss), and every refusal with its reason.</summary>
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class PeerAddressTests
 {
     public static TheoryData<string, string, int, bool> Accepted => new()

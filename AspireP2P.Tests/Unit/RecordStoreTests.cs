@@ -1,233 +1,280 @@
-using System.Collections.Concurrent;
 using System.Text;
+using AspireP2P.Node.Identity;
 using AspireP2P.Node.Records;
+using AspireP2P.Node.Records.Storage;
+using AspireP2P.Node.Trust;
 using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Unit;
 
 /// <summary>
-/// The record store is also gossip's de-duplication (a second copy of a record is refused) and settles two
-/// different values for one key the same way on every node.
+/// The record store is gossip's de-duplication (a second copy of a feed entry is refused before anything else happens),
+/// what GET /records reads (visible records only, in log order), and where an origin's double signing is settled the
+/// same way on every node.
 /// </summary>
-public sealed class RecordStoreTests
+[Trait(Tier.Category, Tier.Unit)]
+public sealed class RecordStoreTests : IDisposable
 {
+    private readonly TestFeed _alice = new(1);
+    private readonly TestFeed _bob = new(2);
+
     [Fact]
-    public void SecondCopyOfARecordIsADuplicate()
+    public void SecondCopyOfAnEntryIsADuplicateAndChangesNothing()
     {
-        var store = new RecordStore();
-        var first = Record("k", "\"same\"");
+        var store = new RecordStore(new MemoryRecordLog());
+        var entry = _alice.Sign(1, "\"same\"");
 
-        Assert.Equal(AddOutcome.Added, store.TryAdd(first));
-        Assert.Equal(AddOutcome.Duplicate, store.TryAdd(Record("k", "\"same\"")));
+        var first = store.Append(entry, _alice.PublicKey, receivedFrom: 1);
+        var digest = store.Digest;
+        var second = store.Append(_alice.Sign(1, "\"same\""), _alice.PublicKey, receivedFrom: 2);
 
+        Assert.Equal(new AppendResult(AppendOutcome.Added, 0), first);
+        Assert.Equal(AppendOutcome.Duplicate, second.Outcome);
+        Assert.False(second.Stored);
+        Assert.Equal((1L, 1L), (store.Count, store.Length));
+        Assert.Equal(digest, store.Digest);
+        Assert.True(store.Contains(_alice.Id, 1));
+        Assert.False(store.Contains(_alice.Id, 2));
+        Assert.Equal(1, store.HighOf(_alice.Id));
+        Assert.Equal(_alice.PublicKey, store.PublicKeyOf(_alice.Id));
+        Assert.Equal(["\"same\""], Values(store));
+    }
+
+    [Fact]
+    public void TheSameTutorialRecordAdoptedByTwoNodesIsTwoFeedEntriesAndOneVisibleRecord()
+    {
+        var store = new RecordStore(new MemoryRecordLog());
+        var byAlice = _alice.Sign(1, "\"from a tutorial node\"", EntryTraits.Adopted, key: "k2x9f0a1b");
+        var byBob = _bob.Sign(4, "\"from a tutorial node\"", EntryTraits.Adopted, key: "k2x9f0a1b");
+
+        Assert.False(store.ContainsAdopted("k2x9f0a1b", "\"from a tutorial node\""u8));
+        Assert.Equal(AppendOutcome.Added, store.Append(byAlice, _alice.PublicKey, 1).Outcome);
+        Assert.True(store.ContainsAdopted("k2x9f0a1b", "\"from a tutorial node\""u8));
+        Assert.False(store.ContainsAdopted("k2x9f0a1b", "\"another value\""u8));
+        Assert.Equal(AppendOutcome.AddedHidden, store.Append(byBob, _bob.PublicKey, 1).Outcome);
+
+        // Both entries are held (and offered to peers, whose feeds must match ours), but readers see one record.
+        Assert.True(store.Contains(_alice.Id, 1) && store.Contains(_bob.Id, 4));
+        Assert.Equal((1L, 2L), (store.Count, store.Length));
+        Assert.Equal(["\"from a tutorial node\""], Values(store));
+        var buffer = new StoredEntry?[2];
+        Assert.Equal(2, store.Read(0, buffer));
+        Assert.Equal([RowKind.Visible, RowKind.Hidden], buffer.Select(b => b!.Kind));
+    }
+
+    [Fact]
+    public void TwoEntriesSignedForOneSeqAreSettledByTheSmallerLeafHashWhateverTheOrderOfArrival()
+    {
+        var one = _alice.Sign(5, "\"one\"");
+        var other = _alice.Sign(5, "\"other\"");
+        var (winner, loser) = Compare(EntrySignature.LeafHash(one), EntrySignature.LeafHash(other)) < 0 ? (one, other) : (other, one);
+        var loserFirst = new RecordStore(new MemoryRecordLog());
+        var winnerFirst = new RecordStore(new MemoryRecordLog());
+
+        loserFirst.Append(loser, _alice.PublicKey, 1);
+        var replaced = loserFirst.Append(winner, _alice.PublicKey, 2, checkConflict: true);
+        winnerFirst.Append(winner, _alice.PublicKey, 1);
+        var kept = winnerFirst.Append(loser, _alice.PublicKey, 2, checkConflict: true);
+
+        Assert.Equal(AppendOutcome.Replaced, replaced.Outcome);
+        Assert.True(replaced.Stored);
+        Assert.Equal(AppendOutcome.ConflictLost, kept.Outcome);
+        Assert.Equal([Text(winner)], Values(loserFirst));
+        Assert.Equal([Text(winner)], Values(winnerFirst));
+        Assert.Equal(winnerFirst.Digest, loserFirst.Digest);
+        Assert.Equal((1L, 1L), (loserFirst.Count, winnerFirst.Count));
+        // The winner is appended (so every link's cursor sends it on); the loser's row stays, retired.
+        Assert.Equal(2, loserFirst.Length);
+        var rows = new StoredEntry?[2];
+        loserFirst.Read(0, rows);
+        Assert.Equal(RowKind.Retired, rows[0]!.Kind);
+        Assert.Equal(Text(winner), Text(Assert.Single(loserFirst.ReadFeed(_alice.Id, 5, 5, 10)).Entry));
+    }
+
+    [Fact]
+    public void ALiveCopyIsNotComparedOnlyACatchUpCopyIs()
+    {
+        // Live copies are de-duplicated by (origin, seq) alone, before any signature is checked; conflicts are looked for
+        // when vectors show them, in catch-up copies.
+        var store = new RecordStore(new MemoryRecordLog());
+        store.Append(_alice.Sign(5, "\"one\""), _alice.PublicKey, 1);
+
+        Assert.Equal(AppendOutcome.Duplicate, store.Append(_alice.Sign(5, "\"other\""), _alice.PublicKey, 2).Outcome);
+        Assert.Equal(AppendOutcome.Duplicate, store.Append(_alice.Sign(5, "\"one\""), _alice.PublicKey, 2, checkConflict: true).Outcome);
+    }
+
+    [Fact]
+    public void AnEntryThatWouldOpenOneGapTooManyIsDeferredUntilTheGapsFill()
+    {
+        var store = new RecordStore(new MemoryRecordLog());
+        // Even seqs only: each opens a gap below it.
+        for (var i = 1; i <= FeedIndex.MaxGaps; i++)
+        {
+            Assert.Equal(AppendOutcome.Added, store.Append(_alice.Draft(2L * i, "1"), _alice.PublicKey, 1).Outcome);
+        }
+
+        var high = 2L * FeedIndex.MaxGaps;
+        var length = store.Length;
+        Assert.Equal(new AppendResult(AppendOutcome.Deferred, -1), store.Append(_alice.Draft(high + 2, "1"), _alice.PublicKey, 1));
+        Assert.Equal(length, store.Length);
+        Assert.False(store.Contains(_alice.Id, high + 2));
+
+        // The next seq opens no gap; filling one makes room for a far one again. Other feeds are not affected.
+        Assert.Equal(AppendOutcome.Added, store.Append(_alice.Draft(high + 1, "1"), _alice.PublicKey, 1).Outcome);
+        Assert.Equal(AppendOutcome.Added, store.Append(_bob.Draft(1000, "1"), _bob.PublicKey, 1).Outcome);
+        Assert.Equal(AppendOutcome.Added, store.Append(_alice.Draft(1, "1"), _alice.PublicKey, 1).Outcome);
+        Assert.Equal(AppendOutcome.Added, store.Append(_alice.Draft(high + 3, "1"), _alice.PublicKey, 1).Outcome);
+    }
+
+    [Fact]
+    public async Task AFailedLogRefusesEveryAppendAndSaysSo()
+    {
+        var log = new MemoryRecordLog();
+        var store = new RecordStore(log);
+        var held = store.Append(_alice.Sign(1, "1"), _alice.PublicKey, 1);
+        log.FailWrites("disk full");
+
+        var refused = store.Append(_alice.Sign(2, "2"), _alice.PublicKey, 1);
+
+        Assert.Equal(new AppendResult(AppendOutcome.Failed, -1), refused);
+        Assert.Equal("disk full", store.Failure?.Message);
+        Assert.False(store.Contains(_alice.Id, 2));
         Assert.Equal(1, store.Count);
-        Assert.Equal(1, store.Length);
-        Assert.True(store.Contains("k"));
-        Assert.Same(first, store.Get("k"));
-        Assert.Equal(["\"same\""], Values(store.Read()));
+        // What was stored before stays durable; nothing later is ever acknowledged as durable.
+        await store.WaitDurableAsync(held.Position, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        await Assert.ThrowsAsync<RecordLogFailedException>(() => store.WaitDurableAsync(1, TestContext.Current.CancellationToken).AsTask().WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken));
     }
 
     [Fact]
-    public void ConflictingValuesAreSettledTheSameWayWhateverTheOrderOfArrival()
+    public void ReadersSeeVisibleRecordsInLogOrderFromAnyPosition()
     {
-        var older = Record("k", "\"older\"", createdAt: 1_000);
-        var newer = Record("k", "\"newer\"", createdAt: 2_000);
-        var oldFirst = new RecordStore();
-        var newFirst = new RecordStore();
+        var store = new RecordStore(new MemoryRecordLog());
+        store.Append(_alice.Sign(1, "\"a1\""), _alice.PublicKey, 1);
+        store.Append(_bob.Sign(1, "\"b1\"", EntryTraits.Adopted, key: "t"), _bob.PublicKey, 1);
+        store.Append(_alice.Sign(2, "\"hidden\"", EntryTraits.Adopted, key: "t2"), _alice.PublicKey, 1);
+        store.Append(_bob.Sign(2, "\"hidden\"", EntryTraits.Adopted, key: "t2"), _bob.PublicKey, 1);
+        store.Append(_alice.Sign(3, "\"a3\""), _alice.PublicKey, 1);
 
-        Assert.Equal(AddOutcome.Added, oldFirst.TryAdd(older));
-        Assert.Equal(AddOutcome.Replaced, oldFirst.TryAdd(newer));
-        Assert.Equal(AddOutcome.Added, newFirst.TryAdd(newer));
-        Assert.Equal(AddOutcome.ConflictLost, newFirst.TryAdd(older));
-
-        Assert.Equal(["\"newer\""], Values(oldFirst.Read()));
-        Assert.Equal(["\"newer\""], Values(newFirst.Read()));
-        Assert.Equal(newFirst.Digest, oldFirst.Digest);
-        // The winner is appended, so every link's cursor ships it; the loser's slot stays empty.
-        Assert.Equal(2, oldFirst.Length);
-        Assert.Equal(1, oldFirst.Count);
+        Assert.Equal(["\"a1\"", "\"b1\"", "\"hidden\"", "\"a3\""], Values(store));
+        Assert.Equal([2L, 4L], store.Visible(2).Select(v => v.Position));
+        Assert.Empty(store.Visible(5));
+        Assert.Equal(4, store.Count);
     }
 
     [Fact]
-    public void ConflictWithoutTimesFallsBackToOriginThenValueBytes()
+    public void EntriesOlderThanTheInMemoryTailAreReadBackFromTheLog()
     {
-        var byOrigin = new RecordStore();
-        byOrigin.TryAdd(Record("k", "\"b\"", origin: "bbbb"));
-        byOrigin.TryAdd(Record("k", "\"a\"", origin: "aaaa"));
-        var byBytes = new RecordStore();
-        byBytes.TryAdd(Record("k", "\"b\""));
-        byBytes.TryAdd(Record("k", "\"a\""));
-
-        Assert.Equal(["\"a\""], Values(byOrigin.Read()));
-        Assert.Equal(["\"a\""], Values(byBytes.Read()));
-    }
-
-    [Fact]
-    public void DigestsAreEqualExactlyWhenTheRecordSetsAre()
-    {
-        var one = new RecordStore();
-        var other = new RecordStore();
-        one.TryAdd(Record("a", "1"));
-        one.TryAdd(Record("b", "2"));
-        other.TryAdd(Record("b", "2"));
-
-        Assert.NotEqual(one.Digest, other.Digest);
-        other.TryAdd(Record("a", "1"));
-        Assert.Equal(one.Digest, other.Digest);
-        Assert.True(RecordDigest.TryParse(one.Digest.ToString(), out var parsed));
-        Assert.Equal(one.Digest, parsed);
-    }
-
-    [Fact]
-    public void KeysAreCaseSensitive()
-    {
-        var store = new RecordStore();
-
-        Assert.Equal(AddOutcome.Added, store.TryAdd(Record("abc", "1")));
-        Assert.Equal(AddOutcome.Added, store.TryAdd(Record("ABC", "2")));
-
-        Assert.False(store.Contains("aBc"));
-        Assert.Null(store.Get("aBc"));
-        Assert.Equal(2, store.Count);
-    }
-
-    [Fact]
-    public void ReadsInInsertionOrder()
-    {
-        var store = new RecordStore();
-        foreach (var key in new[] { "z", "a", "m", "b" })
+        var store = new RecordStore(new MemoryRecordLog(), tailCapacity: 64);
+        for (var seq = 1; seq <= 200; seq++)
         {
-            store.TryAdd(Record(key, $"\"{key}\""));
+            store.Append(_alice.Sign(seq, seq.ToString(System.Globalization.CultureInfo.InvariantCulture)), _alice.PublicKey, receivedFrom: 7, e => [1]);
         }
 
-        Assert.Equal(["z", "a", "m", "b"], store.Read().Select(r => r.Key));
+        var buffer = new StoredEntry?[200];
+        Assert.Equal(200, store.Read(0, buffer));
+
+        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), buffer.Select(b => b!.Entry.Seq));
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), buffer.Select(b => b!.Position));
+        // Recent entries still know the link they came on (never sent back there) and carry their shared live frame.
+        Assert.All(buffer[136..], b => Assert.Equal((7L, true), (b!.ReceivedFrom, b.LiveFrame is not null)));
+        Assert.All(buffer[..136], b => Assert.Equal((0L, false), (b!.ReceivedFrom, b.LiveFrame is not null)));
+        Assert.Equal(_alice.Sign(1, "1").Signature, buffer[0]!.Entry.Signature);
     }
 
-    [Theory]
-    [InlineData(0, int.MaxValue, 0, 1200)]
-    [InlineData(0, 10, 0, 10)]
-    [InlineData(10, 5, 10, 5)]
-    [InlineData(500, 600, 500, 600)]      // crosses the store's internal 512-record chunks
-    [InlineData(1195, 100, 1195, 5)]      // a page past the end is cut short
-    [InlineData(1200, 10, 0, 0)]          // starting at the end: nothing
-    [InlineData(5000, 10, 0, 0)]
-    [InlineData(0, 0, 0, 0)]
-    public void ReadPagesWithStartAndLimit(int start, int limit, int expectedFirst, int expectedCount)
+    [Fact]
+    public void WhatAPeerLacksIsComputedFeedByFeedFromItsVector()
     {
-        var store = new RecordStore();
-        for (var i = 0; i < 1200; i++)
+        var store = new RecordStore(new MemoryRecordLog());
+        foreach (var seq in new long[] { 1, 2, 3, 7, 8, 9, 10 })
         {
-            store.TryAdd(Record($"k{i}", i.ToString()));
+            store.Append(_alice.Draft(seq, "1"), _alice.PublicKey, 1);
         }
 
-        var page = store.Read(start, limit).Select(r => r.Key).ToArray();
+        store.Append(_bob.Draft(1, "1"), _bob.PublicKey, 1);
+        store.Append(_bob.Draft(2, "1"), _bob.PublicKey, 1);
 
-        Assert.Equal(Enumerable.Range(expectedFirst, expectedCount).Select(i => $"k{i}"), page);
+        // The peer holds alice 1..3 and 8, and nothing of bob's.
+        var theirs = new Dictionary<NodeId, FeedSummary> { [_alice.Id] = new(_alice.Id, 8, 1, [4, 7]) };
+        var missing = store.Missing(theirs);
+
+        Assert.Equal(
+            new[] { (_alice.Id, 7L, 7L), (_alice.Id, 9L, 10L), (_bob.Id, 1L, 2L) }.OrderBy(m => m.Item1),
+            missing.OrderBy(m => m.Origin));
+        Assert.Empty(store.Missing(store.Summaries().ToDictionary(s => s.Origin)));
     }
 
     [Fact]
-    public void ReadingWhileRecordsArriveSeesEachRecordOnceInOrder()
+    public void ReadFeedReturnsOneFeedsEntriesInSeqOrderWithTheirPositions()
     {
-        var store = new RecordStore();
-        for (var i = 0; i < 600; i++)
-        {
-            store.TryAdd(Record($"k{i}", "0"));
-        }
+        var store = new RecordStore(new MemoryRecordLog());
+        store.Append(_alice.Draft(3, "3"), _alice.PublicKey, 1);
+        store.Append(_bob.Draft(1, "1"), _bob.PublicKey, 1);
+        store.Append(_alice.Draft(1, "1"), _alice.PublicKey, 1);
+        store.Append(_alice.Draft(2, "2"), _alice.PublicKey, 1);
 
-        var seen = new List<string>();
-        foreach (var record in store.Read())
-        {
-            seen.Add(record.Key);
-            if (seen.Count == 1)
-            {
-                store.TryAdd(Record("late", "0"));
-            }
-        }
+        var feed = store.ReadFeed(_alice.Id, 1, 3, max: 10);
 
-        Assert.Equal([.. Enumerable.Range(0, 600).Select(i => $"k{i}"), "late"], seen);
+        Assert.Equal([(2L, 1L), (3L, 2L), (0L, 3L)], feed.Select(f => (f.Position, f.Entry.Seq)));
+        Assert.Equal([2L], store.ReadFeed(_alice.Id, 2, 3, max: 1).Select(f => f.Entry.Seq));
     }
 
     [Fact]
-    public void AddedIsRaisedOnceForEachNewRecordWithItsPosition()
+    public void SubscribersAreWokenByEveryStoredEntryAndNotByDuplicates()
     {
-        var store = new RecordStore();
-        var added = new List<(string Key, int Position)>();
-        store.Added += (record, position) => added.Add((record.Key, position));
+        var store = new RecordStore(new MemoryRecordLog());
+        var wakes = 0;
+        var subscription = store.Subscribe(() => Interlocked.Increment(ref wakes));
 
-        store.TryAdd(Record("a", "1"));
-        store.TryAdd(Record("b", "2"));
-        store.TryAdd(Record("a", "1"));
-        store.TryAdd(Record("a", "3"));
+        store.Append(_alice.Draft(1, "1"), _alice.PublicKey, 1);
+        store.Append(_alice.Draft(1, "1"), _alice.PublicKey, 1);
+        store.Append(_alice.Draft(2, "1"), _alice.PublicKey, 1);
+        subscription.Dispose();
+        store.Append(_alice.Draft(3, "1"), _alice.PublicKey, 1);
 
-        // A duplicate and a losing conflict ("3" sorts after "1") add nothing.
-        Assert.Equal([("a", 0), ("b", 1)], added);
+        Assert.Equal(2, wakes);
     }
 
     [Fact]
-    public async Task ConcurrentAddsStoreEachKeyExactlyOnce()
+    public void AStoreOpenedOnAnExistingLogHoldsWhatItHeld()
     {
-        const int threads = 8;
-        const int sharedKeys = 500;
-        const int ownKeys = 250;
-        var store = new RecordStore();
-        var positions = new ConcurrentBag<int>();
-        store.Added += (_, position) => positions.Add(position);
-        var winners = new ConcurrentDictionary<string, int>();
-        var doubleWins = 0;
-        using var start = new Barrier(threads);
+        var log = new MemoryRecordLog();
+        var before = new RecordStore(log);
+        before.Append(_alice.Sign(1, "\"a\""), _alice.PublicKey, 1);
+        before.Append(_alice.Sign(2, "\"hidden\"", EntryTraits.Adopted, key: "t"), _alice.PublicKey, 1);
+        before.Append(_bob.Sign(1, "\"hidden\"", EntryTraits.Adopted, key: "t"), _bob.PublicKey, 1);
+        before.Append(_bob.Sign(3, "\"b\""), _bob.PublicKey, 1);
 
-        var workers = Enumerable.Range(0, threads).Select(t => Task.Factory.StartNew(() =>
-        {
-            start.SignalAndWait(Timeouts.Request);
-            for (var i = 0; i < sharedKeys; i++)
-            {
-                // Every thread offers every shared record; exactly one copy may be stored.
-                if (store.TryAdd(Record($"shared-{i}", "\"shared\"")) == AddOutcome.Added && !winners.TryAdd($"shared-{i}", t))
-                {
-                    Interlocked.Increment(ref doubleWins);
-                }
+        var after = new RecordStore(log);
 
-                if (i < ownKeys)
-                {
-                    Assert.Equal(AddOutcome.Added, store.TryAdd(Record($"own-{t}-{i}", t.ToString())));
-                }
-            }
-        }, TaskCreationOptions.LongRunning)).ToArray();
-        await Task.WhenAll(workers).WaitAsync(Timeouts.Converge);
-
-        var expected = sharedKeys + (threads * ownKeys);
-        Assert.Equal(expected, store.Count);
-        Assert.Equal(0, doubleWins);
-        Assert.Equal(sharedKeys, winners.Count);
-        var keys = store.Read().Select(r => r.Key).ToArray();
-        Assert.Equal(expected, keys.Distinct().Count());
-        Assert.Equal(Enumerable.Range(0, expected), positions.Order());
+        Assert.Equal(before.Digest, after.Digest);
+        Assert.Equal((before.Count, before.Length), (after.Count, after.Length));
+        Assert.Equal(Values(before), Values(after));
+        Assert.Equal(3, after.HighOf(_bob.Id));
+        Assert.Equal(_bob.PublicKey, after.PublicKeyOf(_bob.Id));
+        Assert.True(after.Contains(_alice.Id, 2));
+        Assert.Equal(AppendOutcome.Duplicate, after.Append(_bob.Sign(3, "\"b\""), _bob.PublicKey, 1).Outcome);
     }
 
     [Fact]
-    public async Task ConcurrentConflictsEndWithTheSameWinnerAsAnyOrder()
+    public void ContentKeysTellAdoptedRecordsByKeyAndValueAndSignedOnesByTheirLeaf()
     {
-        const int threads = 8;
-        var store = new RecordStore();
-        using var start = new Barrier(threads);
+        var adopted = RecordStore.ContentKeyOf(_alice.Sign(1, "1", EntryTraits.Adopted, key: "t"));
 
-        var workers = Enumerable.Range(0, threads).Select(t => Task.Factory.StartNew(() =>
-        {
-            start.SignalAndWait(Timeouts.Request);
-            for (var i = 0; i < 200; i++)
-            {
-                store.TryAdd(Record($"k{i}", t.ToString()));
-            }
-        }, TaskCreationOptions.LongRunning)).ToArray();
-        await Task.WhenAll(workers).WaitAsync(Timeouts.Converge);
-
-        // Same creation time and origin: the smallest value bytes ("0") win, whoever came first.
-        Assert.Equal(200, store.Count);
-        Assert.All(store.Read(), record => Assert.Equal("0", Encoding.UTF8.GetString(record.ValueJson)));
+        Assert.Equal(adopted, RecordStore.ContentKeyOf(_bob.Sign(9, "1", EntryTraits.Adopted, key: "t")));
+        Assert.NotEqual(adopted, RecordStore.ContentKeyOf(_bob.Sign(9, "2", EntryTraits.Adopted, key: "t")));
+        Assert.NotEqual(adopted, RecordStore.ContentKeyOf(_bob.Sign(9, "1", EntryTraits.Adopted, key: "u")));
+        Assert.NotEqual(RecordStore.ContentKeyOf(_alice.Sign(1, "1")), RecordStore.ContentKeyOf(_bob.Sign(1, "1")));
     }
 
-    private static StoredRecord Record(string key, string valueJson, long? createdAt = null, string? origin = null) =>
-        new(key, Encoding.UTF8.GetBytes(valueJson), origin, createdAt, hops: 0, traceId: null);
+    private static string[] Values(RecordStore store) => store.Visible().Select(v => Text(v.Item.Entry)).ToArray();
 
-    private static string[] Values(IEnumerable<StoredRecord> records) => records.Select(r => Encoding.UTF8.GetString(r.ValueJson)).ToArray();
+    private static string Text(Entry entry) => Encoding.UTF8.GetString(entry.Value);
+
+    private static int Compare(byte[] left, byte[] right) => left.AsSpan().SequenceCompareTo(right);
+
+    public void Dispose()
+    {
+        _alice.Dispose();
+        _bob.Dispose();
+    }
 }

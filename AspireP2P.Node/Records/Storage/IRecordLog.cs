@@ -17,8 +17,9 @@ public enum RowKind : byte
 
 /// <summary>
 /// One row of the log. <see cref="Blob"/> is the entry as <see cref="EntryCodec"/> writes it; the other fields are
-/// copies of what the engine indexes. <see cref="ContentKey"/> is non-zero only for adopted records (the dedup key of a
-/// record whose author is unknown: a hash of its key and value).
+/// copies of what the engine indexes. <see cref="ContentKey"/> is a 64-bit hash of the entry's content
+/// (<see cref="RecordStore.ContentKeyOf"/>): for an adopted record, of its key and value, so the same record adopted by
+/// two nodes is recognised; for a signed one, the start of its leaf hash.
 /// </summary>
 public readonly record struct LogRow(long Position, NodeId Origin, long Seq, ulong ContentKey, RowKind Kind, byte[] Blob);
 

@@ -190,6 +190,32 @@ public sealed class MemoryRecordLog : IRecordLog
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
+    /// <summary>The same rows as a log opened again after a restart (a failed disk replaced: writes work again).</summary>
+    public MemoryRecordLog Reopened()
+    {
+        var reopened = new MemoryRecordLog();
+        lock (_gate)
+        {
+            reopened._rows.AddRange(_rows);
+            foreach (var (origin, feed) in _byFeed)
+            {
+                reopened._byFeed[origin] = new SortedList<long, long>(feed);
+            }
+
+            foreach (var (key, count) in _contentKeys)
+            {
+                reopened._contentKeys[key] = count;
+            }
+
+            foreach (var (origin, publicKey) in _originKeys)
+            {
+                reopened._originKeys[origin] = publicKey;
+            }
+        }
+
+        return reopened;
+    }
+
     private static int LowerBound(IList<long> sorted, long value)
     {
         int low = 0, high = sorted.Count;

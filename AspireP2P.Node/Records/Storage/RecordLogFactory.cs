@@ -1,6 +1,6 @@
 namespace AspireP2P.Node.Records.Storage;
 
-/// <summary>Opens the node's record log on disk.</summary>
+/// <summary>Opens the record log a node runs on: on disk (<see cref="SqliteRecordLog"/>; why SQLite: docs/storage.md).</summary>
 public static class RecordLogFactory
 {
     /// <summary>The store's file name inside the data directory.</summary>
@@ -23,4 +23,7 @@ public static class RecordLogFactory
         TemporaryDirectories.RemoveAbandoned();
         return SqliteRecordLog.Open(TemporaryDirectories.Create(), options, removeOnDispose: true);
     }
+
+    /// <summary>The call the node makes today: default memory budget and batching, fsync as asked.</summary>
+    public static IRecordLog Open(string? dataDirectory, bool fsync) => Open(dataDirectory, new RecordLogOptions { Fsync = fsync });
 }

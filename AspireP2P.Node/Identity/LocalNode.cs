@@ -1,0 +1,29 @@
+using AspireP2P.Node.Protocol;
+using AspireP2P.Node.Trust;
+
+namespace AspireP2P.Node.Identity;
+
+/// <summary>
+/// Who this node is to its peers: its id and keys, its display name, the address peers dial (known only once the server
+/// listens, hence resolved on first use), the network keys it holds and whether it requires signed records.
+/// </summary>
+public sealed class LocalNode(NodeKeys keys, string? name, Func<PeerAddress> resolveAddress, NetworkKeyring keyring, bool requireSignatures)
+{
+    private PeerAddress? _address;
+
+    public NodeId Id => keys.Id;
+
+    public NodeKeys Keys => keys;
+
+    /// <summary>A display name (<c>--name node-2</c>); ids are for machines, names for people.</summary>
+    public string? Name => name;
+
+    public PeerAddress Address => _address ??= resolveAddress();
+
+    public NetworkKeyring Keyring => keyring;
+
+    public bool RequireSignatures => requireSignatures;
+
+    /// <summary>The name if there is one, else the short id: what log lines call this node.</summary>
+    public string Label => name ?? Id.Abbreviated;
+}

@@ -1,0 +1,565 @@
+using AspireP2P.Node.Identity;
+using AspireP2P.Node.Protocol;
+using AspireP2P.Node.Records;
+using AspireP2P.Node.Records.Storage;
+using AspireP2P.Node.Transport;
+
+namespace AspireP2P.Node.Mesh;
+
+/// <summary>What a link tells the mesh about; called from the link's reader, never while holding anything.</summary>
+public interface ILinkEvents
+{
+    void HeartbeatReceived(Link link, HeartbeatMessage heartbeat);
+
+    void HandshakeReceived(Link link, HandshakeMessage handshake);
+
+    void Closed(Link link, string reason);
+}
+
+/// <summary>
+/// One open link to a peer, after its upgrade and proofs. Two tasks run it, and each owns its half:
+/// <list type="bullet">
+/// <item>the reader reads whole messages, hands records to <see cref="RecordIntake"/> and control messages to the mesh
+/// (<see cref="ILinkEvents"/>), and assembles the peer's VECTOR for the writer;</item>
+/// <item>the writer owns everything sent: control messages first, then what the peer lacks (catch-up, computed from its
+/// VECTOR), then new entries from a cursor into the record log (live replication: nothing queues per peer, a slow peer
+/// only lags, and records never go back to the link they came from).</item>
+/// </list>
+/// Records in flight (sent, not yet counted by the peer's <c>rx</c>) are remembered so anti-entropy never sends them
+/// twice; at most <see cref="Hosting.NodeOptions.MaxInFlight"/> of them, which is also the link's flow control.
+/// </summary>
+public sealed class Link : IDisposable
+{
+    private const int Chunk = 256;
+
+    private static long s_nextId;
+
+    private readonly NodeContext _node;
+    private readonly RecordIntake _intake;
+    private readonly ILinkEvents _events;
+    private readonly ILogger _logger;
+    private readonly IPeerConnection _connection;
+    private readonly CancellationTokenSource _closing = new();
+    private readonly ControlQueue _control;
+    private readonly AsyncSignal _wake = new();
+    private readonly RejectionLog _rejections;
+    private readonly TaskCompletionSource<string> _ended = new();
+    private IDisposable? _subscription;
+    private string? _closeReason;
+
+    // Reader-owned.
+    private readonly Dictionary<NodeId, FeedSummary> _peerView = [];
+    private bool _vectorOpen;
+    private long _receivedRecords;
+    private long _lastHeardTicks;
+
+    // Written by the reader or the mesh, read by the writer.
+    private long _peerReceived;
+    private PeerVector? _pendingVector;
+    private int _vectorRequested;
+    private FeedDigest _peerDigest;
+
+    // Writer-owned.
+    private long _vectorSince;
+    private long _cursor;
+    private long _sentRecords;
+    private readonly Dictionary<(NodeId, long), long> _inFlight = [];
+    private readonly Queue<((NodeId, long) Key, long SentAs)> _inFlightOrder = new();
+    private readonly LinkedList<(NodeId Origin, long From, long To)> _catchUp = new();
+    private long _catchUpRemaining;
+
+    public Link(
+        NodeContext node, RecordIntake intake, ILinkEvents events, IPeerConnection connection, LinkKind kind, LinkDirection direction,
+        NodeId peerId, string? peerName, PeerAddress? peerAddress)
+    {
+        _node = node;
+        _intake = intake;
+        _events = events;
+        _connection = connection;
+        Kind = kind;
+        Direction = direction;
+        PeerId = peerId;
+        PeerName = peerName;
+        PeerAddress = peerAddress;
+        Id = Interlocked.Increment(ref s_nextId);
+        OpenedAt = node.Time.GetUtcNow();
+        _lastHeardTicks = OpenedAt.UtcTicks;
+        _logger = node.Logs.CreateLogger<Link>();
+        _rejections = new RejectionLog(_logger, node.Telemetry);
+        _control = new ControlQueue(node.Options.ControlQueueCapacity, node.Telemetry.ControlDropped);
+    }
+
+    /// <summary>Unique in this process; records remember the link they came on.</summary>
+    public long Id { get; }
+
+    public LinkKind Kind { get; }
+
+    public LinkDirection Direction { get; }
+
+    /// <summary>The peer's node id, proven by its signature; none for a tutorial node.</summary>
+    public NodeId PeerId { get; }
+
+    public string? PeerName { get; }
+
+    /// <summary>Where the peer says it listens (its upgrade headers, or the tutorial's HANDSHAKE); null when it has not said.</summary>
+    public PeerAddress? PeerAddress { get; internal set; }
+
+    public string Remote => _connection.Remote;
+
+    public DateTimeOffset OpenedAt { get; }
+
+    public DateTimeOffset LastHeard => new(Interlocked.Read(ref _lastHeardTicks), TimeSpan.Zero);
+
+    /// <summary>Log entries this link has yet to send (live), plus catch-up still queued.</summary>
+    public long Lag => Math.Max(0, _node.Store.Length - Interlocked.Read(ref _cursor)) + Interlocked.Read(ref _catchUpRemaining);
+
+    public long SentRecords => Interlocked.Read(ref _sentRecords);
+
+    public long ReceivedRecords => Interlocked.Read(ref _receivedRecords);
+
+    public long Rejected => _rejections.Count;
+
+    /// <summary>The peer's digest as of its last heartbeat.</summary>
+    public FeedDigest PeerDigest => _peerDigest;
+
+    public bool CarriesRecordsIn => Kind is LinkKind.Peer or LinkKind.TutorialReceive;
+
+    public bool CarriesRecordsOut => Kind is LinkKind.Peer or LinkKind.TutorialSend;
+
+    /// <summary>
+    /// Whether a link we dialed to a tutorial node opens with our HANDSHAKE ("dial me back"). Not on a dial-back: the node
+    /// already has its link to us, and the tutorial's node dials again on every HANDSHAKE (a second link, every record twice).
+    /// </summary>
+    public bool Introduces { get; init; } = true;
+
+    /// <summary>Completes when the link is gone (or was never started), with the reason.</summary>
+    public Task<string> Ended => _ended.Task;
+
+    /// <summary>Starts reading and writing. Our peers get our vector at once; a tutorial node we dialed gets HANDSHAKE and then every record.</summary>
+    public void Start()
+    {
+        // A tutorial node has no vector to say what it lacks: it gets the whole log, as a late joiner should.
+        Interlocked.Exchange(ref _cursor, Kind == LinkKind.TutorialSend ? 0 : _node.Store.Length);
+        if (Kind == LinkKind.Peer)
+        {
+            _vectorRequested = FullVector;
+        }
+
+        if (CarriesRecordsOut)
+        {
+            _subscription = _node.Store.Subscribe(Wake);
+        }
+
+        _ = RunAsync();
+    }
+
+    /// <summary>Ends a link that was never started (refused by the mesh, e.g. a duplicate): tells the peer why.</summary>
+    public async Task AbandonAsync(string reason)
+    {
+        await _connection.CloseAsync(reason, CancellationToken.None);
+        await _connection.DisposeAsync();
+        _closing.Dispose();
+        _ended.TrySetResult(reason);
+    }
+
+    /// <summary>Queues a control message ahead of records; never blocks (the oldest is dropped and counted when full).</summary>
+    public void SendControl(byte[] frame)
+    {
+        _control.Enqueue(frame);
+        Wake();
+    }
+
+    private const int DeltaVector = 1;
+    private const int FullVector = 2;
+
+    /// <summary>
+    /// Asks the writer to send our vector (anti-entropy: the peer then sends what we lack): the feeds that changed since our
+    /// previous one on this link, or every feed.
+    /// </summary>
+    public void RequestVector(bool full)
+    {
+        var wanted = full ? FullVector : DeltaVector;
+        int current;
+        do
+        {
+            current = Volatile.Read(ref _vectorRequested);
+        }
+        while (current < wanted && Interlocked.CompareExchange(ref _vectorRequested, wanted, current) != current);
+        Wake();
+    }
+
+    public void Close(string reason)
+    {
+        Interlocked.CompareExchange(ref _closeReason, reason, null);
+        try
+        {
+            _closing.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
+
+    private void Wake() => _wake.Set();
+
+    /// <summary>Links dispose of themselves when they end; this is for a link that never started.</summary>
+    public void Dispose() => _closing.Dispose();
+
+    private async Task RunAsync()
+    {
+        // Let the caller finish registering the link before any of its events arrive.
+        await Task.Yield();
+        // One registration for the link's life: closing wakes the writer, which then sees the token cancelled.
+        using var wakeOnClose = _closing.Token.Register(static state => ((AsyncSignal)state!).Set(), _wake);
+        var reading = ReadLoopAsync(_closing.Token);
+        var writing = WriteLoopAsync(_closing.Token);
+        var first = await Task.WhenAny(reading, writing);
+        var reason = _closeReason ?? await first;
+        Close(reason);
+        _subscription?.Dispose();
+        await Task.WhenAll(reading, writing);
+        if (_closeReason == reason)
+        {
+            // We end it: tell the peer why.
+            await _connection.CloseAsync(reason, CancellationToken.None);
+        }
+        else
+        {
+            _connection.Abort();
+        }
+
+        await _connection.DisposeAsync();
+        _events.Closed(this, reason);
+        _closing.Dispose();
+        _ended.TrySetResult(reason);
+    }
+
+    private async Task<string> ReadLoopAsync(CancellationToken cancellationToken)
+    {
+        var maxFrame = _node.Options.MaxFrameBytes;
+        try
+        {
+            while (true)
+            {
+                var frame = await _connection.ReceiveAsync(maxFrame, cancellationToken);
+                switch (frame.Kind)
+                {
+                    case FrameKind.Closed:
+                        return frame.CloseReason ?? "the link ended";
+                    case FrameKind.Binary:
+                        Heard();
+                        _rejections.Add(Remote, RejectReason.BinaryFrame, "binary frames are not part of the protocol (messages are JSON text)");
+                        break;
+                    case FrameKind.Oversize:
+                        Heard();
+                        _rejections.Add(Remote, RejectReason.Oversize, $"a {frame.Length}-byte message exceeds the {maxFrame}-byte frame cap");
+                        break;
+                    default:
+                        Heard();
+                        Dispatch(frame.Data.Span);
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return "closed by this node";
+        }
+    }
+
+    private void Heard() => Interlocked.Exchange(ref _lastHeardTicks, _node.Time.GetUtcNow().UtcTicks);
+
+    private void Dispatch(ReadOnlySpan<byte> bytes)
+    {
+        // Most records arrive several times (every peer relays each one): a duplicate costs a glance, not a decode.
+        if (CarriesRecordsIn && MessageCodec.TryPeekFeedEntry(bytes, out var origin, out var seq, out var sync) && !sync
+            && _node.Store.Contains(origin, seq))
+        {
+            Interlocked.Increment(ref _receivedRecords);
+            _node.Telemetry.MessageReceived(WireProtocol.NewRecord);
+            _node.Telemetry.DuplicateSuppressed();
+            return;
+        }
+
+        var decoded = _node.Codec.Decode(bytes);
+        switch (decoded.Message)
+        {
+            case RecordMessage record when CarriesRecordsIn:
+                Interlocked.Increment(ref _receivedRecords);
+                _node.Telemetry.MessageReceived(WireProtocol.NewRecord);
+                if (_intake.Receive(this, record) is { } rejection)
+                {
+                    _rejections.Add(Remote, rejection.Reason, rejection.Detail);
+                }
+
+                break;
+            case HandshakeMessage handshake:
+                _node.Telemetry.MessageReceived(WireProtocol.Handshake);
+                // Our peers never need it (a link carries both ways); from a tutorial node it means "dial me back".
+                if (Kind == LinkKind.TutorialReceive)
+                {
+                    PeerAddress ??= handshake.Address;
+                    _events.HandshakeReceived(this, handshake);
+                }
+
+                break;
+            case HeartbeatMessage heartbeat when Kind == LinkKind.Peer:
+                _node.Telemetry.MessageReceived(WireProtocol.Heartbeat);
+                _peerDigest = heartbeat.Digest;
+                Acknowledged(heartbeat.Received);
+                _events.HeartbeatReceived(this, heartbeat);
+                break;
+            case VectorMessage vector when Kind == LinkKind.Peer:
+                _node.Telemetry.MessageReceived(WireProtocol.Vector);
+                if (!_vectorOpen && vector.Full)
+                {
+                    // A full vector: a feed it does not list is one the peer has none of.
+                    _peerView.Clear();
+                }
+
+                _vectorOpen = !vector.Last;
+                foreach (var feed in vector.Feeds)
+                {
+                    _peerView[feed.Origin] = feed;
+                }
+
+                if (vector.Last)
+                {
+                    Volatile.Write(ref _pendingVector, new PeerVector(vector.Received, new Dictionary<NodeId, FeedSummary>(_peerView)));
+                    Acknowledged(vector.Received);
+                    Wake();
+                }
+
+                break;
+            case null:
+                _rejections.Add(Remote, decoded.Reason, decoded.Detail ?? "invalid message");
+                break;
+            default:
+                _rejections.Add(Remote, RejectReason.UnexpectedMessage, $"{decoded.Message.GetType().Name} is not expected on a {Kind} link");
+                break;
+        }
+    }
+
+    private void Acknowledged(long received)
+    {
+        long current;
+        do
+        {
+            current = Interlocked.Read(ref _peerReceived);
+        }
+        while (received > current && Interlocked.CompareExchange(ref _peerReceived, received, current) != current);
+        Wake();
+    }
+
+    private async Task<string> WriteLoopAsync(CancellationToken cancellationToken)
+    {
+        var chunk = new StoredEntry?[Chunk];
+        try
+        {
+            if (Kind == LinkKind.TutorialSend && Introduces)
+            {
+                await SendAsync(MessageCodec.EncodeHandshake(_node.Local.Address, null), WireProtocol.Handshake, cancellationToken);
+            }
+
+            while (true)
+            {
+                var progress = false;
+                while (_control.TryDequeue(out var frame))
+                {
+                    await SendAsync(frame, WireProtocol.Heartbeat, cancellationToken);
+                    progress = true;
+                }
+
+                if (Kind == LinkKind.Peer)
+                {
+                    progress |= await SendVectorIfRequestedAsync(cancellationToken);
+                    PlanCatchUp();
+                    PruneInFlight();
+                    if (_inFlight.Count < _node.Options.MaxInFlight)
+                    {
+                        progress |= await SendCatchUpAsync(cancellationToken);
+                    }
+                }
+
+                if (CarriesRecordsOut && _inFlight.Count < _node.Options.MaxInFlight)
+                {
+                    progress |= await SendLiveAsync(chunk, cancellationToken);
+                }
+
+                if (!progress)
+                {
+                    await _wake.WaitAsync();
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return "closed by this node";
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+        {
+            return $"send failed: {ex.Message}";
+        }
+    }
+
+    private async ValueTask SendAsync(byte[] frame, string type, CancellationToken cancellationToken)
+    {
+        await _connection.SendAsync(frame, cancellationToken);
+        _node.Telemetry.MessageSent(type);
+    }
+
+    private async ValueTask<bool> SendVectorIfRequestedAsync(CancellationToken cancellationToken)
+    {
+        var requested = Interlocked.Exchange(ref _vectorRequested, 0);
+        if (requested == 0)
+        {
+            return false;
+        }
+
+        // Taken together with the digest, so the parts describe one state; a delta lists what changed since the last one.
+        var full = requested == FullVector;
+        var (summaries, digest, changes) = _node.Store.SummariesSince(full ? 0 : _vectorSince);
+        _vectorSince = changes;
+        var received = Interlocked.Read(ref _receivedRecords);
+        var parts = Math.Max(1, (summaries.Count + WireProtocol.MaxFeedsPerVector - 1) / WireProtocol.MaxFeedsPerVector);
+        for (var part = 0; part < parts; part++)
+        {
+            var feeds = summaries.GetRange(part * WireProtocol.MaxFeedsPerVector, Math.Min(WireProtocol.MaxFeedsPerVector, summaries.Count - (part * WireProtocol.MaxFeedsPerVector)));
+            await SendAsync(MessageCodec.EncodeVector(received, digest, full, part == parts - 1, feeds), WireProtocol.Vector, cancellationToken);
+        }
+
+        _node.Telemetry.VectorSent();
+        return true;
+    }
+
+    /// <summary>The peer's vector arrived: queue, feed by feed, the ranges it lacks.</summary>
+    private void PlanCatchUp()
+    {
+        if (Interlocked.Exchange(ref _pendingVector, null) is not { } vector)
+        {
+            return;
+        }
+
+        _catchUp.Clear();
+        long total = 0;
+        foreach (var range in _node.Store.Missing(vector.Feeds))
+        {
+            _catchUp.AddLast(range);
+            total += range.To - range.From + 1;
+        }
+
+        Interlocked.Exchange(ref _catchUpRemaining, total);
+    }
+
+    private async ValueTask<bool> SendCatchUpAsync(CancellationToken cancellationToken)
+    {
+        if (_catchUp.First is not { } head)
+        {
+            return false;
+        }
+
+        var range = head.Value;
+        var entries = _node.Store.ReadFeed(range.Origin, range.From, range.To, Chunk);
+        var cursor = Interlocked.Read(ref _cursor);
+        var sent = 0;
+        foreach (var (position, entry) in entries)
+        {
+            // What the live cursor has yet to reach goes live; what is in flight arrives without our help.
+            if (position >= cursor || _inFlight.ContainsKey((entry.Origin, entry.Seq)))
+            {
+                continue;
+            }
+
+            await SendRecordAsync(MessageCodec.EncodeRecord(entry, _node.Store.PublicKeyOf(entry.Origin), entry.Hops + 1, null, null, sync: true), entry, cancellationToken);
+            sent++;
+        }
+
+        var done = entries.Count < Chunk ? range.To : entries[^1].Entry.Seq;
+        if (done < range.To)
+        {
+            // The rest of the range next round: live records get their turn in between.
+            head.Value = (range.Origin, done + 1, range.To);
+        }
+        else
+        {
+            _catchUp.RemoveFirst();
+        }
+
+        var remaining = Interlocked.Add(ref _catchUpRemaining, -(done - range.From + 1));
+        if (remaining < 0 || _catchUp.Count == 0)
+        {
+            Interlocked.Exchange(ref _catchUpRemaining, 0);
+        }
+
+        if (sent > 0)
+        {
+            _node.Telemetry.CatchUpSent(sent);
+        }
+
+        return true;
+    }
+
+    private async ValueTask<bool> SendLiveAsync(StoredEntry?[] chunk, CancellationToken cancellationToken)
+    {
+        var cursor = Interlocked.Read(ref _cursor);
+        var read = _node.Store.Read(cursor, chunk);
+        if (read == 0)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < read; i++)
+        {
+            var item = chunk[i]!;
+            chunk[i] = null;
+            if (Skip(item))
+            {
+                continue;
+            }
+
+            var frame = item.LiveFrame ?? MessageCodec.EncodeRecord(item.Entry, _node.Store.PublicKeyOf(item.Entry.Origin), item.Entry.Hops + 1, null, null, sync: true);
+            await SendRecordAsync(frame, item.Entry, cancellationToken);
+        }
+
+        Interlocked.Exchange(ref _cursor, cursor + read);
+        return true;
+    }
+
+    private bool Skip(StoredEntry item) => item.Kind switch
+    {
+        RowKind.Retired => true,
+        // A tutorial node sees records, not feed entries: a record adopted twice is one record.
+        RowKind.Hidden => Kind == LinkKind.TutorialSend,
+        // Never back to the link it came on.
+        _ => item.ReceivedFrom == Id,
+    };
+
+    private async ValueTask SendRecordAsync(byte[] frame, Entry entry, CancellationToken cancellationToken)
+    {
+        await SendAsync(frame, WireProtocol.NewRecord, cancellationToken);
+        var sent = Interlocked.Increment(ref _sentRecords);
+        if (Kind == LinkKind.Peer)
+        {
+            _inFlight[(entry.Origin, entry.Seq)] = sent;
+            _inFlightOrder.Enqueue(((entry.Origin, entry.Seq), sent));
+        }
+    }
+
+    /// <summary>Forgets in-flight records the peer has counted (its <c>rx</c>): they arrived.</summary>
+    private void PruneInFlight()
+    {
+        var received = Interlocked.Read(ref _peerReceived);
+        while (_inFlightOrder.TryPeek(out var oldest) && oldest.SentAs <= received)
+        {
+            _inFlightOrder.Dequeue();
+            if (_inFlight.TryGetValue(oldest.Key, out var sentAs) && sentAs == oldest.SentAs)
+            {
+                _inFlight.Remove(oldest.Key);
+            }
+        }
+    }
+
+    private sealed record PeerVector(long Received, Dictionary<NodeId, FeedSummary> Feeds);
+}

@@ -1,0 +1,68 @@
+using AspireP2P.Node.Identity;
+using AspireP2P.Node.Protocol;
+
+namespace AspireP2P.Node.Mesh;
+
+public enum PeerState
+{
+    Connecting,
+    Connected,
+    Retrying,
+}
+
+/// <summary>A peer the mesh knows by address: why, its state, and when it is dialed next. Mesh loop only.</summary>
+internal sealed class PeerEntry(PeerAddress address, PeerOrigin origin)
+{
+    public PeerAddress Address { get; } = address;
+
+    public PeerOrigin Origin { get; set; } = origin;
+
+    public NodeId NodeId { get; set; }
+
+    public string? Name { get; set; }
+
+    public PeerState State { get; set; } = PeerState.Connecting;
+
+    public Link? Link { get; set; }
+
+    public bool Dialing { get; set; }
+
+    public int Attempts { get; set; }
+
+    public string? LastError { get; set; }
+
+    public DateTimeOffset? NextAttemptAt { get; set; }
+
+    public DateTimeOffset Since { get; set; }
+
+    /// <summary>Whether this node keeps a link to it (re-dials when it drops); a peer that only dialed us re-dials us instead.</summary>
+    public bool Wanted => Origin is not PeerOrigin.Inbound;
+
+    public List<TaskCompletionSource<ConnectOutcome>> Waiters { get; } = [];
+}
+
+public enum ConnectStatus
+{
+    Connected,
+    AlreadyConnected,
+    Pending,
+    Self,
+    Refused,
+    Failed,
+}
+
+public readonly record struct ConnectOutcome(ConnectStatus Status, PeerAddress Address, string? Error = null);
+
+/// <summary>A peer as GET /api/peers and the page show it.</summary>
+public sealed record PeerView(
+    string Address, string Url, string? NodeId, string? Name, PeerState State, string Direction, PeerOrigin Origin, string Kind,
+    DateTimeOffset? Since, int Attempts, string? LastError, DateTimeOffset? NextAttemptAt, long Lag, long Sent, long Received, long Rejected);
+
+/// <summary>Whether records can reach this node and leave it, and if not why (for /health and the dashboard).</summary>
+public sealed record MeshHealth(bool Degraded, string? Reason, DateTimeOffset? Since);
+
+/// <summary>What the mesh looks like now: replaced after every change by the mesh loop, read by anyone.</summary>
+public sealed record MeshSnapshot(IReadOnlyList<PeerView> Peers, MeshHealth Health)
+{
+    public static MeshSnapshot Empty { get; } = new([], new MeshHealth(false, null, null));
+}

@@ -1,0 +1,257 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using AspireP2P.Node.Identity;
+
+namespace AspireP2P.Node.Records;
+
+/// <summary>
+/// Which entries a node holds, feed by feed, in memory that grows with the number of feeds and gaps, not records:
+/// per origin the highest seq seen and the ranges below it still missing (entries arrive out of order; an origin that
+/// crashed skips the seqs it had reserved). "Have I seen it?" is a range check. It also keeps the node's
+/// <see cref="FeedDigest"/> up to date, one feed at a time. Not thread-safe: <see cref="RecordStore"/> owns it.
+/// </summary>
+public sealed class FeedIndex
+{
+    /// <summary>An origin's feed may not have more gaps than this; entries that would open more wait for the gaps to fill.</summary>
+    public const int MaxGaps = 4096;
+
+    private readonly Dictionary<NodeId, Feed> _feeds = [];
+    private FeedDigest _digest;
+    private long _changes;
+
+    public FeedDigest Digest => _digest;
+
+    /// <summary>Counts every change; a feed remembers the count of its last one, so "what changed since" is cheap to answer.</summary>
+    public long Changes => _changes;
+
+    public int FeedCount => _feeds.Count;
+
+    public IEnumerable<NodeId> Origins => _feeds.Keys;
+
+    public bool Contains(NodeId origin, long seq) => _feeds.TryGetValue(origin, out var feed) && feed.Contains(seq);
+
+    /// <summary>False when already held, or when it would open more than <see cref="MaxGaps"/> gaps.</summary>
+    public bool CanAdd(NodeId origin, long seq) =>
+        seq >= 1 && (!_feeds.TryGetValue(origin, out var feed) || (!feed.Contains(seq) && (seq <= feed.High + 1 || feed.Gaps.Count < MaxGaps)));
+
+    /// <summary>Records (origin, seq) as held; false when it already was (or cannot be, see <see cref="CanAdd"/>).</summary>
+    public bool Add(NodeId origin, long seq, ulong contentHash)
+    {
+        if (!CanAdd(origin, seq))
+        {
+            return false;
+        }
+
+        if (!_feeds.TryGetValue(origin, out var feed))
+        {
+            _feeds[origin] = feed = new Feed(origin);
+        }
+
+        _digest = _digest.Combine(feed.Contribution);
+        feed.Add(seq, contentHash);
+        _digest = _digest.Combine(feed.Contribution);
+        feed.ChangedAt = ++_changes;
+        return true;
+    }
+
+    /// <summary>The entry at (origin, seq) was replaced by another with a different content hash.</summary>
+    public void Replace(NodeId origin, long seq, ulong oldHash, ulong newHash)
+    {
+        if (!_feeds.TryGetValue(origin, out var feed) || !feed.Contains(seq))
+        {
+            return;
+        }
+
+        _digest = _digest.Combine(feed.Contribution);
+        feed.ReplaceContent(oldHash, newHash);
+        _digest = _digest.Combine(feed.Contribution);
+        feed.ChangedAt = ++_changes;
+    }
+
+    public FeedSummary? Summarize(NodeId origin) => _feeds.TryGetValue(origin, out var feed) ? feed.Summarize() : null;
+
+    /// <summary>Every feed, in origin order (so vectors can be sent in parts that cover origin ranges).</summary>
+    public List<FeedSummary> SummarizeAll() => SummarizeSince(0);
+
+    /// <summary>The feeds that changed after change number <paramref name="since"/>, in origin order.</summary>
+    public List<FeedSummary> SummarizeSince(long since) =>
+        _feeds.Values.Where(f => f.ChangedAt > since).OrderBy(f => f.Origin).Select(f => f.Summarize()).ToList();
+
+    /// <summary>
+    /// What a peer whose view is <paramref name="theirs"/> lacks of every feed we hold, as seq ranges: one pass over our
+    /// feeds, skipping at once those the peer holds exactly as we do.
+    /// </summary>
+    public List<(NodeId Origin, long From, long To)> Missing(IReadOnlyDictionary<NodeId, FeedSummary> theirs)
+    {
+        var missing = new List<(NodeId, long, long)>();
+        foreach (var feed in _feeds.Values)
+        {
+            var their = theirs.GetValueOrDefault(feed.Origin);
+            if (their is not null && their.High == feed.High && their.ContentXor == feed.ContentXor && their.GapCount == feed.Gaps.Count && feed.Gaps.Count == 0)
+            {
+                continue;
+            }
+
+            foreach (var (from, to) in MissingAt(feed.Summarize(), their))
+            {
+                missing.Add((feed.Origin, from, to));
+            }
+        }
+
+        return missing;
+    }
+
+    /// <summary>The highest seq held of a feed (0 when none).</summary>
+    public long High(NodeId origin) => _feeds.TryGetValue(origin, out var feed) ? feed.High : 0;
+
+    /// <summary>
+    /// What a peer lacks of one of our feeds, given its summary (null: it holds none of it). When both hold the same
+    /// seqs but the content hashes differ, the origin signed two entries for one seq somewhere: the whole feed is sent,
+    /// and each side keeps the winner of every conflict.
+    /// </summary>
+    public List<(long From, long To)> MissingAt(FeedSummary mine, FeedSummary? theirs)
+    {
+        var held = SeqRanges.Held(mine.High, mine.Gaps);
+        if (theirs is null)
+        {
+            return held;
+        }
+
+        var missing = SeqRanges.Subtract(held, SeqRanges.Held(theirs.High, theirs.Gaps));
+        // A content hash of 0 means "not summarized" (a feed too gappy for one message).
+        return missing.Count == 0 && theirs.High == mine.High && theirs.ContentXor != 0 && theirs.ContentXor != mine.ContentXor
+            && theirs.Gaps.AsSpan().SequenceEqual(mine.Gaps) ? held : missing;
+    }
+
+    private sealed class Feed(NodeId origin)
+    {
+        public NodeId Origin { get; } = origin;
+
+        public long High { get; private set; }
+
+        /// <summary>Missing ranges below <see cref="High"/>, sorted, disjoint.</summary>
+        public List<(long From, long To)> Gaps { get; } = [];
+
+        public ulong ContentXor { get; private set; }
+
+        public FeedDigest Contribution { get; private set; }
+
+        /// <summary>The index's change count at this feed's last change.</summary>
+        public long ChangedAt { get; set; }
+
+        public bool Contains(long seq)
+        {
+            if (seq < 1 || seq > High)
+            {
+                return false;
+            }
+
+            var index = GapIndex(seq);
+            return index < 0;
+        }
+
+        public void Add(long seq, ulong contentHash)
+        {
+            if (seq > High)
+            {
+                if (seq > High + 1)
+                {
+                    Gaps.Add((High + 1, seq - 1));
+                }
+
+                High = seq;
+            }
+            else
+            {
+                var index = GapIndex(seq);
+                var (from, to) = Gaps[index];
+                Gaps.RemoveAt(index);
+                if (seq < to)
+                {
+                    Gaps.Insert(index, (seq + 1, to));
+                }
+
+                if (seq > from)
+                {
+                    Gaps.Insert(index, (from, seq - 1));
+                }
+            }
+
+            ContentXor ^= contentHash;
+            Contribution = Contribute();
+        }
+
+        public void ReplaceContent(ulong oldHash, ulong newHash)
+        {
+            ContentXor ^= oldHash ^ newHash;
+            Contribution = Contribute();
+        }
+
+        public FeedSummary Summarize()
+        {
+            var gaps = new long[Gaps.Count * 2];
+            for (var i = 0; i < Gaps.Count; i++)
+            {
+                gaps[2 * i] = Gaps[i].From;
+                gaps[(2 * i) + 1] = Gaps[i].To;
+            }
+
+            return new FeedSummary(Origin, High, ContentXor, gaps);
+        }
+
+        /// <summary>Index of the gap holding <paramref name="seq"/>, or negative when no gap does.</summary>
+        private int GapIndex(long seq)
+        {
+            int low = 0, high = Gaps.Count - 1;
+            while (low <= high)
+            {
+                var middle = (low + high) >>> 1;
+                var (from, to) = Gaps[middle];
+                if (seq < from)
+                {
+                    high = middle - 1;
+                }
+                else if (seq > to)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    return middle;
+                }
+            }
+
+            return -1;
+        }
+
+        private FeedDigest Contribute()
+        {
+            // SHA-256 over the feed's whole state, so no sender can steer one feed's part to cancel another's.
+            Span<byte> buffer = stackalloc byte[NodeId.ByteLength + 8 + 8 + 8];
+            Origin.Write(buffer);
+            BinaryPrimitives.WriteInt64BigEndian(buffer[16..], High);
+            BinaryPrimitives.WriteUInt64BigEndian(buffer[24..], ContentXor);
+            BinaryPrimitives.WriteUInt64BigEndian(buffer[32..], GapsHash());
+            Span<byte> hash = stackalloc byte[32];
+            SHA256.HashData(buffer, hash);
+            return new FeedDigest(BinaryPrimitives.ReadUInt64BigEndian(hash), BinaryPrimitives.ReadUInt64BigEndian(hash[8..]));
+        }
+
+        private ulong GapsHash()
+        {
+            if (Gaps.Count == 0)
+            {
+                return 0;
+            }
+
+            var bytes = new byte[Gaps.Count * 16];
+            for (var i = 0; i < Gaps.Count; i++)
+            {
+                BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(i * 16), Gaps[i].From);
+                BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan((i * 16) + 8), Gaps[i].To);
+            }
+
+            return BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(bytes));
+        }
+    }
+}

@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using AspireP2P.Tests.Infrastructure;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AspireP2P.Tests.Network;
+
+/// <summary>The OpenAPI document at /openapi/v1.json describes the API as it is, and the Scalar page presents it.</summary>
+public sealed class OpenApiTests
+{
+    private const string Key = "0123456789abcdef-openapi-test";
+
+    /// <summary>Routes that are not API: the page and its files, the document itself and its reference page.</summary>
+    private static readonly string[] NotApi = ["/ui", "/ui/{asset}", "/openapi/{documentName}.json", "/scalar/{documentName?}"];
+
+    [Fact]
+    public async Task TheDocumentListsEveryMappedRouteAndMethod()
+    {
+        await using var network = await TestNetwork.StartUnconnectedAsync(1);
+        var node = network[0];
+        using var document = await GetDocumentAsync(node);
+        var paths = document.RootElement.GetProperty("paths");
+
+        var endpoints = node.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        Assert.Contains(endpoints, e => e.RoutePattern.RawText == "/record");
+        var missing = new List<string>();
+        foreach (var endpoint in endpoints)
+        {
+            var pattern = "/" + endpoint.RoutePattern.RawText!.TrimStart('/');
+            if (NotApi.Contains(pattern) || endpoint.RoutePattern.RawText!.StartsWith("/scalar", StringComparison.Ordinal))
+            {
+                Assert.NotNull(endpoint.Metadata.GetMetadata<IExcludeFromDescriptionMetadata>());
+                continue;
+            }
+
+            // Endpoints without method metadata (the health checks) answer GET like any other.
+            var methods = endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"];
+            foreach (var method in methods.Where(m => m != "HEAD"))
+            {
+                if (!paths.TryGetProperty(pattern, out var path) || !path.TryGetProperty(method.ToLowerInvariant(), out _))
+                {
+                    missing.Add($"{method} {pattern}");
+                }
+            }
+        }
+
+        Assert.Empty(missing);
+        var documented = paths.EnumerateObject().SelectMany(p => p.Value.EnumerateObject().Select(m => $"{m.Name.ToUpperInvariant()} {p.Name}")).Order().ToList();
+        Assert.Equal(
+            [
+                "DELETE /api/peers/{address}", "GET /", "GET /alive", "GET /api/events", "GET /api/node", "GET /api/peers", "GET /api/records",
+                "GET /health", "GET /peers", "GET /records", "POST /api/peers/disconnect", "POST /peer", "POST /record",
+            ],
+            documented);
+    }
+
+    /// <summary>Every endpoint that changes the node, and everything under /api/dev/, carries <c>RequireApiKey</c>: a new one left untagged fails here.</summary>
+    [Fact]
+    public async Task EveryEndpointThatChangesTheNodeNeedsTheKeyAndSaysSo()
+    {
+        await using var network = await TestNetwork.StartUnconnectedAsync(1);
+        var node = network[0];
+        using var document = await GetDocumentAsync(node);
+
+        foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is not "get" || path.Name.StartsWith("/api/dev/", StringComparison.Ordinal)))
+            {
+                var what = $"{operation.Name.ToUpperInvariant()} {path.Name}";
+                Assert.True(operation.Value.TryGetProperty("security", out var security), $"{what} has no security requirement");
+                Assert.Equal(["ApiKey", "Bearer"], security.EnumerateArray().SelectMany(s => s.EnumerateObject().Select(p => p.Name)));
+                Assert.Superset(new HashSet<string> { "401", "403", "429" }, Responses(operation.Value).ToHashSet());
+            }
+        }
+
+        var schemes = document.RootElement.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("X-Api-Key", schemes.GetProperty("ApiKey").GetProperty("name").GetString());
+        Assert.Equal("bearer", schemes.GetProperty("Bearer").GetProperty("scheme").GetString());
+    }
+
+    [Fact]
+    public async Task PostRecordAnswersExactlyWhatTheDocumentSays()
+    {
+        await using var network = await TestNetwork.StartUnconnectedAsync(1,
+            "--api-key", Key, "--P2P:RateLimit:PermitsPerSecond", "1", "--P2P:RateLimit:Burst", "40", "--P2P:RateLimit:ExemptLoopback", "false");
+        var node = network[0];
+        using var document = await GetDocumentAsync(node);
+        var post = document.RootElement.GetProperty("paths").GetProperty("/record").GetProperty("post");
+        Assert.Equal(["application/json"], post.GetProperty("requestBody").GetProperty("content").EnumerateObject().Select(c => c.Name));
+
+        var seen = new Dictionary<string, string?>();
+        await ObserveAsync(seen, node, HttpStatusCode.Created, Post("{\"record\":\"documented\"}", key: true));
+        await ObserveAsync(seen, node, HttpStatusCode.BadRequest, Post("{\"record\":null}", key: true));
+        await ObserveAsync(seen, node, HttpStatusCode.Unauthorized, Post("{\"record\":\"no key\"}", key: false));
+        await ObserveAsync(seen, node, HttpStatusCode.Forbidden, Post("{\"record\":\"cross-site\"}", key: true, origin: "https://evil.example"));
+        await ObserveAsync(seen, node, HttpStatusCode.RequestEntityTooLarge, Post($"{{\"record\":\"{new string('x', 70_000)}\"}}", key: true));
+        await ObserveAsync(seen, node, HttpStatusCode.UnsupportedMediaType, Post("{\"record\":\"form\"}", key: true, contentType: "text/plain"));
+        for (var i = 0; i < 200 && !seen.ContainsKey("429"); i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/record") { Content = JsonContent.Create(new { record = i }) };
+            request.Headers.Add("X-Api-Key", Key);
+            using var response = await node.Http.SendAsync(request).WaitAsync(Timeouts.Request);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                seen["429"] = response.Content.Headers.ContentType?.MediaType;
+                Assert.NotNull(response.Headers.RetryAfter);
+            }
+        }
+
+        var documented = post.GetProperty("responses");
+        Assert.Equal(documented.EnumerateObject().Select(r => r.Name).Order(), seen.Keys.Order());
+        foreach (var (status, contentType) in seen)
+        {
+            var content = documented.GetProperty(status).GetProperty("content");
+            Assert.True(content.TryGetProperty(contentType!, out _), $"{status} came as {contentType}; documented as {string.Join(", ", content.EnumerateObject().Select(c => c.Name))}");
+        }
+
+        Assert.Equal("#/components/schemas/RecordCreatedResponse", documented.GetProperty("201").GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+        Assert.True(documented.GetProperty("429").GetProperty("headers").TryGetProperty("Retry-After", out _));
+    }
+
+    [Fact]
+    public async Task TheScalarPageServesTheDocumentFromTheNodeItself()
+    {
+        await using var network = await TestNetwork.StartUnconnectedAsync(1);
+        var node = network[0];
+
+        using var page = await node.Http.GetAsync("/scalar").WaitAsync(Timeouts.Request);
+        var html = await page.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request);
+        using var script = await node.Http.GetAsync("/scalar/scalar.js").WaitAsync(Timeouts.Request);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("openapi/v1.json", html, StringComparison.Ordinal);
+        Assert.Contains("\"telemetry\":false", html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+    }
+
+    private static async Task<JsonDocument> GetDocumentAsync(TestNode node)
+    {
+        using var response = await node.Http.GetAsync("/openapi/v1.json").WaitAsync(Timeouts.Request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync().WaitAsync(Timeouts.Request));
+    }
+
+    private static IEnumerable<string> Responses(JsonElement operation) => operation.GetProperty("responses").EnumerateObject().Select(r => r.Name);
+
+    private static HttpRequestMessage Post(string body, bool key, string? origin = null, string contentType = "application/json")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/record") { Content = new StringContent(body, Encoding.UTF8, contentType) };
+        if (key)
+        {
+            request.Headers.Add("X-Api-Key", Key);
+        }
+
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        return request;
+    }
+
+    private static async Task ObserveAsync(Dictionary<string, string?> seen, TestNode node, HttpStatusCode expected, HttpRequestMessage request)
+    {
+        using (request)
+        {
+            using var response = await node.Http.SendAsync(request).WaitAsync(Timeouts.Request);
+            Assert.Equal(expected, response.StatusCode);
+            seen[((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)] = response.Content.Headers.ContentType?.MediaType;
+        }
+    }
+}
