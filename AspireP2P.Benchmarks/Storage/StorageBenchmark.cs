@@ -23,6 +23,7 @@ public static class StorageBenchmark
           --budget-mb N    engine cache / memory budget (default 32)
           --dir PATH       where the stores are made (default: the temp directory); each is removed after its run
           --out FILE       JSON results (default benchmark-results/storage.json)
+          --content-keys every|adopted   which rows carry a content key (default adopted: 5% of rows)
         """;
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
@@ -59,7 +60,8 @@ public static class StorageBenchmark
     {
         if (args.Length >= 1 && args[0] == "--child")
         {
-            // --child ENGINE DIR ROWS BUDGET READROWS: one measurement in this process.
+            // --child ENGINE DIR ROWS BUDGET READROWS [every]: one measurement in this process.
+            StorageWorkload.ContentKeyOnEveryRow = args.Length > 6 && args[6] == "every";
             return StorageProbe.Run(args[1], args[2], long.Parse(args[3], CultureInfo.InvariantCulture),
                 long.Parse(args[4], CultureInfo.InvariantCulture), int.Parse(args[5], CultureInfo.InvariantCulture));
         }
@@ -82,6 +84,7 @@ public static class StorageBenchmark
                     case "--budget-mb": budgetMb = long.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--dir": directory = Next(); break;
                     case "--out": output = Next(); break;
+                    case "--content-keys": StorageWorkload.ContentKeyOnEveryRow = Next() == "every"; break;
                     default: throw new ArgumentException($"unknown option '{args[i]}'");
                 }
             }
@@ -199,6 +202,7 @@ public static class StorageBenchmark
         yield return rows.ToString(CultureInfo.InvariantCulture);
         yield return budgetBytes.ToString(CultureInfo.InvariantCulture);
         yield return readRows.ToString(CultureInfo.InvariantCulture);
+        yield return StorageWorkload.ContentKeyOnEveryRow ? "every" : "adopted";
     }
 
     private static string Table(string[] engines, Dictionary<string, List<Dictionary<string, double>>> results)

@@ -18,6 +18,9 @@ internal sealed class StorageWorkload
     private readonly Random _random = new(42);
     private readonly byte[] _signature = new byte[64];
 
+    /// <summary>True: every row carries a content key (core's contract now: a hash of every entry); false: adopted rows only.</summary>
+    public static bool ContentKeyOnEveryRow { get; set; }
+
     public StorageWorkload()
     {
         var seed = new Random(7);
@@ -51,7 +54,7 @@ internal sealed class StorageWorkload
             Value = value,
             Signature = _signature,
         };
-        return new BenchRow(origin, seq, adopted ? ContentKeyOf(position) : 0, RowKind.Visible, EntryCodec.Encode(entry));
+        return new BenchRow(origin, seq, adopted || ContentKeyOnEveryRow ? ContentKeyOf(position) : 0, RowKind.Visible, EntryCodec.Encode(entry));
     }
 
     /// <summary>The content key the row at <paramref name="position"/> carries (if it is adopted): never zero.</summary>
