@@ -20,6 +20,7 @@ public static class Program
           records      bulk insert to 100,000, GET /records, RSS idle and with 100,000, late-joiner catch-up
           apphost      AppHost start-up to all-healthy for N = 10 (when AspireP2P.AppHost is in the build)
           resilience   reconnect after restart, catch-up of 1,000/100,000 missed records, dead-peer detection, mesh degree
+          storage      record log storage engines side by side (SQLite, LMDB, RocksDB, FasterLog vs in memory); -- storage --help
           micro        BenchmarkDotNet micro-benchmarks of the hot path (extra arguments go to BenchmarkDotNet)
 
         options:
@@ -43,6 +44,11 @@ public static class Program
         {
             Console.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
+        }
+
+        if (args[0] == "storage")
+        {
+            return await Storage.StorageBenchmark.RunAsync(args[1..]);
         }
 
         if (args[0] == "micro")
