@@ -247,6 +247,7 @@ public sealed class Link : IDisposable
         {
             while (true)
             {
+                await KeepUpWithTheDiskAsync(cancellationToken);
                 var frame = await _connection.ReceiveAsync(maxFrame, cancellationToken);
                 switch (frame.Kind)
                 {
@@ -270,6 +271,28 @@ public sealed class Link : IDisposable
         catch (OperationCanceledException)
         {
             return "closed by this node";
+        }
+    }
+
+    /// <summary>Records not yet durable that make a reader stop reading until the disk catches up (TCP then slows the sender).</summary>
+    private const long MaxNotDurable = 65_536;
+
+    private async ValueTask KeepUpWithTheDiskAsync(CancellationToken cancellationToken)
+    {
+        var store = _node.Store;
+        var behind = store.Length - store.DurableLength;
+        if (behind <= MaxNotDurable || store.Failure is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            await store.WaitDurableAsync(store.Length - (MaxNotDurable / 2), cancellationToken);
+        }
+        catch (Records.Storage.RecordLogFailedException)
+        {
+            // The store refuses records from now on; reading goes on so the link sees what its peer sends.
         }
     }
 

@@ -16,10 +16,29 @@ public sealed class FeedIndex
     public const int MaxGaps = 4096;
 
     private readonly Dictionary<NodeId, Feed> _feeds = [];
+    private readonly List<Feed> _dirty = [];
     private FeedDigest _digest;
     private long _changes;
 
-    public FeedDigest Digest => _digest;
+    /// <summary>
+    /// The digest of every feed. A feed's part of it (a SHA-256 of the feed's state) is recomputed when the digest is read,
+    /// once for all the changes since: one hash per feed per heartbeat, not per record (nor per row at start).
+    /// </summary>
+    public FeedDigest Digest
+    {
+        get
+        {
+            foreach (var feed in _dirty)
+            {
+                feed.Dirty = false;
+                feed.Refresh();
+                _digest = _digest.Combine(feed.Contribution);
+            }
+
+            _dirty.Clear();
+            return _digest;
+        }
+    }
 
     /// <summary>Counts every change; a feed remembers the count of its last one, so "what changed since" is cheap to answer.</summary>
     public long Changes => _changes;
@@ -47,9 +66,8 @@ public sealed class FeedIndex
             _feeds[origin] = feed = new Feed(origin);
         }
 
-        _digest = _digest.Combine(feed.Contribution);
+        Touch(feed);
         feed.Add(seq, contentHash);
-        _digest = _digest.Combine(feed.Contribution);
         feed.ChangedAt = ++_changes;
         return true;
     }
@@ -62,10 +80,20 @@ public sealed class FeedIndex
             return;
         }
 
-        _digest = _digest.Combine(feed.Contribution);
+        Touch(feed);
         feed.ReplaceContent(oldHash, newHash);
-        _digest = _digest.Combine(feed.Contribution);
         feed.ChangedAt = ++_changes;
+    }
+
+    /// <summary>Takes a feed's part out of the digest until it is read again (see <see cref="Digest"/>).</summary>
+    private void Touch(Feed feed)
+    {
+        if (!feed.Dirty)
+        {
+            _digest = _digest.Combine(feed.Contribution);
+            feed.Dirty = true;
+            _dirty.Add(feed);
+        }
     }
 
     public FeedSummary? Summarize(NodeId origin) => _feeds.TryGetValue(origin, out var feed) ? feed.Summarize() : null;
@@ -178,14 +206,14 @@ public sealed class FeedIndex
             }
 
             ContentXor ^= contentHash;
-            Contribution = Contribute();
         }
 
-        public void ReplaceContent(ulong oldHash, ulong newHash)
-        {
-            ContentXor ^= oldHash ^ newHash;
-            Contribution = Contribute();
-        }
+        public void ReplaceContent(ulong oldHash, ulong newHash) => ContentXor ^= oldHash ^ newHash;
+
+        /// <summary>Changed since its part of the digest was last computed.</summary>
+        public bool Dirty { get; set; }
+
+        public void Refresh() => Contribution = Contribute();
 
         public FeedSummary Summarize()
         {

@@ -397,8 +397,12 @@ public sealed class RecordStore : IAsyncDisposable
             return AdoptedKey(entry.Key, entry.Value);
         }
 
-        return BinaryPrimitives.ReadUInt64BigEndian(Trust.EntrySignature.LeafHash(entry));
+        // Top bit clear: only adopted records' keys (top bit set) are looked up, so the log indexes only those.
+        return BinaryPrimitives.ReadUInt64BigEndian(Trust.EntrySignature.LeafHash(entry)) & ~AdoptedBit;
     }
+
+    /// <summary>Set in adopted records' content keys and only in theirs.</summary>
+    private const ulong AdoptedBit = 1UL << 63;
 
     private static ulong AdoptedKey(string key, ReadOnlySpan<byte> value)
     {
@@ -410,8 +414,7 @@ public sealed class RecordStore : IAsyncDisposable
         hash.AppendData(value);
         Span<byte> digest = stackalloc byte[32];
         hash.GetHashAndReset(digest);
-        var result = BinaryPrimitives.ReadUInt64BigEndian(digest);
-        return result == 0 ? 1 : result;
+        return BinaryPrimitives.ReadUInt64BigEndian(digest) | AdoptedBit;
     }
 
     private static int LeafOrder(Entry left, Entry right) =>

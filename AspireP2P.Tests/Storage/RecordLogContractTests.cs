@@ -158,20 +158,20 @@ public abstract class RecordLogContractTests
     public async Task AContentKeyIsKnownWhileARowThatIsNotRetiredCarriesIt()
     {
         await using var log = Open();
-        var first = log.Append(Alice, 1, contentKey: 99);
+        var first = log.Append(Alice, 1, contentKey: TestRows.Adopted(99));
         await log.WaitDurableAsync(first);
-        var second = log.Append(Bob, 1, contentKey: 99);
+        var second = log.Append(Bob, 1, contentKey: TestRows.Adopted(99));
         log.Append(Bob, 2);
 
-        Assert.True(log.ContainsContent(99));
-        Assert.False(log.ContainsContent(98));
+        Assert.True(log.ContainsContent(TestRows.Adopted(99)));
+        Assert.False(log.ContainsContent(TestRows.Adopted(98)));
         Assert.False(log.ContainsContent(0));
         log.Retire(first);
-        Assert.True(log.ContainsContent(99));
+        Assert.True(log.ContainsContent(TestRows.Adopted(99)));
         log.Retire(second);
-        Assert.False(log.ContainsContent(99));
+        Assert.False(log.ContainsContent(TestRows.Adopted(99)));
         await log.WaitDurableAsync(second);
-        Assert.False(log.ContainsContent(99));
+        Assert.False(log.ContainsContent(TestRows.Adopted(99)));
         Assert.False(log.ContainsContent(0));
     }
 

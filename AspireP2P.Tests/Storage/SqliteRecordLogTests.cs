@@ -16,9 +16,9 @@ public sealed class SqliteRecordLogTests : IDisposable
         LogRow[] before;
         await using (var log = RecordLogFactory.Open(_directory, new RecordLogOptions()))
         {
-            log.Append(Alice, 1, contentKey: 11);
+            log.Append(Alice, 1, contentKey: TestRows.Adopted(11));
             log.Append(Bob, 1, kind: RowKind.Hidden);
-            log.Append(Alice, 2, contentKey: 12);
+            log.Append(Alice, 2, contentKey: TestRows.Adopted(12));
             log.Retire(2);
             log.SetKind(1, RowKind.Visible);
             log.PutOriginKey(Alice, [1, 2]);
@@ -34,8 +34,8 @@ public sealed class SqliteRecordLogTests : IDisposable
             Assert.True(log.TryGet(Bob, 1, out var bob));
             Assert.Equal(1, bob.Position);
             Assert.False(log.TryGet(Alice, 2, out _));
-            Assert.True(log.ContainsContent(11));
-            Assert.False(log.ContainsContent(12));
+            Assert.True(log.ContainsContent(TestRows.Adopted(11)));
+            Assert.False(log.ContainsContent(TestRows.Adopted(12)));
             Assert.Equal([(Alice, "0102")], log.OriginKeys().Select(k => (k.Origin, Convert.ToHexString(k.PublicKey))));
 
             Assert.Equal(3, log.Append(Alice, 3));
@@ -62,7 +62,7 @@ public sealed class SqliteRecordLogTests : IDisposable
         {
             for (var i = 0; i < Rows; i++)
             {
-                log.Append(i % 2 == 0 ? Alice : Bob, 1 + i / 2, contentKey: (ulong)i + 1, value: value);
+                log.Append(i % 2 == 0 ? Alice : Bob, 1 + i / 2, contentKey: TestRows.Adopted((ulong)i + 1), value: value);
             }
 
             await log.WaitDurableAsync(Rows - 1);
@@ -96,7 +96,7 @@ public sealed class SqliteRecordLogTests : IDisposable
                 var seq = random.NextInt64(1, Rows / 2 + 1);
                 Assert.True(log.TryGet(Alice, seq, out var row));
                 Assert.Equal(Blob(Alice, seq, value), row.Blob);
-                Assert.True(log.ContainsContent((ulong)random.Next(1, Rows + 1)));
+                Assert.True(log.ContainsContent(TestRows.Adopted((ulong)random.Next(1, Rows + 1))));
             }
 
             Assert.Equal(Rows, log.Scan().Count());

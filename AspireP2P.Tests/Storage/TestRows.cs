@@ -20,6 +20,9 @@ internal static class TestRows
         Signature = new byte[64],
     });
 
+    /// <summary>An adopted record's content key: the only kind with the top bit set, and the only kind looked up.</summary>
+    public static ulong Adopted(ulong key) => key | (1UL << 63);
+
     public static long Append(this IRecordLog log, NodeId origin, long seq, ulong contentKey = 0, RowKind kind = RowKind.Visible, string value = "\"v\"") =>
         log.Append(origin, seq, contentKey, kind, Blob(origin, seq, value));
 

@@ -19,7 +19,8 @@ public enum RowKind : byte
 /// One row of the log. <see cref="Blob"/> is the entry as <see cref="EntryCodec"/> writes it; the other fields are
 /// copies of what the engine indexes. <see cref="ContentKey"/> is a 64-bit hash of the entry's content
 /// (<see cref="RecordStore.ContentKeyOf"/>): for an adopted record, of its key and value, so the same record adopted by
-/// two nodes is recognised; for a signed one, the start of its leaf hash.
+/// two nodes is recognised, with the top bit set; for a signed one, the start of its leaf hash, top bit clear. Only keys
+/// with the top bit set are looked up (<see cref="IRecordLog.ContainsContent"/>), so an engine need index only those.
 /// </summary>
 public readonly record struct LogRow(long Position, NodeId Origin, long Seq, ulong ContentKey, RowKind Kind, byte[] Blob);
 

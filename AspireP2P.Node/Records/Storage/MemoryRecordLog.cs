@@ -51,7 +51,7 @@ public sealed class MemoryRecordLog : IRecordLog
             }
 
             feed[seq] = position;
-            if (contentKey != 0)
+            if (IsLookedUp(contentKey))
             {
                 _contentKeys[contentKey] = _contentKeys.GetValueOrDefault(contentKey) + 1;
             }
@@ -84,7 +84,7 @@ public sealed class MemoryRecordLog : IRecordLog
                 feed.Remove(row.Seq);
             }
 
-            if (row.ContentKey != 0 && _contentKeys.TryGetValue(row.ContentKey, out var count))
+            if (IsLookedUp(row.ContentKey) && _contentKeys.TryGetValue(row.ContentKey, out var count))
             {
                 if (count <= 1)
                 {
@@ -189,6 +189,9 @@ public sealed class MemoryRecordLog : IRecordLog
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Only adopted records' content keys (top bit set) are ever looked up, so only those are indexed.</summary>
+    private static bool IsLookedUp(ulong contentKey) => (contentKey & (1UL << 63)) != 0;
 
     /// <summary>The same rows as a log opened again after a restart (a failed disk replaced: writes work again).</summary>
     public MemoryRecordLog Reopened()

@@ -18,7 +18,7 @@ internal sealed class SqliteLogConnection : IDisposable
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS rows(pos INTEGER PRIMARY KEY, origin BLOB NOT NULL, seq INTEGER NOT NULL, ckey INTEGER NOT NULL, kind INTEGER NOT NULL, blob BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS rows_feed ON rows(origin, seq) WHERE kind <> 2;
-        CREATE INDEX IF NOT EXISTS rows_content ON rows(ckey) WHERE ckey <> 0 AND kind <> 2;
+        CREATE INDEX IF NOT EXISTS rows_adopted ON rows(ckey) WHERE ckey < 0 AND kind <> 2;
         CREATE TABLE IF NOT EXISTS origin_keys(origin BLOB PRIMARY KEY, public_key BLOB NOT NULL) WITHOUT ROWID;
         PRAGMA user_version = 1;
         """;

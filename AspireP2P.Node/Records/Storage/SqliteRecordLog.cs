@@ -34,7 +34,7 @@ public sealed class SqliteRecordLog : IRecordLog
     private const string SelectRange = "SELECT pos, origin, seq, ckey, kind, blob FROM rows WHERE pos >= ?1 AND pos < ?2 ORDER BY pos";
     private const string SelectFeed = "SELECT pos, seq, ckey, kind, blob FROM rows WHERE origin = ?1 AND seq BETWEEN ?2 AND ?3 AND kind <> 2 AND pos < ?4 ORDER BY seq, pos";
     private const string SelectEntry = "SELECT pos, ckey, kind, blob FROM rows WHERE origin = ?1 AND seq = ?2 AND kind <> 2 AND pos < ?3 ORDER BY pos DESC";
-    private const string SelectContent = "SELECT pos FROM rows WHERE ckey = ?1 AND ckey <> 0 AND kind <> 2 AND pos < ?2";
+    private const string SelectContent = "SELECT pos FROM rows WHERE ckey = ?1 AND ckey < 0 AND kind <> 2 AND pos < ?2";
     private const string SelectKind = "SELECT kind FROM rows WHERE pos = ?1";
     private const string SelectScan = "SELECT pos, origin, seq, ckey, kind FROM rows WHERE kind <> 2 AND pos < ?1 ORDER BY pos";
 
