@@ -5,6 +5,7 @@ using AspireP2P.Tests.Infrastructure;
 namespace AspireP2P.Tests.Aspire;
 
 /// <summary>The AppHost's model, built from its command line without starting any process.</summary>
+[Trait("Category", "Aspire")]
 public sealed class AppHostModelTests
 {
     [Theory]

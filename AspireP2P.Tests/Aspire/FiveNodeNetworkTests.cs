@@ -5,6 +5,7 @@ using AspireP2P.Tests.Infrastructure;
 namespace AspireP2P.Tests.Aspire;
 
 /// <summary>A longer chain (<c>--nodes 5</c>): records cross four hops; a dashboard command breaks links and the chain heals.</summary>
+[Trait("Category", "Aspire")]
 [Collection(AspireNetworks.Name)]
 public sealed class FiveNodeNetworkTests(FiveNodeNetwork network) : IClassFixture<FiveNodeNetwork>
 {

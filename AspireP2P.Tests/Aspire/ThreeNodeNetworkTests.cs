@@ -5,6 +5,7 @@ using AspireP2P.Tests.Infrastructure;
 namespace AspireP2P.Tests.Aspire;
 
 /// <summary>The AppHost's default network (3 nodes) with the dashboard: what a developer sees after <c>dotnet run</c>.</summary>
+[Trait("Category", "Aspire")]
 [Collection(AspireNetworks.Name)]
 public sealed class ThreeNodeNetworkTests(ThreeNodeNetwork network) : IClassFixture<ThreeNodeNetwork>
 {
