@@ -27,15 +27,15 @@ internal sealed class NetworkResource(string name) : Resource(name)
         State = new ResourceStateSnapshot(convergence.State, convergence.StateStyle),
         Properties =
         [
-            new(Nodes, $"{convergence.Running} of {convergence.Declared} running") { DisplayName = "Nodes", IsHighlighted = true, SortOrder = 1 },
-            new(MaxRecords, convergence.MaxRecords) { DisplayName = "Records (fullest node)", IsHighlighted = true, SortOrder = 2 },
+            new(Nodes, $"{convergence.Running} of {convergence.Declared} running") { DisplayName = "Nodes", IsHighlighted = true, SortOrder = 101 },
+            new(MaxRecords, convergence.MaxRecords) { DisplayName = "Records (fullest node)", IsHighlighted = true, SortOrder = 102 },
             new(Laggards, convergence.Laggards.Count == 0 ? "none" : string.Join("; ", convergence.Laggards))
             {
                 DisplayName = "Laggards",
                 IsHighlighted = true,
-                SortOrder = 3,
+                SortOrder = 103,
             },
-            new(Digests, convergence.Digests) { DisplayName = "Distinct digests", SortOrder = 4 },
+            new(Digests, convergence.Digests) { DisplayName = "Distinct digests", IsHighlighted = true, SortOrder = 104 },
         ],
     };
 }

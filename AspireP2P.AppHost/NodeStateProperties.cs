@@ -34,16 +34,16 @@ internal static class NodeStateProperties
             : string.Join(", ", links.Select(l => l.Type == LiveTopology.BootstrapLink ? $"{l.ResourceName} (bootstrap)" : l.ResourceName));
         ImmutableArray<ResourcePropertySnapshot> properties =
         [
-            Property(Records, "Records", status.Records, highlighted: true, 1),
-            Property(Behind, "Behind (records)", behind, highlighted: true, 2),
-            Property(Peers, "Peers", status.Peers, highlighted: true, 3),
-            Property(LinkedTo, "Linked to", linkedTo, highlighted: false, 4),
-            Property(Lag, "Lag (records not yet sent)", status.Lag, highlighted: false, 5),
-            Property(Rejected, "Rejected messages", status.Rejected, highlighted: false, 6),
-            Property(Dropped, "Dropped messages", status.Dropped, highlighted: false, 7),
-            Property(Digest, "Digest", status.Digest ?? "", highlighted: false, 8),
-            Property(NodeId, "Node id", status.NodeId ?? "", highlighted: false, 9),
-            .. status.Faults is { } faults ? [Property(Faults, "Faults", faults.ToString(), highlighted: faults.Any, 10)] : Array.Empty<ResourcePropertySnapshot>(),
+            Property(Records, "Records", status.Records, 1),
+            Property(Behind, "Behind (records)", behind, 2),
+            Property(Peers, "Peers", status.Peers, 3),
+            Property(LinkedTo, "Linked to", linkedTo, 4),
+            Property(Lag, "Lag (records not yet sent)", status.Lag, 5),
+            Property(Rejected, "Rejected messages", status.Rejected, 6),
+            Property(Dropped, "Dropped messages", status.Dropped, 7),
+            Property(Digest, "Digest", status.Digest ?? "", 8),
+            Property(NodeId, "Node id", status.NodeId ?? "", 9),
+            .. status.Faults is { } faults ? [Property(Faults, "Faults", faults.ToString(), 10)] : Array.Empty<ResourcePropertySnapshot>(),
         ];
         return WithHealth(snapshot with { Properties = [.. snapshot.Properties.Where(p => !IsOurs(p)), .. properties] }, health);
     }
@@ -64,6 +64,7 @@ internal static class NodeStateProperties
 
     private static bool IsOurs(ResourcePropertySnapshot property) => property.Name.StartsWith(Prefix, StringComparison.Ordinal);
 
-    private static ResourcePropertySnapshot Property(string name, string displayName, object value, bool highlighted, int order) =>
-        new(name, value) { DisplayName = displayName, IsHighlighted = highlighted, SortOrder = order };
+    /// <summary>Highlighted, so the details pane shows it without "show all"; sorted after Aspire's own properties.</summary>
+    private static ResourcePropertySnapshot Property(string name, string displayName, object value, int order) =>
+        new(name, value) { DisplayName = displayName, IsHighlighted = true, SortOrder = 100 + order };
 }

@@ -48,11 +48,11 @@ internal sealed record NodeHealth(HealthStatus Status, string? Reason, DateTimeO
     {
         var missing = (peers.Outbound ?? peers.Peers ?? [])
             .Where(p => string.Equals(p.Origin, "Bootstrap", StringComparison.OrdinalIgnoreCase) && !p.IsConnected)
-            .Select(p => $"{p.Address} {p.State?.ToLowerInvariant()}{(p.LastError is { Length: > 0 } error ? $" ({error})" : "")}")
+            .Select(p => $"{p.Address} {p.State?.ToLowerInvariant()}{(p.LastError is { Length: > 0 } error ? $": {error}" : "")}")
             .ToList();
         return missing.Count == 0
             ? new NodeHealth(HealthStatus.Healthy, null, null)
-            : new NodeHealth(HealthStatus.Degraded, $"bootstrap peer not connected: {string.Join("; ", missing)}", null);
+            : new NodeHealth(HealthStatus.Degraded, $"bootstrap peer {string.Join("; ", missing)}", null);
     }
 }
 

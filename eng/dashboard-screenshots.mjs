@@ -9,9 +9,12 @@
 // out blank), and stops the network at the end.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+
+// require() honours NODE_PATH (an ES import does not), so playwright-core can live outside the repository.
+const { chromium } = createRequire(import.meta.url)('playwright-core');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const images = path.join(root, 'docs', 'images');
@@ -48,39 +51,55 @@ try {
   await page.goto(`${dashboard}/?view=Graph`);
   await page.locator('.resource-group').first().waitFor();
   await sleep(6000); // let the force layout settle
+  await page.locator('.graph-zoom-out').click();
+  await sleep(2000);
   await shot('aspire-graph.png');
 
+  // The Resources table: nodes, the spare (Not started), the network row.
+  await page.goto(`${dashboard}/`);
+  await page.getByText('spare-0').first().waitFor();
+  await shot('aspire-resources.png');
+
   // A node's row: its live state in the details pane, and the fault commands in its menu.
-  await page.goto(`${dashboard}/?resource=node-2`);
-  await page.getByText('Linked to').first().waitFor();
+  const details = async (name, property = 'Behind (records)') => {
+    await page.goto(`${dashboard}/`);
+    await page.getByText(name, { exact: true }).first().click();
+    await page.getByText(property).first().waitFor();
+  };
+  await details('node-2');
   await shot('aspire-node-state.png');
 
   await page.goto(`${dashboard}/`);
-  await page.getByText('node-2', { exact: true }).first().waitFor();
-  const row = page.locator('.fluent-data-grid-row, tr').filter({ hasText: 'node-2 API' }).first();
-  await row.getByRole('button', { name: /more|actions/i }).last().click();
-  await page.getByText('Partition', { exact: true }).first().waitFor();
+  const row = page.locator('[role=row]').filter({ hasText: 'node-2 API' }).first();
+  await row.locator('[aria-haspopup="menu"]').first().click();
+  await page.getByRole('menuitem', { name: 'Commands', exact: true }).click();
+  await page.getByRole('menuitem', { name: 'Partition', exact: true }).waitFor();
   await shot('aspire-fault-commands.png');
-  await page.getByText('Partition', { exact: true }).first().click();
-  await page.getByText('Seconds').first().waitFor();
+  await page.getByRole('menuitem', { name: 'Partition', exact: true }).click();
+  await page.getByText('How long the partition lasts').first().waitFor();
   await shot('aspire-partition-dialog.png');
   await page.keyboard.press('Escape');
 
   // Diverging: node-5 crashed (SIGKILL) while records were posted; node-6, which dialed it, says why it is degraded.
   cli('resource', 'node-5', 'crash');
   cli('resource', 'node-0', 'post-burst', '--count', '25');
-  await page.goto(`${dashboard}/?resource=network`);
+  await details('network', 'Laggards');
   await page.getByText('node-5: finished').first().waitFor({ timeout: 30000 });
   await shot('aspire-network-diverging.png');
-  await page.goto(`${dashboard}/?resource=node-6`);
-  await page.getByText('bootstrap peer not connected').first().waitFor({ timeout: 30000 });
+  await details('node-6');
+  const reason = page.getByText('bootstrap peer').first();
+  await reason.waitFor({ timeout: 30000 });
+  // Details below the table, full width: room for the health report's whole description.
+  await page.getByTitle('Split horizontal').click();
+  await page.getByText('Health checks').first().scrollIntoViewIfNeeded();
   await shot('aspire-node-degraded.png');
+  await page.getByTitle('Split vertical').click();
 
   // Start brings it back; the network converges.
   cli('resource', 'node-5', 'start');
   cli('wait', 'node-5', '--status', 'healthy', '--timeout', '300');
-  await page.goto(`${dashboard}/?resource=network`);
-  await page.getByText('Converged').first().waitFor({ timeout: 60000 });
+  await details('network', 'Laggards');
+  await page.getByText('none', { exact: true }).first().waitFor({ timeout: 60000 });
   await shot('aspire-network-converged.png');
 } finally {
   await browser.close();

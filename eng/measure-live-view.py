@@ -193,7 +193,13 @@ def run_once(nodes, live, sample, settle, crashes):
                 aspire("resource", node, "start")
                 wait_healthy(nodes, 300)
         return {"up": up, "cpu": cpu, "rss": rss, "latency": latencies, "nodes": len(roles["nodes"])}
-    finally:
+    except Exception:
+        if os.environ.get("KEEP_ON_FAILURE"):
+            print(f"left AppHost {apphost} running for inspection", flush=True)
+            raise
+        aspire("stop", timeout=120)
+        raise
+    else:
         aspire("stop", timeout=120)
 
 

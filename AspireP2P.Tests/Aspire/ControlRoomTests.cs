@@ -131,7 +131,8 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
         const string Crashed = "node-1";
         await network.WaitForSnapshotAsync(ControlRoomNetwork.Network, s => s.State?.Text == Convergence.Converged, Timeouts.Converge, "a converged network");
 
-        Assert.True((await network.ExecuteAsync(Crashed, FaultCommands.Crash)).Success);
+        var crash = await network.ExecuteAsync(Crashed, FaultCommands.Crash);
+        Assert.True(crash.Success, crash.Message);
         await network.PostRecordAsync("node-0", $"diverging {Guid.NewGuid():N}");
 
         var diverging = await network.WaitForSnapshotAsync(
@@ -141,7 +142,8 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
             $"the network to name {Crashed} as a laggard");
         Assert.Equal(KnownResourceStateStyles.Warn, diverging.State!.Style);
 
-        Assert.True((await network.ExecuteAsync(Crashed, KnownResourceCommands.StartCommand)).Success);
+        var start = await network.ExecuteAsync(Crashed, KnownResourceCommands.StartCommand);
+        Assert.True(start.Success, start.Message);
         var converged = await network.WaitForSnapshotAsync(
             ControlRoomNetwork.Network, s => s.State?.Text == Convergence.Converged, Timeouts.AppHostStart, "the network to converge again");
         Assert.Equal("none", Property(converged, NetworkResource.Laggards));

@@ -82,7 +82,8 @@ public sealed class FaultCommandTests(FaultNetwork network) : IClassFixture<Faul
         string[] partitioned = ["node-0", "node-3"];
         foreach (var node in partitioned)
         {
-            Assert.True((await network.ExecuteAsync(node, FaultCommands.Partition, ("seconds", "3600"))).Success);
+            var partition = await network.ExecuteAsync(node, FaultCommands.Partition, ("seconds", "3600"));
+            Assert.True(partition.Success, partition.Message);
         }
 
         var meanwhile = await network.PostRecordAsync("node-1", $"before heal all {Guid.NewGuid():N}");
