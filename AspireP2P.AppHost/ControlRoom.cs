@@ -37,7 +37,7 @@ internal sealed class ControlRoom
         }
 
         var resource = builder.AddResource(new NetworkResource(NetworkResourceName))
-            .WithInitialState(NetworkResource.InitialSnapshot)
+            .WithInitialState(NetworkResource.InitialSnapshot(live: network.LiveInterval > TimeSpan.Zero))
             .ExcludeFromManifest()
             .WithHealAllCommand(room.Nodes);
         builder.Services.AddSingleton<ResourceStates>();

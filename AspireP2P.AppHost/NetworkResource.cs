@@ -14,10 +14,11 @@ internal sealed class NetworkResource(string name) : Resource(name)
     public const string Laggards = "network.laggards";
     public const string Digests = "network.digests";
 
-    public static CustomResourceSnapshot InitialSnapshot { get; } = new()
+    /// <summary>Before the first reading; with the live view off (<c>--live-interval 0</c>) it stays so.</summary>
+    public static CustomResourceSnapshot InitialSnapshot(bool live) => new()
     {
         ResourceType = ResourceType,
-        State = new ResourceStateSnapshot(Convergence.NoNodes, KnownResourceStateStyles.Info),
+        State = new ResourceStateSnapshot(live ? Convergence.NoNodes : "Live view off", KnownResourceStateStyles.Info),
         Properties = [],
         IconName = "Organization",
     };
