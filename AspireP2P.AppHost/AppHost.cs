@@ -7,16 +7,16 @@ var builder = DistributedApplication.CreateBuilder(args);
 builder.Configuration.AddNetworkCommandLine(args);
 var network = builder.Configuration.GetNetworkOptions();
 
+// The network's secrets, its dashboard row, the live view and the fault commands (ControlRoom.cs).
+var room = ControlRoom.Add(builder, network);
+
 IResourceWithEndpoints? predecessor = null;
 for (var i = 0; i < network.Nodes; i++)
 {
-    var name = $"node-{i}";
-    var port = network.BasePort + i;
-
-    // One resource per node (not WithReplicas): every node needs its own port, identity and --peers.
-    predecessor = network.Launch == NodeLaunch.Project || builder.ExecutionContext.IsPublishMode
-        ? builder.AddProject<Projects.AspireP2P_Node>(name, launchProfileName: null).AsP2PNode(port, predecessor, network).Resource
-        : builder.AddNodeExecutable<Projects.AspireP2P_Node>(name).AsP2PNode(port, predecessor, network).Resource;
+    predecessor = builder.AddP2PNode($"node-{i}", network.BasePort + i, predecessor, network, room).Resource;
 }
+
+// --spares N: more nodes that start only when asked, each joining a running node.
+builder.AddSpares(network, room);
 
 builder.Build().Run();

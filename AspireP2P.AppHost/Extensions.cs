@@ -18,6 +18,8 @@ internal static class Extensions
         ["--launch"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Launch)}",
         ["--data-dir"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.DataDir)}",
         ["--target-peers"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.TargetPeers)}",
+        ["--spares"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Spares)}",
+        ["--live-interval"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.LiveInterval)}",
     };
 
     /// <summary>Reads <c>--nodes 5 --base-port 3030</c> as <c>Network:Nodes</c> and <c>Network:BasePort</c>; added last, so the command line wins.</summary>
@@ -32,10 +34,21 @@ internal static class Extensions
             throw new InvalidOperationException($"--nodes (Network:Nodes) must be at least 1, not {options.Nodes}.");
         }
 
-        if (options.BasePort < 1 || options.BasePort + options.Nodes - 1 > 65535)
+        if (options.Spares is < 0 or > 1000)
+        {
+            throw new InvalidOperationException($"--spares (Network:Spares) must be between 0 and 1000, not {options.Spares}.");
+        }
+
+        var ports = options.Nodes + options.Spares;
+        if (options.BasePort < 1 || options.BasePort + ports - 1 > 65535)
         {
             throw new InvalidOperationException(
-                $"--base-port (Network:BasePort) {options.BasePort} with {options.Nodes} nodes needs ports {options.BasePort}-{options.BasePort + options.Nodes - 1}, outside 1-65535.");
+                $"--base-port (Network:BasePort) {options.BasePort} with {ports} nodes and spares needs ports {options.BasePort}-{options.BasePort + ports - 1}, outside 1-65535.");
+        }
+
+        if (options.LiveInterval < TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"--live-interval (Network:LiveInterval) must not be negative, not {options.LiveInterval}.");
         }
 
         if (options.TargetPeers is < 0 or > 64)
@@ -138,6 +151,7 @@ internal static class Extensions
             },
             // The answer carries the record's key and trace id: the dashboard shows it, tests read it.
             ResultMode = HttpCommandResultMode.Json,
+            HttpClientName = NodeHttp.ClientName, // sends the API key
         });
 
     private static IResourceBuilder<T> WithDisconnectAllPeersCommand<T>(this IResourceBuilder<T> node) where T : IResourceWithEndpoints =>
@@ -147,5 +161,6 @@ internal static class Extensions
             IconName = "PlugDisconnected",
             ConfirmationMessage = "Close every peer link of this node? Nodes that dialed it will reconnect.",
             ResultMode = HttpCommandResultMode.Json,
+            HttpClientName = NodeHttp.ClientName, // sends the API key
         });
 }

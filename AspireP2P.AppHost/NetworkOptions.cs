@@ -35,4 +35,10 @@ public sealed class NetworkOptions
 
     /// <summary>Peer exchange: each node dials peers it learns about until it has this many (0 = the plain chain).</summary>
     public int TargetPeers { get; set; }
+
+    /// <summary>Nodes declared but started only from the dashboard (<c>spare-0</c> …), each joining as a late joiner.</summary>
+    public int Spares { get; set; }
+
+    /// <summary>How often the AppHost reads every running node for the dashboard's live view; zero turns the live view off.</summary>
+    public TimeSpan LiveInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

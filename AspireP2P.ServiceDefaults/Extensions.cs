@@ -19,6 +19,9 @@ public static class Extensions
     private const string HealthEndpointPath = "/health";
     private const string AlivenessEndpointPath = "/alive";
 
+    /// <summary>The header the Aspire AppHost's live view sends with its reads of <c>/api/node</c> and <c>/api/peers</c>.</summary>
+    public const string LiveViewHeader = "X-P2P-Live-View";
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
@@ -59,13 +62,15 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Health probes would flood the trace list, and a WebSocket's server span lives as long as the
+    /// Health probes and the AppHost's live-view reads (two per node and second, marked with
+    /// <see cref="LiveViewHeader"/>) would flood the trace list, and a WebSocket's server span lives as long as the
     /// socket, so it would never complete; the P2P spans carry the interesting part of those requests.
     /// </summary>
     private static bool IsTraceWorthy(HttpContext context) =>
         !context.WebSockets.IsWebSocketRequest
         && !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath);
+        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+        && !context.Request.Headers.ContainsKey(LiveViewHeader);
 
     private static TBuilder AddOpenTelemetryExporters<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {

@@ -14,7 +14,7 @@ namespace AspireP2P.Tests.Aspire;
 /// The real AppHost started through Aspire.Hosting.Testing: DCP, node processes (and the dashboard when asked),
 /// on random public ports. Started once per test class and ready when every node is healthy.
 /// </summary>
-public abstract class AspireNetwork(int nodeCount, bool withDashboard) : IAsyncLifetime
+public abstract class AspireNetwork(int nodeCount, bool withDashboard, params string[] appHostArgs) : IAsyncLifetime
 {
     private DistributedApplication? _app;
 
@@ -24,6 +24,9 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard) : IAsyncL
 
     /// <summary>The key the test gives the dashboard's telemetry API (<c>AppHost:DashboardApiKey</c>).</summary>
     public string DashboardApiKey { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>The network's API key (the AppHost's <c>api-key</c> parameter): mutating calls carry it as <c>X-Api-Key</c>.</summary>
+    public string ApiKey { get; } = Guid.NewGuid().ToString("N");
 
     public static string NodeName(int index) => $"node-{index}";
 
@@ -35,7 +38,14 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard) : IAsyncL
     /// <summary>What <c>GET /peers</c> of a neighbour lists for this node.</summary>
     public string PeerUrl(int index) => $"ws://{Endpoint(index).Authority}";
 
-    public HttpClient CreateClient(int index) => App.CreateHttpClient(NodeName(index), "http");
+    public HttpClient CreateClient(int index) => CreateClient(NodeName(index));
+
+    public HttpClient CreateClient(string node)
+    {
+        var http = App.CreateHttpClient(node, "http");
+        http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        return http;
+    }
 
     public DashboardTelemetry CreateDashboardClient()
     {
@@ -89,7 +99,12 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard) : IAsyncL
     public async ValueTask InitializeAsync()
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(
-            ["--nodes", nodeCount.ToString(CultureInfo.InvariantCulture), $"--AppHost:DashboardApiKey={DashboardApiKey}"],
+            [
+                "--nodes", nodeCount.ToString(CultureInfo.InvariantCulture), $"--AppHost:DashboardApiKey={DashboardApiKey}",
+                // Explicit keys: the generated defaults would be saved in the developer's user secrets.
+                $"--Parameters:api-key={ApiKey}", $"--Parameters:network-key={Guid.NewGuid():N}",
+                .. appHostArgs,
+            ],
             (options, _) => options.DisableDashboard = !withDashboard,
             TestContext.Current.CancellationToken)
             .WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
