@@ -66,7 +66,7 @@ public static class RecordsApi
             var first = true;
             var skip = after ?? 0;
             var remaining = limit ?? int.MaxValue;
-            foreach (var (_, item) in store.Visible())
+            foreach (var value in store.VisibleValues())
             {
                 if (skip > 0)
                 {
@@ -79,7 +79,6 @@ public static class RecordsApi
                     break;
                 }
 
-                var value = item.Entry.Value;
                 if (buffer.Length - length < value.Length + 2)
                 {
                     streaming = true;
@@ -98,7 +97,7 @@ public static class RecordsApi
                 }
 
                 first = false;
-                value.CopyTo(buffer.AsSpan(length));
+                value.Span.CopyTo(buffer.AsSpan(length));
                 length += value.Length;
             }
 

@@ -118,6 +118,15 @@ public static class EntryCodec
         return ValueOf(blob, KeyLengthOffset + 2 + keyLength, out _);
     }
 
+    /// <summary>Where the value lies in a blob.</summary>
+    public static ReadOnlyMemory<byte> ValueMemory(byte[] blob)
+    {
+        var keyLength = BinaryPrimitives.ReadUInt16BigEndian(blob.AsSpan(KeyLengthOffset));
+        var lengthAt = KeyLengthOffset + 2 + keyLength;
+        var valueLength = BinaryPrimitives.ReadInt32BigEndian(blob.AsSpan(lengthAt));
+        return blob.AsMemory(lengthAt + 4, valueLength);
+    }
+
     private static ReadOnlySpan<byte> ValueOf(ReadOnlySpan<byte> blob, int lengthAt, out int next)
     {
         var valueLength = BinaryPrimitives.ReadInt32BigEndian(blob[lengthAt..]);

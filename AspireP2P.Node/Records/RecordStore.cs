@@ -387,6 +387,36 @@ public sealed class RecordStore : IAsyncDisposable
     }
 
     /// <summary>
+    /// The values (raw JSON) of the visible records, in log order, read in chunks: recent ones from the tail, older ones
+    /// straight out of the log's rows without decoding the entries (GET /records streams a million of them this way).
+    /// </summary>
+    public IEnumerable<ReadOnlyMemory<byte>> VisibleValues()
+    {
+        var rows = new LogRow[1024];
+        var position = 0L;
+        while (true)
+        {
+            var read = _log.Read(position, rows);
+            if (read == 0)
+            {
+                yield break;
+            }
+
+            for (var i = 0; i < read; i++)
+            {
+                if (rows[i].Kind == RowKind.Visible)
+                {
+                    yield return EntryCodec.ValueMemory(rows[i].Blob);
+                }
+
+                rows[i] = default;
+            }
+
+            position += read;
+        }
+    }
+
+    /// <summary>
     /// The 64-bit content key kept with every row: for an adopted record, of its key and value (so the same record adopted
     /// under two witnesses' feeds is recognised as one); for a signed record, the start of its leaf hash.
     /// </summary>
