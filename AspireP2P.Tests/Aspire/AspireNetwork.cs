@@ -66,7 +66,6 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard, params st
         return (await http.GetFromJsonAsync<JsonElement[]>("/records").WaitAsync(Timeouts.Request))!;
     }
 
-    /// <summary>Posts <c>{"record": value}</c> at a node and returns the trace id the node answers with.</summary>
     /// <summary>The node's digest (32 hex digits): equal digests mean the same feed entries held.</summary>
     public async Task<string> GetDigestAsync(int index)
     {
@@ -75,6 +74,7 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard, params st
         return info.GetProperty("digest").GetString()!;
     }
 
+    /// <summary>Posts <c>{"record": value}</c> at a node and returns the trace id the node answers with.</summary>
     public async Task<string> PostRecordAsync(int index, string value)
     {
         using var http = CreateClient(index);

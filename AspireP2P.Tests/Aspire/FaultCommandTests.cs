@@ -9,7 +9,7 @@ namespace AspireP2P.Tests.Aspire;
 /// The dashboard's fault commands that the node carries out itself (<c>/api/dev/*</c>, on because the AppHost starts
 /// nodes with <c>--dev-faults true</c> in run mode): partition, slow or lossy links, heal and heal all.
 /// </summary>
-[Trait("Category", "Aspire")]
+[Trait(Tier.Category, Tier.Aspire)]
 [Collection(AspireNetworks.Name)]
 public sealed class FaultCommandTests(FaultNetwork network) : IClassFixture<FaultNetwork>
 {
@@ -102,13 +102,13 @@ public sealed class FaultCommandTests(FaultNetwork network) : IClassFixture<Faul
     private async Task<JsonElement> FaultsAsync(string node)
     {
         using var http = network.CreateClient(node);
-        return await http.GetFromJsonAsync<JsonElement>("/api/dev/faults").WaitAsync(Timeouts.Request);
+        return await http.GetFromJsonAsync<JsonElement>("/api/dev/faults", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
     }
 
     private async Task<string[]> RecordsAsync(string node)
     {
         using var http = network.CreateClient(node);
-        var records = await http.GetFromJsonAsync<JsonElement[]>("/records").WaitAsync(Timeouts.Request);
+        var records = await http.GetFromJsonAsync<JsonElement[]>("/records", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         return [.. records!.Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetString()!)];
     }
 }
