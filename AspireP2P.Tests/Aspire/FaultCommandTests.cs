@@ -11,7 +11,7 @@ namespace AspireP2P.Tests.Aspire;
 /// </summary>
 [Trait(Tier.Category, Tier.Aspire)]
 [Collection(AspireNetworks.Name)]
-public sealed class FaultCommandTests(FaultNetwork network) : IClassFixture<FaultNetwork>
+public sealed class FaultCommandTests(FaultNetwork network, ITestOutputHelper output) : IClassFixture<FaultNetwork>
 {
     /// <summary>The node's heartbeat timeout (P2P:HeartbeatTimeout): neighbours take a silent node for dead after it.</summary>
     private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(3);
@@ -27,7 +27,8 @@ public sealed class FaultCommandTests(FaultNetwork network) : IClassFixture<Faul
         var partition = await network.ExecuteAsync(Partitioned, FaultCommands.Partition, ("seconds", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         Assert.True(partition.Success, partition.Message);
-        var until = DateTimeOffset.UtcNow.AddSeconds(seconds);
+        var partitioned = DateTimeOffset.UtcNow;
+        var until = partitioned.AddSeconds(seconds);
         var neighbours = (await network.RunningNodesAsync()).Where(n => n != Partitioned).ToList();
         foreach (var neighbour in neighbours)
         {
@@ -36,6 +37,7 @@ public sealed class FaultCommandTests(FaultNetwork network) : IClassFixture<Faul
         }
 
         Assert.True(DateTimeOffset.UtcNow < until, "the neighbours noticed only after the partition ended");
+        output.WriteLine($"every neighbour of {Partitioned} dropped its link {(DateTimeOffset.UtcNow - partitioned).TotalSeconds:0.0} s after the partition began (heartbeat timeout {HeartbeatTimeout.TotalSeconds:0} s)");
 
         var meanwhile = await network.PostRecordAsync("node-0", $"during the partition {Guid.NewGuid():N}");
         await network.WaitForSnapshotAsync(

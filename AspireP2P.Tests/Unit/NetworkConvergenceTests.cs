@@ -2,7 +2,7 @@ using AspireP2P.AppHost;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace AspireP2P.Tests.Aspire;
+namespace AspireP2P.Tests.Unit;
 
 /// <summary>How the <c>network</c> resource decides between Converged and Diverging, from what the nodes report.</summary>
 [Trait(Tier.Category, Tier.Unit)]
