@@ -7,11 +7,11 @@ namespace AspireP2P.Tests.Aspire;
 
 /// <summary>
 /// The AppHost's network runs strict (signed records only) and admits only nodes that hold its network key: a node
-/// started by hand next to it, without the key or with another one, cannot join it (issue 9).
+/// started by hand next to it, without the key or with another one, cannot join it (issue 9); with the key it can.
 /// </summary>
 [Trait(Tier.Category, Tier.Aspire)]
 [Collection(AspireNetworks.Name)]
-public sealed class NetworkTrustTests(TrustNetwork network) : IClassFixture<TrustNetwork>
+public sealed class NetworkTrustTests(TrustNetwork network, ITestOutputHelper output) : IClassFixture<TrustNetwork>
 {
     [Fact]
     public async Task EveryNodeRunsStrictWithTheNetworkKeyAndTheNodesAreLinkedThroughIt()
@@ -45,6 +45,7 @@ public sealed class NetworkTrustTests(TrustNetwork network) : IClassFixture<Trus
             .WaitAsync(Timeouts.Connect, TestContext.Current.CancellationToken);
 
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        output.WriteLine($"POST /peer answered {(int)response.StatusCode}: {body}");
         Assert.True(response.StatusCode == HttpStatusCode.BadGateway, $"POST /peer answered {(int)response.StatusCode}: {body}");
         Assert.Contains("refused", body, StringComparison.Ordinal);
         Assert.Contains("network key", body, StringComparison.Ordinal);
@@ -57,7 +58,7 @@ public sealed class NetworkTrustTests(TrustNetwork network) : IClassFixture<Trus
                 for (var i = 0; i < network.NodeCount; i++)
                 {
                     using var http = network.CreateClient(i);
-                    var listed = (await PeersAsync(http)).Where(e => IsOutsider(e, outsiderId, outsider.Address)).Select(e => e.GetRawText()).ToList();
+                    var listed = (await PeersAsync(http)).Where(e => IsStartedByHand(e, outsiderId, outsider.Address, "outsider")).Select(e => e.GetRawText()).ToList();
                     Assert.True(listed.Count == 0, $"{AspireNetwork.NodeName(i)} lists the outsider: {string.Join(", ", listed)}");
                 }
 
@@ -68,6 +69,23 @@ public sealed class NetworkTrustTests(TrustNetwork network) : IClassFixture<Trus
             $"the outsider's third attempt at {target}");
         Assert.NotEqual("Connected", entry.GetProperty("state").GetString());
         Assert.Contains("network key", entry.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NodeStartedByHandWithTheKeyJoins()
+    {
+        await using var insider = await TestNode.StartAsync("insider", "--network-key", network.NetworkKey);
+        var insiderId = (await NodeInfoAsync(insider.Http)).GetProperty("nodeId").GetString();
+
+        using var response = await insider.Http.PostAsJsonAsync("/peer", new { targetUrl = network.Endpoint(0).Authority }, TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Connect, TestContext.Current.CancellationToken);
+
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"POST /peer answered {(int)response.StatusCode}: {body}");
+        using var node0 = network.CreateClient(0);
+        await Eventually.UntilAsync(
+            () => PeersAsync(node0), p => p.Any(e => IsStartedByHand(e, insiderId, insider.Address, "insider") && e.GetProperty("state").GetString() == "Connected"),
+            Timeouts.Converge, "node-0 to list the node that holds the key");
     }
 
     private static Task<JsonElement> NodeInfoAsync(HttpClient http) =>
@@ -82,10 +100,11 @@ public sealed class NetworkTrustTests(TrustNetwork network) : IClassFixture<Trus
     private static bool IsConnectedTo(JsonElement peer, string address) =>
         peer.GetProperty("address").GetString() == address && peer.GetProperty("state").GetString() == "Connected";
 
-    private static bool IsOutsider(JsonElement peer, string? id, string address) =>
+    /// <summary>Whether a peer entry is the node started by hand, by its address, id or name.</summary>
+    private static bool IsStartedByHand(JsonElement peer, string? id, string address, string name) =>
         peer.GetProperty("address").GetString() == address
         || (peer.TryGetProperty("nodeId", out var nodeId) && nodeId.ValueKind == JsonValueKind.String && nodeId.GetString() == id)
-        || (peer.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String && name.GetString() == "outsider");
+        || (peer.TryGetProperty("name", out var shown) && shown.ValueKind == JsonValueKind.String && shown.GetString() == name);
 }
 
 /// <summary>Two nodes, the AppHost's secrets and strict mode, without the dashboard.</summary>
