@@ -103,7 +103,7 @@ internal static class Extensions
                 "--host", host,
                 "--port", self.Property(EndpointProperty.TargetPort),
                 "--public-address", self.Property(EndpointProperty.HostAndPort),
-                "--node-id", name)
+                "--name", name)
             .WithHttpHealthCheck("/health")
             .WithUrlForEndpoint(EndpointName, url => url.DisplayText = $"{name} API")
             .WithUrlForEndpoint(EndpointName, _ => new ResourceUrlAnnotation { Url = "/ui", DisplayText = "Node UI" })

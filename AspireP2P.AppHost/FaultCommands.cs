@@ -42,13 +42,13 @@ internal static class FaultCommands
         });
         node.WithHttpCommand("/api/dev/link-faults", "Slow or lossy links", Extensions.EndpointName, LinkFaults, new HttpCommandOptions
         {
-            Description = "Delays and drops the frames this node sends (anti-entropy repairs the drops) until Heal",
+            Description = "Delays the frames this node sends, and loses some as TCP does (a lost frame is retransmitted late, in order) until Heal",
             IconName = "Gauge",
             Arguments =
             [
                 NumberInput("latencyMs", "Latency (ms)", "100", "Added to every frame this node sends."),
-                NumberInput("jitterMs", "Jitter (ms)", "20", "Random extra delay, up to this much."),
-                NumberInput("lossPercent", "Loss (%)", "5", "Share of frames dropped."),
+                NumberInput("jitterMs", "Jitter (ms)", "20", "Random variation of the latency, plus or minus this much."),
+                NumberInput("lossPercent", "Loss (%)", "5", "Share of frames lost and retransmitted (200 ms later each time)."),
             ],
             ValidateArguments = async context =>
             {

@@ -16,10 +16,10 @@ internal sealed class NetworkNodes
 
     public bool Contains(IResource resource) => _nodes.Exists(n => ReferenceEquals(n.Resource, resource));
 
-    /// <summary>The node a peer entry names: by the public address it announced, else by its display name or id.</summary>
+    /// <summary>The node a peer entry names: by the public address it announced, else by its display name (<c>--name</c>).</summary>
     public NetworkNode? Find(LinkedPeer peer) =>
         _nodes.Find(n => peer.Address is { } address && string.Equals(n.PublicAddress, address, StringComparison.OrdinalIgnoreCase))
-        ?? _nodes.Find(n => n.Name == peer.Name || n.Name == peer.NodeId);
+        ?? _nodes.Find(n => n.Name == peer.Name);
 }
 
 /// <summary>One node resource and its public endpoint (the DCP proxy: its port survives restarts).</summary>

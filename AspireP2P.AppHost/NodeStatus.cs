@@ -17,64 +17,45 @@ internal sealed record NodeStatus(
     NodeFaults? Faults,
     IReadOnlyList<LinkedPeer> Links)
 {
-    public static NodeStatus From(NodeInfoDocument node, PeersDocument peers)
-    {
-        var links = peers.Links().ToList();
-        return new NodeStatus(
+    public static NodeStatus From(NodeInfoDocument node, PeersDocument peers) =>
+        new(
             node.NodeId,
             node.Records,
             node.Digest,
             node.Peers,
-            // Older nodes report lag per outbound link only.
-            node.Lag ?? peers.Outbound?.Sum(p => p.Lag) ?? 0,
+            node.Lag,
             node.Totals?.Rejected ?? 0,
             node.Totals?.Dropped ?? 0,
-            node.Health is { Status: { } status } health
-                ? new NodeHealth(Enum.TryParse<HealthStatus>(status, ignoreCase: true, out var parsed) ? parsed : HealthStatus.Unhealthy, health.Reason, health.Since)
-                : NodeHealth.FromBootstrapLinks(peers),
+            new NodeHealth(
+                Enum.TryParse<HealthStatus>(node.Health?.Status, ignoreCase: true, out var status) ? status : HealthStatus.Unhealthy,
+                node.Health is null ? "GET /api/node carries no health" : node.Health.Reason,
+                node.Health?.Since),
             node.Faults,
-            links);
-    }
+            [
+                .. (peers.Peers ?? []).Where(p => p.IsConnected)
+                    .Select(p => new LinkedPeer(p.Address, p.Name, string.Equals(p.Origin, "Bootstrap", StringComparison.OrdinalIgnoreCase))),
+            ]);
 }
 
-/// <summary>Why a node is (or is not) healthy; <see cref="Since"/> is the node's own clock when it says so, else null.</summary>
-internal sealed record NodeHealth(HealthStatus Status, string? Reason, DateTimeOffset? Since)
-{
-    /// <summary>
-    /// For nodes whose <c>/api/node</c> carries no health yet: they are Degraded while a peer named in <c>--peers</c> is not
-    /// connected, which is what their <c>/health</c> check says too.
-    /// </summary>
-    public static NodeHealth FromBootstrapLinks(PeersDocument peers)
-    {
-        var missing = (peers.Outbound ?? peers.Peers ?? [])
-            .Where(p => string.Equals(p.Origin, "Bootstrap", StringComparison.OrdinalIgnoreCase) && !p.IsConnected)
-            .Select(p => $"{p.Address} {p.State?.ToLowerInvariant()}{(p.LastError is { Length: > 0 } error ? $": {error}" : "")}")
-            .ToList();
-        return missing.Count == 0
-            ? new NodeHealth(HealthStatus.Healthy, null, null)
-            : new NodeHealth(HealthStatus.Degraded, $"bootstrap peer {string.Join("; ", missing)}", null);
-    }
-}
+/// <summary>Why a node is (or is not) healthy, and since when by the node's clock (null when the node gives no time).</summary>
+internal sealed record NodeHealth(HealthStatus Status, string? Reason, DateTimeOffset? Since);
 
 /// <summary>A peer this node has an open link with; <see cref="Bootstrap"/> when it is one named in the node's <c>--peers</c>.</summary>
-internal sealed record LinkedPeer(string? Address, string? NodeId, string? Name, bool Bootstrap);
+internal sealed record LinkedPeer(string? Address, string? Name, bool Bootstrap);
 
-// The documents below read both the node's current JSON and the shape the protocol-v2 node answers with
-// (docs of the node contract): fields one of them lacks stay null.
+// The node's JSON (GET /api/node, GET /api/peers), reduced to what the live view shows.
 
 internal sealed record NodeInfoDocument(
-    string? NodeId, string? Name, string? Address, long Records, string? Digest, int Peers, long? Lag,
+    string? NodeId, string? Name, string? Address, long Records, string? Digest, int Peers, long Lag,
     NodeHealthDocument? Health, NodeTotalsDocument? Totals, NodeFaults? Faults);
 
 internal sealed record NodeHealthDocument(string? Status, string? Reason, DateTimeOffset? Since);
 
-internal sealed record NodeTotalsDocument(long Received, long Sent, long Duplicates, long Rejected, long Dropped);
+internal sealed record NodeTotalsDocument(long Rejected, long Dropped);
 
 /// <summary>The node's development faults (only with <c>--dev-faults true</c>).</summary>
 internal sealed record NodeFaults(DateTimeOffset? PartitionedUntil, int LatencyMs, int JitterMs, double LossPercent)
 {
-    public bool Any => PartitionedUntil is not null || LatencyMs > 0 || JitterMs > 0 || LossPercent > 0;
-
     public override string ToString()
     {
         var parts = new List<string>();
@@ -97,26 +78,10 @@ internal sealed record NodeFaults(DateTimeOffset? PartitionedUntil, int LatencyM
     }
 }
 
-/// <summary><c>{"peers": […]}</c> (protocol v2: one entry per peer), or today's <c>{"outbound": […], "inbound": […]}</c>.</summary>
-internal sealed record PeersDocument(IReadOnlyList<PeerDocument>? Peers, IReadOnlyList<PeerDocument>? Outbound, IReadOnlyList<PeerDocument>? Inbound)
-{
-    public IEnumerable<LinkedPeer> Links()
-    {
-        foreach (var peer in (Peers ?? []).Concat(Outbound ?? []).Where(p => p.IsConnected))
-        {
-            yield return new LinkedPeer(peer.Address, peer.NodeId, peer.Name, string.Equals(peer.Origin, "Bootstrap", StringComparison.OrdinalIgnoreCase));
-        }
+/// <summary><c>{"peers": […]}</c>: one entry per peer the node knows, linked or not.</summary>
+internal sealed record PeersDocument(IReadOnlyList<PeerDocument>? Peers);
 
-        // An inbound session is open for as long as it is listed.
-        foreach (var peer in Inbound ?? [])
-        {
-            yield return new LinkedPeer(peer.Address, peer.NodeId, peer.Name, Bootstrap: false);
-        }
-    }
-}
-
-internal sealed record PeerDocument(
-    string? Address, string? NodeId, string? Name, string? State, string? Origin, long Lag, string? LastError)
+internal sealed record PeerDocument(string? Address, string? Name, string? State, string? Origin)
 {
     public bool IsConnected => string.Equals(State, "Connected", StringComparison.OrdinalIgnoreCase);
 }

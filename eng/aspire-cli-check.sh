@@ -4,10 +4,17 @@
 # (`aspire stop`) and check that no process of the run is left.
 #
 #   eng/aspire-cli-check.sh            # installs Aspire.Cli 13.6.5 into .ci/tools/aspire when missing
+#   eng/aspire-cli-check.sh --no-build # the AppHost is built already (the Aspire tier's AspireCliTests runs it so)
 #
 # --isolated gives this run its own ports and user secrets, so it never collides with a network already running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build=true
+case "${1:-}" in
+  --no-build) build=false ;;
+  "") ;;
+  *) echo "Usage: eng/aspire-cli-check.sh [--no-build]" >&2; exit 2 ;;
+esac
 export ASPIRE_CLI_TELEMETRY_OPTOUT=true DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 ASPIRE_VERSION=13.6.5
@@ -20,7 +27,7 @@ APPHOST=AspireP2P.AppHost
 cli() { "$ASPIRE" "$@" --apphost "$APPHOST" --non-interactive --nologo; }
 json() { python3 -c "import json,sys; text=sys.stdin.read(); print(eval(sys.argv[1], {'d': json.loads(text[text.index('{'):])}))" "$1"; }
 
-dotnet build "$APPHOST" -v quiet -nologo
+if [[ "$build" == true ]]; then dotnet build "$APPHOST" -v quiet -nologo; fi
 API_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 
 started="$(cli start --isolated --no-build --format Json -- --nodes 3 "--Parameters:api-key=$API_KEY")"

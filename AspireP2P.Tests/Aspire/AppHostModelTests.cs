@@ -25,8 +25,11 @@ public sealed class AppHostModelTests
             Assert.Equal(("http", basePort + i), (endpoint.Name, endpoint.Port));
             Assert.True(node.TryGetAnnotationsOfType<HealthCheckAnnotation>(out _), $"{node.Name} has a health check");
 
-            // Each node but the first is started with --peers = its predecessor's endpoint, drawn as an edge in the Graph view.
+            // Its display name (its page's title, its peers' /api/peers) is its resource name.
             var nodeArgs = await EvaluateArgsAsync(node);
+            Assert.Equal(node.Name, nodeArgs[nodeArgs.IndexOf("--name") + 1]);
+
+            // Each node but the first is started with --peers = its predecessor's endpoint, drawn as an edge in the Graph view.
             var peers = nodeArgs.IndexOf("--peers");
             var relationships = node.Annotations.OfType<ResourceRelationshipAnnotation>().Where(r => r.Type == "Reference" && r.Resource != node).Select(r => r.Resource.Name).Distinct().ToList();
             if (i == 0)

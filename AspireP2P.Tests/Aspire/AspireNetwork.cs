@@ -28,6 +28,9 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard, params st
     /// <summary>The network's API key (the AppHost's <c>api-key</c> parameter): mutating calls carry it as <c>X-Api-Key</c>.</summary>
     public string ApiKey { get; } = Guid.NewGuid().ToString("N");
 
+    /// <summary>The network's key (the AppHost's <c>network-key</c> parameter): a node without it is not admitted.</summary>
+    public string NetworkKey { get; } = Guid.NewGuid().ToString("N");
+
     public static string NodeName(int index) => $"node-{index}";
 
     public IEnumerable<string> NodeNames => Enumerable.Range(0, nodeCount).Select(NodeName);
@@ -66,7 +69,6 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard, params st
         return (await http.GetFromJsonAsync<JsonElement[]>("/records").WaitAsync(Timeouts.Request))!;
     }
 
-    /// <summary>Posts <c>{"record": value}</c> at a node and returns the trace id the node answers with.</summary>
     /// <summary>The node's digest (32 hex digits): equal digests mean the same feed entries held.</summary>
     public async Task<string> GetDigestAsync(int index)
     {
@@ -75,6 +77,7 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard, params st
         return info.GetProperty("digest").GetString()!;
     }
 
+    /// <summary>Posts <c>{"record": value}</c> at a node and returns the trace id the node answers with.</summary>
     public async Task<string> PostRecordAsync(int index, string value)
     {
         using var http = CreateClient(index);
@@ -102,7 +105,7 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard, params st
             [
                 "--nodes", nodeCount.ToString(CultureInfo.InvariantCulture), $"--AppHost:DashboardApiKey={DashboardApiKey}",
                 // Explicit keys: the generated defaults would be saved in the developer's user secrets.
-                $"--Parameters:api-key={ApiKey}", $"--Parameters:network-key={Guid.NewGuid():N}",
+                $"--Parameters:api-key={ApiKey}", $"--Parameters:network-key={NetworkKey}",
                 .. appHostArgs,
             ],
             (options, _) => options.DisableDashboard = !withDashboard,

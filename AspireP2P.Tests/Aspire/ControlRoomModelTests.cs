@@ -7,7 +7,7 @@ using AspireP2P.Tests.Infrastructure;
 namespace AspireP2P.Tests.Aspire;
 
 /// <summary>The control room in the AppHost's model, built without starting anything: secrets, faults, spares, publish mode.</summary>
-[Trait("Category", "Aspire")]
+[Trait(Tier.Category, Tier.Aspire)]
 public sealed class ControlRoomModelTests
 {
     private static readonly string[] FaultCommandNames = [FaultCommands.Partition, FaultCommands.LinkFaults, FaultCommands.Heal, FaultCommands.Crash, FaultCommands.Burst];
@@ -15,7 +15,7 @@ public sealed class ControlRoomModelTests
     [Fact]
     public async Task EveryNodeGetsBothSecretParametersAndRunsStrict()
     {
-        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "2", "--spares", "1"]).WaitAsync(Timeouts.Start);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "2", "--spares", "1"], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
 
         var parameters = builder.Resources.OfType<ParameterResource>().ToDictionary(p => p.Name);
         Assert.True(parameters["api-key"].Secret);
@@ -35,7 +35,7 @@ public sealed class ControlRoomModelTests
     [Fact]
     public async Task RunModeGivesEveryNodeTheDevelopmentFaultsAndTheNetworkItsRow()
     {
-        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "2"]).WaitAsync(Timeouts.Start);
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "2"], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
 
         foreach (var node in Nodes(builder))
         {
@@ -53,7 +53,7 @@ public sealed class ControlRoomModelTests
     public async Task SparesAreDeclaredAfterTheNodesAndStartOnlyWhenAsked()
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(
-            ["--nodes", "3", "--spares", "2", "--base-port", "4200"]).WaitAsync(Timeouts.Start);
+            ["--nodes", "3", "--spares", "2", "--base-port", "4200"], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
 
         var spares = builder.Resources.Where(r => r.Name.StartsWith("spare-", StringComparison.Ordinal)).ToList();
         Assert.Equal(["spare-0", "spare-1"], spares.Select(s => s.Name));
@@ -72,7 +72,7 @@ public sealed class ControlRoomModelTests
     {
         var manifest = Path.Combine(Path.GetTempPath(), $"aspirep2p-{Guid.NewGuid():N}.json");
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(
-            ["--nodes", "2", "--spares", "1", "--publisher", "manifest", "--output-path", manifest]).WaitAsync(Timeouts.Start);
+            ["--nodes", "2", "--spares", "1", "--publisher", "manifest", "--output-path", manifest], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
 
         Assert.True(builder.ExecutionContext.IsPublishMode);
         Assert.Empty(builder.Resources.OfType<NetworkResource>());
@@ -88,7 +88,7 @@ public sealed class ControlRoomModelTests
     public async Task TooManySparesForThePortRangeIsRefusedWithTheFlagsName()
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--base-port", "65530", "--nodes", "3", "--spares", "5"]).WaitAsync(Timeouts.Start));
+            () => DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--base-port", "65530", "--nodes", "3", "--spares", "5"], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken));
 
         Assert.Contains("--base-port", error.Message, StringComparison.Ordinal);
         Assert.Contains("spares", error.Message, StringComparison.Ordinal);

@@ -19,14 +19,14 @@ public abstract class ControlRoomNetwork(int nodeCount, params string[] appHostA
 
     /// <summary>The resource's latest snapshot.</summary>
     public async Task<CustomResourceSnapshot> SnapshotAsync(string resource) =>
-        (await App.ResourceNotifications.WaitForResourceAsync(resource, _ => true).WaitAsync(Timeouts.Request)).Snapshot;
+        (await App.ResourceNotifications.WaitForResourceAsync(resource, _ => true, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken)).Snapshot;
 
     /// <summary>Waits for a snapshot of the resource that satisfies the condition.</summary>
     public async Task<CustomResourceSnapshot> WaitForSnapshotAsync(string resource, Func<CustomResourceSnapshot, bool> condition, TimeSpan timeout, string what)
     {
         try
         {
-            return (await App.ResourceNotifications.WaitForResourceAsync(resource, e => condition(e.Snapshot)).WaitAsync(timeout)).Snapshot;
+            return (await App.ResourceNotifications.WaitForResourceAsync(resource, e => condition(e.Snapshot), TestContext.Current.CancellationToken).WaitAsync(timeout, TestContext.Current.CancellationToken)).Snapshot;
         }
         catch (TimeoutException)
         {
@@ -56,10 +56,7 @@ public abstract class ControlRoomNetwork(int nodeCount, params string[] appHostA
     public static string[] Relationships(CustomResourceSnapshot snapshot) =>
         [.. snapshot.Relationships.Select(r => r.ResourceName).Distinct().Order(StringComparer.Ordinal)];
 
-    /// <summary>
-    /// The nodes this node reports open links to in its own <c>GET /api/peers</c> (today's <c>outbound</c>/<c>inbound</c>
-    /// lists or protocol v2's <c>peers</c>), by the resource names of their public addresses.
-    /// </summary>
+    /// <summary>The nodes this node reports connected links to in its own <c>GET /api/peers</c>, by the resource names of their public addresses.</summary>
     public async Task<string[]> LiveLinksAsync(string node)
     {
         var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -69,22 +66,18 @@ public abstract class ControlRoomNetwork(int nodeCount, params string[] appHostA
         }
 
         using var http = CreateClient(node);
-        var peers = await http.GetFromJsonAsync<JsonElement>("/api/peers").WaitAsync(Timeouts.Request);
-        var addresses = new List<string?>();
-        foreach (var list in new[] { "peers", "outbound" })
-        {
-            if (peers.TryGetProperty(list, out var entries))
-            {
-                addresses.AddRange(entries.EnumerateArray().Where(p => p.GetProperty("state").GetString() == "Connected").Select(p => p.GetProperty("address").GetString()));
-            }
-        }
-
-        if (peers.TryGetProperty("inbound", out var inbound))
-        {
-            addresses.AddRange(inbound.EnumerateArray().Select(p => p.GetProperty("address").GetString()));
-        }
-
-        return [.. addresses.Where(a => a is not null && names.ContainsKey(a)).Select(a => names[a!]).Where(n => n != node).Distinct().Order(StringComparer.Ordinal)];
+        var peers = await http.GetFromJsonAsync<JsonElement>("/api/peers", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        return
+        [
+            .. peers.GetProperty("peers").EnumerateArray()
+                .Where(p => p.GetProperty("state").GetString() == "Connected")
+                .Select(p => p.GetProperty("address").GetString())
+                .Where(a => a is not null && names.ContainsKey(a))
+                .Select(a => names[a!])
+                .Where(n => n != node)
+                .Distinct()
+                .Order(StringComparer.Ordinal),
+        ];
     }
 
     /// <summary>Every running node whose Graph edges differ from the links it reports (empty when they all agree).</summary>
@@ -107,13 +100,13 @@ public abstract class ControlRoomNetwork(int nodeCount, params string[] appHostA
     public async Task<JsonElement> NodeInfoAsync(string node)
     {
         using var http = CreateClient(node);
-        return await http.GetFromJsonAsync<JsonElement>("/api/node").WaitAsync(Timeouts.Request);
+        return await http.GetFromJsonAsync<JsonElement>("/api/node", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
     }
 
     public async Task<string> PostRecordAsync(string node, string value)
     {
         using var http = CreateClient(node);
-        using var response = await http.PostAsJsonAsync("/record", new { record = value }).WaitAsync(Timeouts.Request);
+        using var response = await http.PostAsJsonAsync("/record", new { record = value }, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.True(response.IsSuccessStatusCode, $"POST /record at {node}: {(int)response.StatusCode}");
         return value;
     }
@@ -137,10 +130,10 @@ public abstract class ControlRoomNetwork(int nodeCount, params string[] appHostA
 
     public Task<ExecuteCommandResult> ExecuteAsync(string resource, string command, params (string Name, string Value)[] arguments) =>
         (arguments.Length == 0
-            ? App.ResourceCommands.ExecuteCommandAsync(resource, command)
+            ? App.ResourceCommands.ExecuteCommandAsync(resource, command, TestContext.Current.CancellationToken)
             : App.ResourceCommands.ExecuteCommandAsync(resource, command, new InteractionInputCollection(
-                [.. arguments.Select(a => new InteractionInput { Name = a.Name, InputType = InputType.Number, Value = a.Value })])))
-        .WaitAsync(Timeouts.AppHostStart);
+                [.. arguments.Select(a => new InteractionInput { Name = a.Name, InputType = InputType.Number, Value = a.Value })]), TestContext.Current.CancellationToken))
+        .WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
 
     private static bool IsNode(IResource resource) =>
         resource.Name.StartsWith("node-", StringComparison.Ordinal) || resource.Name.StartsWith("spare-", StringComparison.Ordinal);

@@ -15,7 +15,7 @@ namespace AspireP2P.Tests.Aspire;
 /// follows the live links, each node's row carries its state, the <c>network</c> resource says whether the nodes have
 /// converged, crash and burst work on a click, and a spare joins when started.
 /// </summary>
-[Trait("Category", "Aspire")]
+[Trait(Tier.Category, Tier.Aspire)]
 [Collection(AspireNetworks.Name)]
 public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNetwork>
 {
@@ -35,7 +35,7 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
 
         // Dropping a node's links: whatever the nodes re-dial, the Graph ends up equal to the links again.
         using var http = network.CreateClient(0);
-        using var disconnect = await http.PostAsync("/api/peers/disconnect", content: null).WaitAsync(Timeouts.Request);
+        using var disconnect = await http.PostAsync("/api/peers/disconnect", content: null, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         Assert.True(disconnect.IsSuccessStatusCode);
         await Eventually.UntilAsync(network.TopologyMismatchesAsync, m => m.Count == 0, Timeouts.Converge, "the Graph to follow the disconnect");
     }
@@ -45,7 +45,7 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
     {
         const string Stopped = "node-3";
         const string Dependent = "node-4"; // started with --peers node-3
-        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(Dependent).WaitAsync(Timeouts.AppHostStart);
+        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(Dependent, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
 
         var stop = await network.ExecuteAsync(Stopped, KnownResourceCommands.StopCommand);
         Assert.True(stop.Success, stop.Message);
@@ -72,7 +72,7 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
 
         var start = await network.ExecuteAsync(Stopped, KnownResourceCommands.StartCommand);
         Assert.True(start.Success, start.Message);
-        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(Stopped).WaitAsync(Timeouts.AppHostStart);
+        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(Stopped, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
         await network.WaitForSnapshotAsync(Stopped, s => !s.Relationships.IsEmpty, Timeouts.Converge, $"{Stopped} to be linked again");
         await Eventually.UntilAsync(network.TopologyMismatchesAsync, m => m.Count == 0, Timeouts.Converge, "the Graph to include the restarted node");
         await network.WaitForSnapshotAsync(
@@ -118,7 +118,7 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
         var missed = await network.PostRecordAsync("node-0", $"while {Crashed} was down {Guid.NewGuid():N}");
         var start = await network.ExecuteAsync(Crashed, KnownResourceCommands.StartCommand);
         Assert.True(start.Success, start.Message);
-        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(Crashed).WaitAsync(Timeouts.AppHostStart);
+        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(Crashed, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
 
         await Eventually.UntilAsync(
             () => network.GetRecordsAsync(2), records => records.Any(r => r.GetString() == missed), Timeouts.Converge, $"'{missed}' at the restarted {Crashed}");
@@ -176,12 +176,12 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
         var start = await network.ExecuteAsync(spare, KnownResourceCommands.StartCommand);
 
         Assert.True(start.Success, start.Message);
-        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(spare).WaitAsync(Timeouts.AppHostStart);
+        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(spare, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
         await network.WaitForSnapshotAsync(spare, s => !s.Relationships.IsEmpty, Timeouts.Converge, "the spare to show its links");
         using (var http = network.CreateClient(spare))
         {
             await Eventually.UntilAsync(
-                () => http.GetFromJsonAsync<JsonElement[]>("/records"), records => records!.Any(r => r.GetString() == earlier), Timeouts.Converge,
+                () => http.GetFromJsonAsync<JsonElement[]>("/records", TestContext.Current.CancellationToken), records => records!.Any(r => r.GetString() == earlier), Timeouts.Converge,
                 $"'{earlier}' at the spare");
         }
 

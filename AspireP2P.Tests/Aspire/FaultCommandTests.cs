@@ -9,9 +9,9 @@ namespace AspireP2P.Tests.Aspire;
 /// The dashboard's fault commands that the node carries out itself (<c>/api/dev/*</c>, on because the AppHost starts
 /// nodes with <c>--dev-faults true</c> in run mode): partition, slow or lossy links, heal and heal all.
 /// </summary>
-[Trait("Category", "Aspire")]
+[Trait(Tier.Category, Tier.Aspire)]
 [Collection(AspireNetworks.Name)]
-public sealed class FaultCommandTests(FaultNetwork network) : IClassFixture<FaultNetwork>
+public sealed class FaultCommandTests(FaultNetwork network, ITestOutputHelper output) : IClassFixture<FaultNetwork>
 {
     /// <summary>The node's heartbeat timeout (P2P:HeartbeatTimeout): neighbours take a silent node for dead after it.</summary>
     private static readonly TimeSpan HeartbeatTimeout = TimeSpan.FromSeconds(3);
@@ -27,7 +27,8 @@ public sealed class FaultCommandTests(FaultNetwork network) : IClassFixture<Faul
         var partition = await network.ExecuteAsync(Partitioned, FaultCommands.Partition, ("seconds", seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         Assert.True(partition.Success, partition.Message);
-        var until = DateTimeOffset.UtcNow.AddSeconds(seconds);
+        var partitioned = DateTimeOffset.UtcNow;
+        var until = partitioned.AddSeconds(seconds);
         var neighbours = (await network.RunningNodesAsync()).Where(n => n != Partitioned).ToList();
         foreach (var neighbour in neighbours)
         {
@@ -36,6 +37,7 @@ public sealed class FaultCommandTests(FaultNetwork network) : IClassFixture<Faul
         }
 
         Assert.True(DateTimeOffset.UtcNow < until, "the neighbours noticed only after the partition ended");
+        output.WriteLine($"every neighbour of {Partitioned} dropped its link {(DateTimeOffset.UtcNow - partitioned).TotalSeconds:0.0} s after the partition began (heartbeat timeout {HeartbeatTimeout.TotalSeconds:0} s)");
 
         var meanwhile = await network.PostRecordAsync("node-0", $"during the partition {Guid.NewGuid():N}");
         await network.WaitForSnapshotAsync(
@@ -102,13 +104,13 @@ public sealed class FaultCommandTests(FaultNetwork network) : IClassFixture<Faul
     private async Task<JsonElement> FaultsAsync(string node)
     {
         using var http = network.CreateClient(node);
-        return await http.GetFromJsonAsync<JsonElement>("/api/dev/faults").WaitAsync(Timeouts.Request);
+        return await http.GetFromJsonAsync<JsonElement>("/api/dev/faults", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
     }
 
     private async Task<string[]> RecordsAsync(string node)
     {
         using var http = network.CreateClient(node);
-        var records = await http.GetFromJsonAsync<JsonElement[]>("/records").WaitAsync(Timeouts.Request);
+        var records = await http.GetFromJsonAsync<JsonElement[]>("/records", TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         return [.. records!.Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetString()!)];
     }
 }

@@ -14,6 +14,9 @@ public static class Timeouts
     /// <summary>Starting a whole AppHost: DCP, the dashboard and every node process, until all are healthy.</summary>
     public static TimeSpan AppHostStart { get; } = TimeSpan.FromSeconds(90 * Scale);
 
+    /// <summary>The Aspire CLI check (eng/aspire-cli-check.sh): installing the CLI when missing, start, a trace, stop.</summary>
+    public static TimeSpan AspireCli { get; } = TimeSpan.FromSeconds(300 * Scale);
+
     /// <summary>Spans reaching the dashboard: nodes export in batches about every second.</summary>
     public static TimeSpan Telemetry { get; } = TimeSpan.FromSeconds(30 * Scale);
 }

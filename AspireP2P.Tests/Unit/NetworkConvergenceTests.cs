@@ -1,10 +1,11 @@
 using AspireP2P.AppHost;
+using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace AspireP2P.Tests.Aspire;
+namespace AspireP2P.Tests.Unit;
 
 /// <summary>How the <c>network</c> resource decides between Converged and Diverging, from what the nodes report.</summary>
-[Trait("Category", "Aspire")]
+[Trait(Tier.Category, Tier.Unit)]
 public sealed class NetworkConvergenceTests
 {
     private const string Running = "Running";
