@@ -94,6 +94,9 @@ public sealed class NodeCore : IAsyncDisposable
             Logs = environment.Logs,
             Nonce = environment.Nonce,
         };
+        // Gauges the dashboard charts: how many links are open, how many records are held.
+        context.Telemetry.Meter.CreateObservableGauge("p2p.peers.connected", () => context.Links.Count, "{link}", "Links open to peers, both directions.");
+        context.Telemetry.Meter.CreateObservableGauge("p2p.records.stored", () => store.Count, "{record}", "Records this node holds.");
         return new NodeCore(context, environment);
     }
 
