@@ -43,7 +43,7 @@ public sealed record SimulationOptions
     public TimeSpan ConvergeLimit { get; init; } = TimeSpan.FromSeconds(120);
 
     /// <summary>The command that replays this run.</summary>
-    public string Command => $"dotnet run -c Release --project AspireP2P.Simulation -- --nodes {Nodes} --target-peers {TargetPeers} --seed {Seed} --scenario {Scenario} --records {Records} --crypto {Crypto}";
+    public string Command => $"dotnet run -c Release --project AspireP2P.Simulation -- --nodes {Nodes} --target-peers {TargetPeers}{(MaxPeers == 16 ? "" : $" --max-peers {MaxPeers}")} --seed {Seed} --scenario {Scenario} --records {Records} --crypto {Crypto}";
 }
 
 /// <summary>
@@ -149,7 +149,17 @@ public sealed class Simulation
         }
 
         var convergedAfter = Now - quietFrom;
-        Note(converged ? $"converged {convergedAfter.TotalSeconds:0.00} s after the last fault/publish" : "did not converge");
+        Note(converged ? $"converged {convergedAfter.TotalSeconds:0.00} s after the last fault/publish" : $"did not converge; mesh: {LinkSummary()}");
+        if (!converged && Environment.GetEnvironmentVariable("P2P_SIM_DEBUG") is not null)
+        {
+            foreach (var component in Components().Skip(1))
+            {
+                foreach (var node in component.Take(3))
+                {
+                    Note($"island of {component.Count}: {node} peers: " + string.Join("; ", node.Core!.Mesh.Snapshot.Peers.Select(p => $"{p.Address} {p.Origin} {p.State} {p.LastError}")));
+                }
+            }
+        }
         var violations = CheckInvariants(converged);
         var report = Report(scenario, converged, convergedAfter, violations, wall.Elapsed);
         // Tear down inside the simulation, so every node's disposal runs to its end on this thread.
@@ -293,7 +303,7 @@ public sealed class Simulation
             Deliveries: stored, RecordMessages: sent, NetworkMessages: _network.Messages, NetworkBytes: _network.Bytes,
             LatencyP50: Percentile(latencies, 0.50), LatencyP90: Percentile(latencies, 0.90), LatencyP99: Percentile(latencies, 0.99),
             LatencyMax: latencies.Count > 0 ? latencies[^1] : 0,
-            LinksMin: links.FirstOrDefault(), LinksMedian: links.Count > 0 ? links[links.Count / 2] : 0, LinksMax: links.LastOrDefault(),
+            LinksMin: links.FirstOrDefault(), LinksMedian: links.Count > 0 ? links[links.Count / 2] : 0, LinksMax: links.LastOrDefault(), Components: Components().Count,
             ConvergedAfter: convergedAfter, HealTime: scenario.HealTime, SimulatedTime: Now, WallTime: wall, Steps: _scheduler.Steps,
             Fingerprint: Fingerprint(alive));
     }
@@ -321,7 +331,41 @@ public sealed class Simulation
     private string LinkSummary()
     {
         var links = Alive.Select(n => n.Core!.Context.Links.Count).Order().ToList();
-        return links.Count == 0 ? "no nodes" : $"links per node min {links[0]}, median {links[links.Count / 2]}, max {links[^1]}";
+        return links.Count == 0
+            ? "no nodes"
+            : $"links per node min {links[0]}, median {links[links.Count / 2]}, max {links[^1]}; {Components().Count} connected component(s)";
+    }
+
+    /// <summary>The live nodes grouped by who can reach whom over open links (one group when the mesh is whole).</summary>
+    internal List<List<SimulatedNode>> Components()
+    {
+        var alive = Alive.ToList();
+        var byId = alive.ToDictionary(n => n.Identity);
+        var seen = new HashSet<SimulatedNode>();
+        var components = new List<List<SimulatedNode>>();
+        foreach (var start in alive)
+        {
+            if (!seen.Add(start))
+            {
+                continue;
+            }
+
+            var component = new List<SimulatedNode> { start };
+            for (var i = 0; i < component.Count; i++)
+            {
+                foreach (var link in component[i].Core!.Context.Links.Snapshot)
+                {
+                    if (byId.TryGetValue(link.PeerId, out var next) && seen.Add(next))
+                    {
+                        component.Add(next);
+                    }
+                }
+            }
+
+            components.Add(component);
+        }
+
+        return components.OrderByDescending(c => c.Count).ToList();
     }
 
     private MeterListener ListenToLatencies()

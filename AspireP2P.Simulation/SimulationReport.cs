@@ -8,7 +8,7 @@ public sealed record SimulationReport(
     SimulationOptions Options, bool Passed, IReadOnlyList<string> Violations, IReadOnlyList<string> Events,
     int Acknowledged, long PublishFailures, long Deliveries, long RecordMessages, long NetworkMessages, long NetworkBytes,
     double LatencyP50, double LatencyP90, double LatencyP99, double LatencyMax,
-    int LinksMin, int LinksMedian, int LinksMax,
+    int LinksMin, int LinksMedian, int LinksMax, int Components,
     TimeSpan ConvergedAfter, TimeSpan? HealTime, TimeSpan SimulatedTime, TimeSpan WallTime, long Steps, string Fingerprint)
 {
     /// <summary>Record messages sent per record stored somewhere (gossipsub's D = 6 mesh measures about 6.3).</summary>
@@ -34,6 +34,7 @@ public sealed record SimulationReport(
         text.AppendLine(c, $"| all messages on the network (records, heartbeats, vectors) | {NetworkMessages:N0} ({NetworkBytes / 1e6:0.0} MB) |");
         text.AppendLine(c, $"| propagation latency p50 / p90 / p99 / max (simulated) | {LatencyP50:0} / {LatencyP90:0} / {LatencyP99:0} / {LatencyMax:0} ms |");
         text.AppendLine(c, $"| links per node at the end min / median / max | {LinksMin} / {LinksMedian} / {LinksMax} |");
+        text.AppendLine(c, $"| connected components at the end (1: one mesh) | {Components} |");
         if (HealTime is { } heal)
         {
             text.AppendLine(c, $"| time to heal after the partition ended | {heal.TotalSeconds:0.00} s |");

@@ -14,7 +14,7 @@ public abstract record DialAttempt
     public sealed record Self : DialAttempt;
 
     /// <summary>The other end answered no (HTTP status, reason) or could not prove what it must; not worth a quick re-dial.</summary>
-    public sealed record Refused(int Status, string Reason) : DialAttempt;
+    public sealed record Refused(int Status, string Reason, IReadOnlyList<PeerAddress>? Alternatives = null) : DialAttempt;
 
     public sealed record Failed(string Error) : DialAttempt;
 }
@@ -50,7 +50,7 @@ public sealed class Dialer(NodeContext node, IPeerTransport transport, RecordInt
             case DialResult.Refused { Status: 409 } refused when refused.Reason.Contains("itself", StringComparison.Ordinal):
                 return Fail(activity, new DialAttempt.Self());
             case DialResult.Refused refused:
-                return Fail(activity, new DialAttempt.Refused(refused.Status, refused.Reason));
+                return Fail(activity, new DialAttempt.Refused(refused.Status, refused.Reason, refused.Alternatives));
             case DialResult.Failed failed:
                 return Fail(activity, new DialAttempt.Failed(failed.Error));
         }

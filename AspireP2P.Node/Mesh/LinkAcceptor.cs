@@ -78,7 +78,7 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
 
         if (mesh.AdmissionProblem(request.PeerId) is { } problem)
         {
-            return UpgradeDecision.Refuse(problem.Status, problem.Reason);
+            return UpgradeDecision.Refuse(problem.Status, problem.Reason, problem.Alternatives);
         }
 
         var (responseHeaders, nonce, keyId) = LinkHandshake.CreateResponse(node.Local, request, LinkHandshake.NewNonce(node.Nonce));

@@ -203,13 +203,46 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         }
     }
 
-    /// <summary>Whether an upgrade from <paramref name="peer"/> should be refused now (read from the snapshot; the loop decides again).</summary>
-    public (int Status, string Reason)? AdmissionProblem(NodeId peer)
+    /// <summary>
+    /// Whether an upgrade from <paramref name="peer"/> should be refused now (read from the snapshot; the loop decides
+    /// again). A full node names some of its peers to dial instead: without them a node whose only bootstrap peer is
+    /// full, and every node that later joins through it, would make an island that never meets the rest.
+    /// </summary>
+    public (int Status, string Reason, IReadOnlyList<PeerAddress> Alternatives)? AdmissionProblem(NodeId peer)
     {
         // A second link from a node already linked is accepted: the loop keeps one of the two (see KeepNew).
         var links = _node.Links.Snapshot;
-        return links.Count >= _node.Options.MaxPeers && links.All(l => l.PeerId != peer)
-            ? (503, $"this node already has its maximum of {_node.Options.MaxPeers} links (P2P:MaxPeers)")
+        if (links.Any(l => l.PeerId == peer) || CapacityProblem(links, LinkDirection.Inbound) is not { } full)
+        {
+            return null;
+        }
+
+        var alternatives = links.Where(l => l.Kind == LinkKind.Peer && l.PeerAddress is not null && l.PeerId != peer)
+            .Select(l => l.PeerAddress!.Value).ToList();
+        // Each dialer is given a different slice (its id picks the start), so nodes refused at once spread over the
+        // full node's peers; not the loop's Random, which this thread must not touch.
+        var start = alternatives.Count == 0 ? 0 : (int)(peer.Low % (ulong)alternatives.Count);
+        var offered = alternatives.Skip(start).Concat(alternatives.Take(start)).Take(WireProtocol.MaxExchangedPeers / 2).ToList();
+        return (503, full, offered);
+    }
+
+    /// <summary>
+    /// Links others dial are capped below P2P:MaxPeers: a few slots stay for links this node dials
+    /// itself (its bootstrap peers, peer exchange), so a node that others fill up can still reach the rest of the network.
+    /// Without the reserve, the first node of a group that joined through it, refused by its own full bootstrap peer,
+    /// ends with every slot taken by the group and the group is an island (seen in the simulator at 10,000 nodes).
+    /// </summary>
+    private string? CapacityProblem(IReadOnlyCollection<Link> links, LinkDirection direction)
+    {
+        var max = _node.Options.MaxPeers;
+        if (links.Count >= max)
+        {
+            return $"this node already has its maximum of {max} links (P2P:MaxPeers)";
+        }
+
+        var reserved = Math.Min(Math.Max(_node.Options.TargetPeers, 1), max / 2);
+        return direction == LinkDirection.Inbound && links.Count(l => l.Direction == LinkDirection.Inbound) >= max - reserved
+            ? $"this node already has its maximum of {max - reserved} links dialed by others (P2P:MaxPeers {max}, {reserved} kept for its own dials)"
             : null;
     }
 
@@ -408,6 +441,11 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                 entry.LastError = $"refused ({refused.Status}): {refused.Reason}";
                 Log.PeerRefused(_logger, entry.Address.ToString(), refused.Status, refused.Reason);
                 Finish(entry, new ConnectOutcome(ConnectStatus.Refused, entry.Address, refused.Reason));
+                if (current && refused.Alternatives is { Count: > 0 } alternatives)
+                {
+                    TakeAlternatives(entry, alternatives);
+                }
+
                 break;
             case DialAttempt.Failed failed:
                 entry.LastError = failed.Error;
@@ -423,6 +461,47 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         {
             _peers.Remove(entry.Address.Key);
         }
+    }
+
+    /// <summary>
+    /// A full peer named others. They become candidates for peer exchange; if the full one is a bootstrap peer (or stands
+    /// in for one) one of them is dialed now in its place, whatever the target: the bootstrap peer is how this node (and
+    /// whoever joins through it) reaches the rest of the network.
+    /// </summary>
+    private void TakeAlternatives(PeerEntry full, IReadOnlyList<PeerAddress> alternatives)
+    {
+        full.Full = true;
+        var usable = alternatives.Where(a => a.Key != _node.Local.Address.Key && _policy.Allows(a)).ToList();
+        foreach (var address in usable)
+        {
+            if (_candidates.Count < MaxCandidates)
+            {
+                _candidates.TryAdd(address.Key, address);
+            }
+        }
+
+        if (full.Origin != PeerOrigin.Bootstrap && !full.StandIn)
+        {
+            return;
+        }
+
+        if (_peers.Values.Any(e => e.StandIn && (e.Link is not null || e.Dialing)))
+        {
+            return;
+        }
+
+        var fresh = usable.Where(a => !_peers.ContainsKey(a.Key)).ToList();
+        if (fresh.Count == 0)
+        {
+            return;
+        }
+
+        var next = fresh[_node.Random.Next(fresh.Count)];
+        _candidates.Remove(next.Key);
+        Log.ExchangeDial(_logger, next.ToString(), _byPeerId.Count, Math.Min(_node.Options.TargetPeers, _node.Options.MaxPeers));
+        var standIn = new PeerEntry(next, PeerOrigin.Exchange) { Since = _node.Time.GetUtcNow(), StandIn = true };
+        _peers[next.Key] = standIn;
+        StartDial(standIn);
     }
 
     private void ScheduleRetry(PeerEntry entry, bool quick)
@@ -502,13 +581,13 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                 replaced.Link = null;
             }
         }
-        else if (_links.Count >= _node.Options.MaxPeers)
+        else if (CapacityProblem(_links.Values, link.Direction) is { } capacity)
         {
             _node.Telemetry.Link("refused", "capacity");
-            _ = link.AbandonAsync($"this node already has its maximum of {_node.Options.MaxPeers} links (P2P:MaxPeers)");
+            _ = link.AbandonAsync(capacity);
             if (link.PeerAddress is { } full && _peers.GetValueOrDefault(full.Key) is { } entry)
             {
-                entry.LastError = "this node is at its link cap (P2P:MaxPeers)";
+                entry.LastError = $"not linked: {capacity}";
                 Finish(entry, new ConnectOutcome(ConnectStatus.Refused, full, entry.LastError));
             }
 
@@ -578,6 +657,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         entry.State = PeerState.Connected;
         entry.Since = _node.Time.GetUtcNow();
         entry.Attempts = 0;
+        entry.Full = false;
         entry.LastError = null;
         entry.NextAttemptAt = null;
         Finish(entry, new ConnectOutcome(ConnectStatus.Connected, known));
@@ -702,7 +782,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         Volatile.Write(ref _snapshot, new MeshSnapshot(peers, Health()));
     }
 
-    /// <summary>Degraded while a peer named at start is not linked, while records cannot reach this node, or while it is partitioned.</summary>
+    /// <summary>Degraded while a peer named at start is not linked (unless it is full and this node is linked elsewhere), while records cannot reach this node, or while it is partitioned.</summary>
     private MeshHealth Health()
     {
         string? reason = null;
@@ -710,7 +790,8 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         {
             reason = $"partitioned by fault injection until {until:HH:mm:ss}";
         }
-        else if (_peers.Values.FirstOrDefault(e => e.Origin == PeerOrigin.Bootstrap && e.Link is null && e.State != PeerState.Connected) is { } missing)
+        else if (_peers.Values.FirstOrDefault(e => e.Origin == PeerOrigin.Bootstrap && e.Link is null && e.State != PeerState.Connected
+                     && !(e.Full && _byPeerId.Count > 0)) is { } missing)
         {
             reason = $"bootstrap peer {missing.Address} is not linked ({missing.LastError ?? "dialing"})";
         }

@@ -35,6 +35,12 @@ internal sealed class PeerEntry(PeerAddress address, PeerOrigin origin)
 
     public DateTimeOffset Since { get; set; }
 
+    /// <summary>Refused because it is full; it named other peers, one of which is dialed in its place.</summary>
+    public bool Full { get; set; }
+
+    /// <summary>Dialed in place of a full bootstrap peer (or of a full stand-in): dialed even beyond the target.</summary>
+    public bool StandIn { get; set; }
+
     /// <summary>Whether this node keeps a link to it (re-dials when it drops); a peer that only dialed us re-dials us instead.</summary>
     public bool Wanted => Origin is not PeerOrigin.Inbound;
 

@@ -59,4 +59,10 @@ public static class WireProtocol
 
     /// <summary>Response to a refused upgrade: why, in one line the dialer shows.</summary>
     public const string RefusalHeader = "X-P2P-Refusal";
+
+    /// <summary>
+    /// Response to an upgrade refused because the node is full: a few of its peers' addresses (host:port, comma-separated)
+    /// to dial instead, so a node that joins through a full one still joins (gossipsub's peer exchange on PRUNE).
+    /// </summary>
+    public const string AlternativesHeader = "X-P2P-Peers";
 }

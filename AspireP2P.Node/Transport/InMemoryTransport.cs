@@ -112,7 +112,7 @@ public sealed class InMemoryTransport(InMemoryNetwork network, string self) : IP
         var decision = acceptor.Evaluate(headers, self);
         if (!decision.Accepted)
         {
-            return new DialResult.Refused(decision.Status, decision.Reason ?? "refused");
+            return DialResult.Refused.From(decision.Status, decision.Reason ?? "refused", decision.ResponseHeaders);
         }
 
         var pipe = new Pipe(network, self, to);

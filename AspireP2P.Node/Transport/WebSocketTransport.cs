@@ -37,16 +37,22 @@ public sealed class WebSocketTransport : IPeerTransport
         {
             var status = socket.HttpStatusCode;
             string? refusal = null;
+            IReadOnlyList<PeerAddress> alternatives = [];
             if (socket.HttpResponseHeaders?.TryGetValue(WireProtocol.RefusalHeader, out var values) == true)
             {
                 refusal = values.FirstOrDefault();
+            }
+
+            if (socket.HttpResponseHeaders?.TryGetValue(WireProtocol.AlternativesHeader, out var listed) == true)
+            {
+                alternatives = DialResult.Refused.ParseAlternatives(string.Join(",", listed));
             }
 
             socket.Dispose();
             cancellationToken.ThrowIfCancellationRequested();
             if (status != 0 && status != HttpStatusCode.SwitchingProtocols)
             {
-                return new DialResult.Refused((int)status, refusal ?? $"the peer answered {(int)status} {status} instead of a WebSocket upgrade");
+                return new DialResult.Refused((int)status, refusal ?? $"the peer answered {(int)status} {status} instead of a WebSocket upgrade", alternatives);
             }
 
             var error = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0.#} s" : ex.InnerException?.Message ?? ex.Message;

@@ -55,6 +55,17 @@ public sealed class SimulationTests
         Assert.InRange(report.MessagesPerDelivery, 3, 10);
     }
 
+    [Fact]
+    public async Task NodesWhoseBootstrapPeerIsFullStillJoinTheOneMesh()
+    {
+        // Few slots per node, so bootstrap peers fill up: a refused node dials the peers the full one names
+        // (X-P2P-Peers) and keeps slots for its own dials. Without either, this run ends as 25 islands.
+        var report = await RunAsync(new SimulationOptions { Nodes = 200, Records = 100, TargetPeers = 3, MaxPeers = 4, Seed = 3 });
+
+        Assert.True(report.Passed, report.Format());
+        Assert.Equal(1, report.Components);
+    }
+
     /// <summary>The simulation binds to the thread it is built on: build and run it on one pool thread, bounded in time.</summary>
     private static Task<SimulationReport> RunAsync(SimulationOptions options) =>
         Task.Run(() => new AspireP2P.Simulation.Simulation(options).Run(), TestContext.Current.CancellationToken).WaitAsync(RunLimit, TestContext.Current.CancellationToken);
