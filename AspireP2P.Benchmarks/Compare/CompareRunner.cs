@@ -138,6 +138,8 @@ public static class CompareRunner
 
             ratios.Kestrel.Runs.Add(measured["default"] / measured["bare"]);
             ratios.Logging.Runs.Add(measured["default"] / measured["logoff"]);
+            ratios.KestrelCpu.Runs.Add(cpu["bare"].Runs[^1] / cpu["default"].Runs[^1]);
+            ratios.LoggingCpu.Runs.Add(cpu["logoff"].Runs[^1] / cpu["default"].Runs[^1]);
         }
     }
 
@@ -150,7 +152,14 @@ public static class CompareRunner
             ("tutorial", "Tutorial's node (Deno 2.9.6), 3 peers", n => servers.TutorialAsync(n)),
             ("ours", "Ours, 3 peers, default settings", n => servers.OursAsync(n)),
         };
-        var rates = kinds.ToDictionary(k => k.Id, k => report.Add($"peers3.{k.Id}", k.Name, "records/s", higherIsBetter: true));
+        var rates = new Dictionary<string, Figure>();
+        var cpu = new Dictionary<string, Figure>();
+        foreach (var (id, name, _) in kinds)
+        {
+            rates[id] = report.Add($"peers3.{id}", name, "records/s", higherIsBetter: true);
+            cpu[id] = report.Add($"peers3.{id}.cpu", "…CPU per record, all four nodes", "µs");
+        }
+
         foreach (var rate in rates.Values)
         {
             rate.Note = $"fresh nodes A, B, C, D; A dials the others (POST /peer); {Wrk.Command} at A for {options.Duration:0} s; every peer then holds every record";
@@ -179,11 +188,13 @@ public static class CompareRunner
 
                         await WaitAsync(async () => await a.PeerCountAsync() == 3 && (await Task.WhenAll(nodes.Skip(1).Select(n => n.PeerCountAsync()))).All(c => c >= 1),
                             TimeSpan.FromSeconds(30), $"{name}: A and its three peers to connect");
+                        var cpuBefore = nodes.Sum(n => n.CpuTime().TotalMicroseconds);
                         var result = await Wrk.PostAsync(a.BaseUri, options.Duration);
                         Check(report, name, result);
                         var held = await a.RecordCountAsync();
                         await WaitAsync(async () => (await Task.WhenAll(nodes.Skip(1).Select(n => n.RecordCountAsync()))).All(c => c == held),
                             TimeSpan.FromSeconds(120), $"{name}: every peer to hold A's {held} records");
+                        cpu[id].Runs.Add((nodes.Sum(n => n.CpuTime().TotalMicroseconds) - cpuBefore) / held);
                         measured[id] = result.Rate;
                         rates[id].Runs.Add(result.Rate);
                         Console.WriteLine($"  3 peers round {round + 1}: {name}: {result.Rate:0} records/s, {held} records on every node");
@@ -198,6 +209,7 @@ public static class CompareRunner
                 }
 
                 ratios.Tutorial.Runs.Add(measured["ours"] / measured["tutorial"]);
+                ratios.TutorialCpu.Runs.Add(cpu["tutorial"].Runs[^1] / cpu["ours"].Runs[^1]);
             }
         }
         finally
@@ -335,8 +347,11 @@ public static class CompareRunner
     private sealed class Ratios(Report report)
     {
         public Figure Kestrel { get; } = report.Add("ratio.kestrel", "0 peers: ours (default settings) ÷ bare Kestrel endpoint", "×", "≥ 0.7", true, 0.7);
+        public Figure KestrelCpu { get; } = report.Add("ratio.kestrel.cpu", "…the same by CPU per request: bare Kestrel's ÷ ours", "×", "≥ 0.7", true, 0.7);
         public Figure Logging { get; } = report.Add("ratio.logging", "0 peers: ours default settings ÷ ours logging off", "×", "≥ 0.9", true, 0.9);
+        public Figure LoggingCpu { get; } = report.Add("ratio.logging.cpu", "…the same by CPU per request: logging off's ÷ default's", "×", "≥ 0.9", true, 0.9);
         public Figure Tutorial { get; } = report.Add("ratio.tutorial", "3 peers: ours ÷ the tutorial's Deno node", "×", "≥ 3", true, 3);
+        public Figure TutorialCpu { get; } = report.Add("ratio.tutorial.cpu", "…the same by CPU per record (all four nodes): the tutorial's ÷ ours", "×", "≥ 3", true, 3);
         public Figure AppHost { get; } = report.Add("ratio.apphost", "Under the AppHost ÷ the same chain standalone (Release)", "×", "≥ 0.6", true, 0.6);
         public Figure Complete { get; } = report.Add("traces.complete", "Share of record traces in the dashboard that are complete after the burst", "", "≥ 0.95", true, 0.95);
     }
