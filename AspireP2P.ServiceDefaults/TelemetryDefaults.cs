@@ -9,7 +9,7 @@ public static class TelemetryDefaults
     /// <summary>New traces a process may start per second (<c>P2P__TracesPerSecond</c>); traces started elsewhere are always followed.</summary>
     public const string TracesPerSecondKey = "P2P:TracesPerSecond";
 
-    public const double DefaultTracesPerSecond = 50;
+    public const double DefaultTracesPerSecond = 20;
 
     /// <summary>
     /// Span export sized so what was sampled reaches the collector: the SDK drops spans, silently, once its queue is

@@ -38,6 +38,9 @@ public sealed class AppHostRun : IAsyncDisposable
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
+    /// <summary>When the AppHost printed "Distributed application started" (DCP and the dashboard up, resources being created).</summary>
+    public TimeSpan? AspireStarted { get; private set; }
+
     public string Output
     {
         get { lock (_output) { return string.Join(Environment.NewLine, _output.TakeLast(60)); } }
@@ -121,6 +124,59 @@ public sealed class AppHostRun : IAsyncDisposable
             .Select(p => p.Pid)];
     }
 
+    /// <summary>
+    /// Every process this AppHost runs, by role: the AppHost (and dotnet run), DCP (its API server, controllers and
+    /// proxies, and a monitor per resource), the dashboard, and the nodes. DCP detaches from the AppHost, so its
+    /// processes are found by the kubeconfig the AppHost gave them.
+    /// </summary>
+    public Dictionary<int, string> Family()
+    {
+        var all = ProcFs.Processes().ToArray();
+        var parents = all.Select(p => p.Pid).Where(ProcFs.IsAlive).ToDictionary(p => p, p => SafeParent(p));
+        var roots = new HashSet<int> { _dotnetRun.Id };
+        roots.UnionWith(parents.Where(p => p.Value == _dotnetRun.Id).Select(p => p.Key));
+        var kubeconfig = all.Where(p => p.Args.Contains("--monitor") && roots.Any(r => p.Args.Contains(r.ToString(CultureInfo.InvariantCulture))))
+            .Select(p => p.Args.SkipWhile(a => a != "--kubeconfig").Skip(1).FirstOrDefault()).FirstOrDefault(k => k is not null);
+        if (kubeconfig is not null)
+        {
+            roots.UnionWith(all.Where(p => p.Args.Contains(kubeconfig)).Select(p => p.Pid));
+        }
+
+        var family = new HashSet<int>(roots);
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (pid, parent) in parents)
+            {
+                if (family.Contains(parent) && family.Add(pid))
+                {
+                    grew = true;
+                }
+            }
+        }
+
+        var nodes = NodePids().ToHashSet();
+        return all.Where(p => family.Contains(p.Pid)).ToDictionary(p => p.Pid, p => Role(p.Pid, p.Args, nodes));
+    }
+
+    private static string Role(int pid, string[] args, HashSet<int> nodes) =>
+        nodes.Contains(pid) ? "nodes"
+        : Path.GetFileName(args[0]) == "dcp" ? "DCP"
+        : args.Any(a => a.Contains("Aspire.Dashboard", StringComparison.Ordinal)) ? "dashboard"
+        : "AppHost";
+
+    private static int SafeParent(int pid)
+    {
+        try
+        {
+            return ProcFs.ParentOf(pid);
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
     /// <summary>Stops the AppHost as Ctrl+C would (SIGTERM to the AppHost process; it stops DCP, which stops the nodes).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -179,6 +235,11 @@ public sealed class AppHostRun : IAsyncDisposable
     {
         if (line is not null)
         {
+            if (AspireStarted is null && line.Contains("Distributed application started", StringComparison.Ordinal))
+            {
+                AspireStarted = _clock.Elapsed;
+            }
+
             lock (_output)
             {
                 _output.Add(line);

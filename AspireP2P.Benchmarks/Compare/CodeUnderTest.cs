@@ -22,6 +22,13 @@ public sealed class CodeUnderTest
     /// <summary>The node as users run it on its own: the Release build (<c>dotnet build -c Release</c>).</summary>
     public string ReleaseNode => Path.Combine(Root, "AspireP2P.Node", "bin", "Release", "net10.0", "AspireP2P.Node");
 
+    /// <summary>Whether this checkout's AppHost can run Native AOT nodes (<c>--launch NativeAot</c>).</summary>
+    public bool SupportsNativeAotLaunch =>
+        File.Exists(Path.Combine(Root, "AspireP2P.AppHost", "NativeAotNode.cs"));
+
+    /// <summary>Where the AppHost looks for the Native AOT node (AspireP2P.AppHost/NativeAotNode.cs).</summary>
+    private string NativeAotDirectory => Path.Combine(Root, "AspireP2P.Node", "bin", "NativeAot", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier);
+
     public bool HasAppHost => File.Exists(Path.Combine(Root, "AspireP2P.AppHost", "AspireP2P.AppHost.csproj"));
 
     public static async Task<CodeUnderTest> ResolveAsync(string harnessRoot, string? repo, string? commit)
@@ -58,6 +65,41 @@ public sealed class CodeUnderTest
         if (HasAppHost)
         {
             await NodeProcess.RunAsync("dotnet", "build", "--nologo", "-v", "q", Path.Combine(Root, "AspireP2P.AppHost"));
+        }
+    }
+
+    /// <summary>
+    /// Publishes the Native AOT node where the AppHost's <c>--launch NativeAot</c> finds it, so no timed start includes
+    /// the publish; returns how long the publish took (what the opt-in costs after each change to the node).
+    /// </summary>
+    public async Task<double> PublishNativeAotAsync()
+    {
+        Console.WriteLine("Publishing the node with Native AOT for --launch NativeAot…");
+        var seconds = await TimeAsync("dotnet", "publish", Path.Combine(Root, "AspireP2P.Node"), "-c", "Release", "-r",
+            System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "-p:PublishAot=true", "--nologo", "-v", "q", "-o", NativeAotDirectory);
+        File.SetLastWriteTimeUtc(Path.Combine(NativeAotDirectory, "AspireP2P.Node"), DateTime.UtcNow);
+        return seconds;
+    }
+
+    private Task<(double? Seconds, string? Error)>? _nativeAot;
+
+    /// <summary>The Native AOT publish, once per run: its duration, or why it failed (then the NativeAot figures are skipped).</summary>
+    public Task<(double? Seconds, string? Error)> NativeAotAsync() => _nativeAot ??= TryPublishNativeAotAsync();
+
+    private async Task<(double? Seconds, string? Error)> TryPublishNativeAotAsync()
+    {
+        if (!SupportsNativeAotLaunch)
+        {
+            return (null, "this checkout's AppHost has no --launch NativeAot");
+        }
+
+        try
+        {
+            return (await PublishNativeAotAsync(), null);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return (null, $"the Native AOT publish failed, so the NativeAot figures are skipped: {ex.Message.Split(Environment.NewLine).FirstOrDefault(l => l.Contains("error", StringComparison.Ordinal)) ?? ex.Message}");
         }
     }
 

@@ -11,6 +11,8 @@ namespace AspireP2P.Benchmarks.Compare;
 /// </summary>
 public static class CompareRunner
 {
+    private static readonly string[] AppHostRoles = ["nodes", "DCP", "dashboard", "AppHost"];
+
     public static async Task<int> RunAsync(CompareOptions options)
     {
         var harnessRoot = RepoRoot();
@@ -226,82 +228,161 @@ public static class CompareRunner
     private static async Task AppHostVersusStandaloneAsync(Report report, Ratios ratios, Servers servers, CodeUnderTest code, CompareOptions options)
     {
         var n = options.AppHostNodes;
-        var topology = $"{n}-node chain, POST at the last node (its record crosses {n - 1} hops)";
-        var appHostRate = report.Add("apphost.rate", "Under the AppHost (dotnet run --no-build, http profile)", "records/s", higherIsBetter: true);
+        var topology = $"{n}-node chain, POST at the last node (its record crosses {n - 1} hops), {Wrk.Command} for {options.Duration:0} s on its public port";
+        var jit = new AppHostFigures(report, "apphost", "Under the AppHost (dotnet run --no-build, http profile)", n, topology, ratios.Complete);
+        var (aotPublish, aotError) = await code.NativeAotAsync();
+        var aot = aotPublish is not null
+            ? new AppHostFigures(report, "apphost.aot", "Under the AppHost with --launch NativeAot", n, topology, null)
+            : null;
         var standaloneRate = report.Add("standalone.rate", "Standalone, same chain (Release build, default settings)", "records/s", higherIsBetter: true);
-        appHostRate.Note = standaloneRate.Note = $"{topology}, {Wrk.Command} for {options.Duration:0} s on the public port";
-        var startup = report.Add("apphost.startup.small", $"AppHost start-up to all-healthy, {n} nodes (spawn of dotnet run → every /health Healthy)", "s");
-        var rssIdle = report.Add("apphost.rss.idle", $"Node RSS under the AppHost, idle ({n} nodes, median node, 5 s after healthy)", "MB", "≤ 60", targetValue: 60);
-        var rssBurst = report.Add("apphost.rss.burst", "Node RSS under the AppHost after the burst (largest node)", "MB");
-        var standaloneRss = report.Add("standalone.rss.idle", "Node RSS standalone, idle (median node)", "MB");
-        var kept = report.Add("traces.kept", "Record traces the dashboard holds after the burst", "traces", higherIsBetter: true);
-        var withoutRoot = report.Add("traces.orphans", "…of which without their publish span (cut at the root)", "traces");
-        var complete = ratios.Complete;
-        var round = 0;
-        foreach (var which in Enumerable.Range(0, options.AppHostRuns * 2).Select(i => (i + (i / 2)) % 2 == 0 ? "apphost" : "standalone"))
+        standaloneRate.Note = topology;
+        var standaloneCpu = report.Add("standalone.cpu", "…CPU per record, the nodes", "µs");
+        var standaloneRss = report.Add("standalone.rss.idle", "…node RSS idle (median node)", "MB");
+        if (aotPublish is { } seconds)
         {
-            if (which == "apphost")
-            {
-                await using var run = AppHostRun.Start(code.Root, n, []);
-                var healthy = await run.WaitHealthyAsync(TimeSpan.FromMinutes(3));
-                startup.Runs.Add(healthy.TotalSeconds);
-                var pids = run.NodePids();
-                if (pids.Length != n)
-                {
-                    report.Notes.Add($"AppHost round: found {pids.Length} node processes, expected {n}");
-                }
-
-                await Task.Delay(TimeSpan.FromSeconds(5));
-                rssIdle.Runs.Add(Stats.Median([.. pids.Select(ProcFs.RssMb)]));
-                var result = await Wrk.PostAsync(run.Node(n - 1), options.Duration);
-                Check(report, "AppHost", result);
-                appHostRate.Runs.Add(result.Rate);
-                var held = await RecordsAtAsync(run.Node(n - 1));
-                await WaitAsync(async () => (await Task.WhenAll(Enumerable.Range(0, n).Select(i => RecordsAtAsync(run.Node(i))))).All(c => c == held),
-                    TimeSpan.FromSeconds(120), "every node under the AppHost to hold every record");
-                rssBurst.Runs.Add(pids.Where(ProcFs.IsAlive).Select(ProcFs.RssMb).Max());
-                var census = await DashboardTraces.SettledAsync(run.Dashboard, run.ApiKey, n, TimeSpan.FromSeconds(60));
-                kept.Runs.Add(census.RecordTraces);
-                withoutRoot.Runs.Add(census.WithoutPublish);
-                complete.Runs.Add(census.CompleteShare);
-                Console.WriteLine($"  AppHost round {++round}: healthy after {healthy.TotalSeconds:0.0} s; {result.Rate:0} records/s; node RSS idle {rssIdle.Runs[^1]:0} MB, " +
-                    $"after the burst ≤ {rssBurst.Runs[^1]:0} MB; dashboard: {census.RecordTraces} record traces ({census.Complete} complete, " +
-                    $"{census.WithoutPublish} without publish) for {held} records, {census.Spans} spans");
-            }
-            else
-            {
-                var chain = new List<ServerProcess>();
-                try
-                {
-                    for (var i = 0; i < n; i++)
-                    {
-                        chain.Add(i == 0 ? await servers.OursAsync("chain 0") : await servers.OursAsync($"chain {i}", null, "--peers", chain[i - 1].Address));
-                    }
-
-                    await WaitAsync(async () => (await Task.WhenAll(chain.Select(c => IsHealthyAsync(c.BaseUri)))).All(h => h), TimeSpan.FromSeconds(60), "the standalone chain to link");
-                    await Task.Delay(TimeSpan.FromSeconds(5));
-                    standaloneRss.Runs.Add(Stats.Median([.. chain.Select(c => c.RssMb())]));
-                    var result = await Wrk.PostAsync(chain[^1].BaseUri, options.Duration);
-                    Check(report, "standalone chain", result);
-                    standaloneRate.Runs.Add(result.Rate);
-                    var held = await chain[^1].RecordCountAsync();
-                    await WaitAsync(async () => (await Task.WhenAll(chain.Select(c => c.RecordCountAsync()))).All(c => c == held),
-                        TimeSpan.FromSeconds(120), "every standalone node to hold every record");
-                    Console.WriteLine($"  standalone chain: {result.Rate:0} records/s; node RSS idle {standaloneRss.Runs[^1]:0} MB");
-                }
-                finally
-                {
-                    foreach (var node in chain)
-                    {
-                        await node.DisposeAsync();
-                    }
-                }
-            }
+            report.Add("apphost.aot.publish", "…what --launch NativeAot costs once after each change to the node: dotnet publish -p:PublishAot=true", "s").Runs.Add(seconds);
+        }
+        else if (code.SupportsNativeAotLaunch)
+        {
+            report.Notes.Add(aotError!);
         }
 
-        foreach (var (a, s) in appHostRate.Runs.Zip(standaloneRate.Runs))
+        string[] arms = aot is null ? ["apphost", "standalone"] : ["apphost", "standalone", "apphost.aot"];
+        for (var round = 0; round < options.AppHostRuns; round++)
         {
-            ratios.AppHost.Runs.Add(a / s);
+            foreach (var arm in Rotate(arms, round))
+            {
+                if (arm == "standalone")
+                {
+                    var (rate, cpu, rss) = await StandaloneChainAsync(servers, n, options.Duration, report);
+                    standaloneRate.Runs.Add(rate);
+                    standaloneCpu.Runs.Add(cpu);
+                    standaloneRss.Runs.Add(rss);
+                    Console.WriteLine($"  round {round + 1}: standalone chain: {rate:0} records/s, {cpu:0} µs of node CPU per record; node RSS idle {rss:0} MB");
+                }
+                else
+                {
+                    var figures = arm == "apphost" ? jit : aot!;
+                    await figures.MeasureAsync(code, options.Duration, arm == "apphost" ? [] : ["--launch", "NativeAot"], report);
+                    Console.WriteLine($"  round {round + 1}: {figures.Describe()}");
+                }
+            }
+
+            ratios.AppHost.Runs.Add(jit.Rate.Runs[^1] / standaloneRate.Runs[^1]);
+            ratios.AppHostCpu.Runs.Add(standaloneCpu.Runs[^1] / jit.Cpu.Runs[^1]);
+            if (aot is not null)
+            {
+                ratios.AppHostAot.Runs.Add(aot.Rate.Runs[^1] / standaloneRate.Runs[^1]);
+            }
+        }
+    }
+
+    private static async Task<(double Rate, double Cpu, double Rss)> StandaloneChainAsync(Servers servers, int n, double duration, Report report)
+    {
+        var chain = new List<ServerProcess>();
+        try
+        {
+            for (var i = 0; i < n; i++)
+            {
+                chain.Add(i == 0 ? await servers.OursAsync("chain 0") : await servers.OursAsync($"chain {i}", null, "--peers", chain[i - 1].Address));
+            }
+
+            await WaitAsync(async () => (await Task.WhenAll(chain.Select(c => IsHealthyAsync(c.BaseUri)))).All(h => h), TimeSpan.FromSeconds(60), "the standalone chain to link");
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var rss = Stats.Median([.. chain.Select(c => c.RssMb())]);
+            var cpuBefore = chain.Sum(c => c.CpuTime().TotalMicroseconds);
+            var result = await Wrk.PostAsync(chain[^1].BaseUri, duration);
+            Check(report, "standalone chain", result);
+            var held = await chain[^1].RecordCountAsync();
+            await WaitAsync(async () => (await Task.WhenAll(chain.Select(c => c.RecordCountAsync()))).All(c => c == held),
+                TimeSpan.FromSeconds(120), "every standalone node to hold every record");
+            return (result.Rate, (chain.Sum(c => c.CpuTime().TotalMicroseconds) - cpuBefore) / result.Requests, rss);
+        }
+        finally
+        {
+            foreach (var node in chain)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>The figures of one way of running the chain under the real AppHost, and how one round measures them.</summary>
+    private sealed class AppHostFigures
+    {
+        private readonly int _nodes;
+        private readonly Figure? _complete;
+        private string _last = "";
+
+        public AppHostFigures(Report report, string id, string name, int nodes, string topology, Figure? complete)
+        {
+            _nodes = nodes;
+            _complete = complete;
+            Rate = report.Add($"{id}.rate", name, "records/s", higherIsBetter: true);
+            Rate.Note = topology;
+            Cpu = report.Add($"{id}.cpu", "…CPU per record, every process of the AppHost", "µs");
+            Roles = AppHostRoles.ToDictionary(r => r, r => report.Add($"{id}.cpu.{r}", $"…of which {r}", "µs"));
+            Startup = report.Add($"{id}.startup", $"…start-up to all-healthy, {nodes} nodes (spawn of dotnet run → every /health Healthy)", "s");
+            RssIdle = report.Add($"{id}.rss.idle", $"…node RSS idle (median node, 5 s after healthy)", "MB", "≤ 60", targetValue: 60);
+            PssIdle = report.Add($"{id}.pss.idle", "…node PSS idle (shared framework pages divided among the processes that map them)", "MB");
+            RssBurst = report.Add($"{id}.rss.burst", "…node RSS after the burst (largest node)", "MB");
+            Kept = report.Add($"{id}.traces.kept", "…record traces the dashboard holds after the burst", "traces", higherIsBetter: true);
+            Orphans = report.Add($"{id}.traces.orphans", "…of which without their publish span (cut off from their root)", "traces");
+        }
+
+        public Figure Rate { get; }
+        public Figure Cpu { get; }
+        public Dictionary<string, Figure> Roles { get; }
+        public Figure Startup { get; }
+        public Figure RssIdle { get; }
+        public Figure PssIdle { get; }
+        public Figure RssBurst { get; }
+        public Figure Kept { get; }
+        public Figure Orphans { get; }
+
+        public string Describe() => _last;
+
+        public async Task MeasureAsync(CodeUnderTest code, double duration, string[] args, Report report)
+        {
+            var n = _nodes;
+            await using var run = AppHostRun.Start(code.Root, n, args);
+            var healthy = await run.WaitHealthyAsync(TimeSpan.FromMinutes(3));
+            Startup.Runs.Add(healthy.TotalSeconds);
+            var pids = run.NodePids();
+            if (pids.Length != n)
+            {
+                report.Notes.Add($"AppHost {string.Join(' ', args)}: found {pids.Length} node processes, expected {n}");
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            RssIdle.Runs.Add(Stats.Median([.. pids.Select(ProcFs.RssMb)]));
+            PssIdle.Runs.Add(Stats.Median([.. pids.Select(ProcFs.PssMb)]));
+            var family = run.Family();
+            var cpuBefore = CpuOf(family);
+            var result = await Wrk.PostAsync(run.Node(n - 1), duration);
+            Check(report, $"AppHost {string.Join(' ', args)}", result);
+            Rate.Runs.Add(result.Rate);
+            var held = await RecordsAtAsync(run.Node(n - 1));
+            await WaitAsync(async () => (await Task.WhenAll(Enumerable.Range(0, n).Select(i => RecordsAtAsync(run.Node(i))))).All(c => c == held),
+                TimeSpan.FromSeconds(120), "every node under the AppHost to hold every record");
+            var cpuAfter = CpuOf(family);
+            var perRole = family.GroupBy(p => p.Value).ToDictionary(g => g.Key,
+                g => g.Sum(p => cpuAfter.GetValueOrDefault(p.Key, cpuBefore.GetValueOrDefault(p.Key)) - cpuBefore.GetValueOrDefault(p.Key)) / result.Requests);
+            Cpu.Runs.Add(perRole.Values.Sum());
+            foreach (var (role, figure) in Roles)
+            {
+                figure.Runs.Add(perRole.GetValueOrDefault(role));
+            }
+
+            RssBurst.Runs.Add(pids.Where(ProcFs.IsAlive).Select(ProcFs.RssMb).Max());
+            var census = await DashboardTraces.SettledAsync(run.Dashboard, run.ApiKey, n, TimeSpan.FromSeconds(60));
+            Kept.Runs.Add(census.RecordTraces);
+            Orphans.Runs.Add(census.WithoutPublish);
+            _complete?.Runs.Add(census.CompleteShare);
+            _last = $"AppHost {string.Join(' ', args)}: healthy after {healthy.TotalSeconds:0.0} s; {result.Rate:0} records/s, {Cpu.Runs[^1]:0} µs of CPU per record " +
+                $"({string.Join(", ", perRole.Select(r => $"{r.Key} {r.Value:0}"))}); node RSS idle {RssIdle.Runs[^1]:0} MB (PSS {PssIdle.Runs[^1]:0}), " +
+                $"after the burst ≤ {RssBurst.Runs[^1]:0} MB; dashboard: {census.RecordTraces} record traces ({census.Complete} complete, " +
+                $"{census.WithoutPublish} without publish) for {held} records, {census.Spans} spans";
         }
     }
 
@@ -309,22 +390,44 @@ public static class CompareRunner
 
     private static async Task StartupAsync(Report report, CodeUnderTest code, CompareOptions options)
     {
-        foreach (var n in options.StartupNodes)
+        var (aotPublish, aotError) = await code.NativeAotAsync();
+        if (aotPublish is null && code.SupportsNativeAotLaunch && !options.Parts.Contains("apphost"))
         {
-            var target = n switch { 10 => 5.0, 50 => 20.0, _ => (double?)null };
-            var figure = report.Add($"apphost.startup.{n}", $"AppHost start-up to all-healthy, {n} nodes", "s", target is { } t ? $"≤ {t:0}" : null, targetValue: target);
-            var rss = report.Add($"apphost.startup.{n}.rss", $"…node RSS 10 s after all-healthy ({n} nodes, median node)", "MB", "≤ 60", targetValue: 60);
-            figure.Note = "spawn of dotnet run --no-build → every node's /health Healthy";
-            var runs = n > 20 ? Math.Min(options.AppHostRuns, 2) : options.AppHostRuns;
-            for (var run = 1; run <= runs; run++)
+            report.Notes.Add(aotError!);
+        }
+
+        (string Id, string Name, string[] Args)[] modes = aotPublish is not null
+            ? [("", "", []), (".aot", " with --launch NativeAot", ["--launch", "NativeAot"])]
+            : [("", "", [])];
+
+        foreach (var (id, name, args) in modes)
+        {
+            foreach (var n in options.StartupNodes)
             {
-                await using var appHost = AppHostRun.Start(code.Root, n, []);
-                var healthy = await appHost.WaitHealthyAsync(TimeSpan.FromMinutes(5));
-                figure.Runs.Add(healthy.TotalSeconds);
-                await Task.Delay(TimeSpan.FromSeconds(10));
-                var pids = appHost.NodePids();
-                rss.Runs.Add(Stats.Median([.. pids.Select(ProcFs.RssMb)]));
-                Console.WriteLine($"  AppHost {n} nodes run {run}: all healthy after {healthy.TotalSeconds:0.0} s; node RSS median {rss.Runs[^1]:0} MB ({pids.Length} node processes)");
+                var target = n switch { 10 => 5.0, 50 => 20.0, _ => (double?)null };
+                var figure = report.Add($"apphost{id}.startup.{n}", $"AppHost{name} start-up to all-healthy, {n} nodes", "s", target is { } t ? $"≤ {t:0}" : null, targetValue: target);
+                var aspire = report.Add($"apphost{id}.startup.{n}.aspire", "…of which Aspire itself (spawn → the AppHost prints \"Distributed application started\")", "s");
+                var rss = report.Add($"apphost{id}.startup.{n}.rss", $"…node RSS 10 s after all-healthy (median node)", "MB", "≤ 60", targetValue: 60);
+                var pss = report.Add($"apphost{id}.startup.{n}.pss", "…node PSS (its share of the memory the nodes use)", "MB");
+                figure.Note = "spawn of dotnet run --no-build → every node's /health Healthy";
+                var runs = n > 20 ? Math.Min(options.AppHostRuns, 2) : options.AppHostRuns;
+                for (var run = 1; run <= runs; run++)
+                {
+                    await using var appHost = AppHostRun.Start(code.Root, n, args);
+                    var healthy = await appHost.WaitHealthyAsync(TimeSpan.FromMinutes(5));
+                    figure.Runs.Add(healthy.TotalSeconds);
+                    await Task.Delay(TimeSpan.FromSeconds(10));
+                    var pids = appHost.NodePids();
+                    rss.Runs.Add(Stats.Median([.. pids.Select(ProcFs.RssMb)]));
+                    pss.Runs.Add(Stats.Median([.. pids.Select(ProcFs.PssMb)]));
+                    if (appHost.AspireStarted is { } started)
+                    {
+                        aspire.Runs.Add(started.TotalSeconds);
+                    }
+
+                    Console.WriteLine($"  AppHost{name}, {n} nodes, run {run}: all healthy after {healthy.TotalSeconds:0.0} s (Aspire started after {appHost.AspireStarted?.TotalSeconds:0.0} s); " +
+                        $"node RSS median {rss.Runs[^1]:0} MB, PSS {pss.Runs[^1]:0} MB ({pids.Length} node processes)");
+                }
             }
         }
     }
@@ -353,7 +456,28 @@ public static class CompareRunner
         public Figure Tutorial { get; } = report.Add("ratio.tutorial", "3 peers: ours ÷ the tutorial's Deno node", "×", "≥ 3", true, 3);
         public Figure TutorialCpu { get; } = report.Add("ratio.tutorial.cpu", "…the same by CPU per record (all four nodes): the tutorial's ÷ ours", "×", "≥ 3", true, 3);
         public Figure AppHost { get; } = report.Add("ratio.apphost", "Under the AppHost ÷ the same chain standalone (Release)", "×", "≥ 0.6", true, 0.6);
+        public Figure AppHostAot { get; } = report.Add("ratio.apphost.aot", "…with --launch NativeAot ÷ the same chain standalone (JIT, Release)", "×", "≥ 0.6", true, 0.6);
+        public Figure AppHostCpu { get; } = report.Add("ratio.apphost.cpu", "…the same by CPU per record: standalone nodes' ÷ every AppHost process's", "×", "≥ 0.6", true, 0.6);
         public Figure Complete { get; } = report.Add("traces.complete", "Share of record traces in the dashboard that are complete after the burst", "", "≥ 0.95", true, 0.95);
+    }
+
+    /// <summary>CPU time in µs of each process still alive.</summary>
+    private static Dictionary<int, double> CpuOf(Dictionary<int, string> processes)
+    {
+        var cpu = new Dictionary<int, double>();
+        foreach (var pid in processes.Keys)
+        {
+            try
+            {
+                cpu[pid] = ProcFs.CpuTime(pid).TotalMicroseconds;
+            }
+            catch (IOException)
+            {
+                // Exited meanwhile.
+            }
+        }
+
+        return cpu;
     }
 
     private static IEnumerable<T> Rotate<T>(T[] items, int round) => items.Skip(round % items.Length).Concat(items.Take(round % items.Length));

@@ -28,6 +28,23 @@ public static class ProcFs
         throw new InvalidOperationException($"no VmRSS for {pid}");
     }
 
+    /// <summary>
+    /// Proportional set size in MiB (/proc/&lt;pid&gt;/smaps_rollup): resident pages, each shared page divided among the
+    /// processes that map it. Nodes share the framework's pages, which RSS counts in full in every node.
+    /// </summary>
+    public static double PssMb(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+        {
+            if (line.StartsWith("Pss:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["Pss:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+            }
+        }
+
+        throw new InvalidOperationException($"no Pss for {pid}");
+    }
+
     public static int ParentOf(int pid) => int.Parse(StatFields(pid)[1], CultureInfo.InvariantCulture);
 
     /// <summary>Every live process with its arguments (NUL-separated in /proc, split here).</summary>
