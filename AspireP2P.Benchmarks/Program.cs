@@ -20,6 +20,8 @@ public static class Program
                        Deno node with 3 peers each; under the real AppHost against the same chain standalone; AppHost
                        start-up (10 and 50 nodes), node memory, whole traces in the dashboard, build cost of dotnet run
               --repo DIR | --commit SHA   measure another checkout or any commit (git archive) with this harness
+              --baseline SHA | --baseline-repo DIR   also measure that one, its rounds interleaved with this one's, and
+                            print both side by side (--label, --baseline-label name the columns)
               --runs N (5)  --apphost-runs N (3)  --duration S (5)  --warmup S (3)  --no-build
               --only kestrel,tutorial,apphost,startup,build   --apphost-nodes N (4)  --startup-nodes 10,50
               --out FILE (benchmark-results/compare.json)  --label TEXT

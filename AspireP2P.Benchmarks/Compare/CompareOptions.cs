@@ -18,6 +18,9 @@ public sealed class CompareOptions
     public int[] StartupNodes { get; set; } = [10, 50];
     public string Out { get; set; } = Path.Combine("benchmark-results", "compare.json");
     public string? Label { get; set; }
+    public string? Baseline { get; set; }
+    public string? BaselineRepo { get; set; }
+    public string BaselineLabel { get; set; } = "baseline";
 
     public static CompareOptions Parse(string[] args)
     {
@@ -41,6 +44,9 @@ public sealed class CompareOptions
                 case "--startup-nodes": options.StartupNodes = [.. Next().Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture))]; break;
                 case "--out": options.Out = Next(); break;
                 case "--label": options.Label = Next(); break;
+                case "--baseline": options.Baseline = Next(); break;
+                case "--baseline-repo": options.BaselineRepo = Next(); break;
+                case "--baseline-label": options.BaselineLabel = Next(); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
@@ -51,9 +57,9 @@ public sealed class CompareOptions
         }
 
         if (options.Runs < 1 || options.AppHostRuns < 1 || options.Duration <= 0 || options.Warmup < 0 || options.AppHostNodes < 2
-            || options.StartupNodes.Any(n => n < 1) || (options.Repo is not null && options.Commit is not null))
+            || options.StartupNodes.Any(n => n < 1) || (options.Repo is not null && options.Commit is not null) || (options.Baseline is not null && options.BaselineRepo is not null))
         {
-            throw new ArgumentException("--runs, --apphost-runs >= 1; --duration > 0; --warmup >= 0; --apphost-nodes >= 2; --repo or --commit, not both");
+            throw new ArgumentException("--runs, --apphost-runs >= 1; --duration > 0; --warmup >= 0; --apphost-nodes >= 2; --repo or --commit, not both; --baseline or --baseline-repo, not both");
         }
 
         return options;
