@@ -11,6 +11,7 @@ namespace Microsoft.Extensions.Hosting;
 public sealed class RateLimitingSampler : Sampler
 {
     private readonly double _perSecond;
+    private readonly double _capacity;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private double _tokens;
@@ -20,20 +21,22 @@ public sealed class RateLimitingSampler : Sampler
     {
         ArgumentOutOfRangeException.ThrowIfNegative(tracesPerSecond);
         _perSecond = tracesPerSecond;
+        // At least one whole token, so a rate below one a second still samples now and then.
+        _capacity = tracesPerSecond == 0 ? 0 : Math.Max(1, tracesPerSecond);
         _time = time ?? TimeProvider.System;
-        _tokens = tracesPerSecond;
+        _tokens = _capacity;
         _refilledAt = _time.GetTimestamp();
         Description = $"RateLimitingSampler{{{tracesPerSecond}/s}}";
     }
 
     public override SamplingResult ShouldSample(in SamplingParameters samplingParameters)
     {
-        var now = _time.GetTimestamp();
         lock (_gate)
         {
+            var now = _time.GetTimestamp();
             var elapsed = _time.GetElapsedTime(_refilledAt, now).TotalSeconds;
             _refilledAt = now;
-            _tokens = Math.Min(_perSecond, _tokens + elapsed * _perSecond);
+            _tokens = Math.Min(_capacity, _tokens + elapsed * _perSecond);
             if (_tokens < 1)
             {
                 return new SamplingResult(SamplingDecision.Drop);
