@@ -77,7 +77,7 @@ internal static class Extensions
             .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)
             .WithOtlpExporter() // projects get this from Aspire; executables must ask for it
             // Aspire exports metrics every second in development; each export costs every node CPU whether or not anyone
-            // looks (10 idle nodes: ≈ 2.5 % of a core each at 1 s, ≈ 1.5 % at 5 s, docs/benchmarks.md). After WithOtlpExporter: wins.
+            // looks (10 idle nodes: 21–35 % of a core at 1 s, 15 % at 5 s; docs/benchmarks.md). After WithOtlpExporter: wins.
             .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "5000");
     }
 

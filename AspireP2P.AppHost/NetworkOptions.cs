@@ -47,7 +47,7 @@ public sealed class NetworkOptions
 
     /// <summary>
     /// Puts DCP's proxy between every node and its public port (Aspire's default for endpoints). Off by default in run
-    /// mode: the proxy relays every request and every peer message, about a sixth of the AppHost's CPU per record, and
+    /// mode: the proxy relays every request and every peer message (a tenth or more of the AppHost's CPU per record) and
     /// accepts connections before the node listens. Always on where the AppHost randomizes ports (Aspire.Hosting.Testing),
     /// which only works through the proxy, and in publish mode.
     /// </summary>
