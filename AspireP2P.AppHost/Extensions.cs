@@ -20,6 +20,7 @@ internal static class Extensions
         ["--target-peers"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.TargetPeers)}",
         ["--spares"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Spares)}",
         ["--live-interval"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.LiveInterval)}",
+        ["--proxy"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Proxy)}",
     };
 
     /// <summary>Reads <c>--nodes 5 --base-port 3030</c> as <c>Network:Nodes</c> and <c>Network:BasePort</c>; added last, so the command line wins.</summary>
@@ -60,8 +61,9 @@ internal static class Extensions
     }
 
     /// <summary>
-    /// Adds the node's built binary as an executable. AddProject would start every node through its own
-    /// <c>dotnet run</c> process; this skips that wrapper. The AppHost's project reference still builds the node first.
+    /// Adds the node's built binary as an executable (with <c>--launch NativeAot</c>, the node published with Native AOT).
+    /// AddProject would start every node through its own <c>dotnet run</c> process; this skips that wrapper. The AppHost's
+    /// project reference still builds the node first.
     /// </summary>
     public static IResourceBuilder<ExecutableResource> AddNodeExecutable<TProject>(this IDistributedApplicationBuilder builder, string name)
         where TProject : IProjectMetadata, new()
@@ -79,9 +81,17 @@ internal static class Extensions
             throw new FileNotFoundException($"The node binary is missing; build the AppHost (it builds the node) or use --launch Project.", executable);
         }
 
+        if (builder.Configuration.GetNetworkOptions().Launch == NodeLaunch.NativeAot)
+        {
+            executable = NativeAotNode.Binary(projectDirectory, executable);
+        }
+
         return builder.AddExecutable(name, executable, projectDirectory)
             .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)
-            .WithOtlpExporter(); // projects get this from Aspire; executables must ask for it
+            .WithOtlpExporter() // projects get this from Aspire; executables must ask for it
+            // Aspire exports metrics every second in development; each export costs every node CPU whether or not anyone
+            // looks (10 idle nodes: 21–35 % of a core at 1 s, 15 % at 5 s; docs/benchmarks.md). After WithOtlpExporter: wins.
+            .WithEnvironment("OTEL_METRIC_EXPORT_INTERVAL", "5000");
     }
 
     /// <summary>
@@ -92,11 +102,11 @@ internal static class Extensions
         where T : IResourceWithArgs, IResourceWithEndpoints, IResourceWithEnvironment
     {
         var name = node.Resource.Name;
-        node.WithHttpEndpoint(port: port, name: EndpointName);
+        node.WithHttpEndpoint(port: port, name: EndpointName, isProxied: network.UsesProxy(node.ApplicationBuilder));
         var self = node.GetEndpoint(EndpointName);
 
-        // DCP listens on the public port and forwards to the target port. The node listens on the target port
-        // (--port; the node's UseUrls wins over ASPNETCORE_URLS) and announces the public one in HANDSHAKE.
+        // The node listens on the target port (--port; the node's UseUrls wins over ASPNETCORE_URLS) and announces the
+        // public one in HANDSHAKE; they are the same port unless DCP's proxy sits in between (NetworkOptions.Proxy).
         // Run mode: loopback only. Published nodes run in their own container or host and listen on every interface.
         var host = node.ApplicationBuilder.ExecutionContext.IsPublishMode ? "0.0.0.0" : "localhost";
         node.WithArgs(

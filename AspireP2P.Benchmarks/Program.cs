@@ -1,3 +1,4 @@
+using AspireP2P.Benchmarks.Compare;
 using AspireP2P.Benchmarks.Macro;
 using AspireP2P.Benchmarks.Micro;
 
@@ -14,6 +15,16 @@ public static class Program
 
         usage: dotnet run -c Release --project AspireP2P.Benchmarks -- <what> [options]
 
+          compare      issue 10's ratios side by side in one run (wrk -t1 -c16; apt-get install -y wrk): ours at 0 peers
+                       against a bare Kestrel endpoint and against itself with logging off; ours against the tutorial's
+                       Deno node with 3 peers each; under the real AppHost against the same chain standalone; AppHost
+                       start-up (10 and 50 nodes), node memory, whole traces in the dashboard, build cost of dotnet run
+              --repo DIR | --commit SHA   measure another checkout or any commit (git archive) with this harness
+              --baseline SHA | --baseline-repo DIR   also measure that one, its rounds interleaved with this one's, and
+                            print both side by side (--label, --baseline-label name the columns)
+              --runs N (5)  --apphost-runs N (3)  --duration S (5)  --warmup S (3)  --no-build
+              --only kestrel,tutorial,apphost,startup,build   --apphost-nodes N (4)  --startup-nodes 10,50
+              --out FILE (benchmark-results/compare.json)  --label TEXT
           all          every macro figure (node issue 5 and resilience issue 4), table + JSON
           ingest       POST /record throughput at 16 connections, 0 and 3 peers (delivery to every peer verified)
           latency      one-hop delivery (A -> probe peer) and 10-node chain propagation, p50/p99
@@ -49,6 +60,26 @@ public static class Program
         if (args[0] == "storage")
         {
             return await Storage.StorageBenchmark.RunAsync(args[1..]);
+        }
+
+        if (args[0] == "bare-kestrel")
+        {
+            await BareKestrel.RunAsync(args[1..]);
+            return 0;
+        }
+
+        if (args[0] == "compare")
+        {
+            try
+            {
+                return await CompareRunner.RunAsync(CompareOptions.Parse(args));
+            }
+            catch (ArgumentException ex)
+            {
+                Console.Error.WriteLine(ex.Message);
+                Console.Error.WriteLine(Usage);
+                return 2;
+            }
         }
 
         if (args[0] == "micro")

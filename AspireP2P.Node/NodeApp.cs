@@ -8,7 +8,8 @@ public static class NodeApp
 {
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json is copied next to the binary: read it from there whichever directory the node is started in.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddNodeCommandLine(args);
 
         builder.AddServiceDefaults();

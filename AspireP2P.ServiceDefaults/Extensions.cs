@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,10 @@ public static class Extensions
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // Lowest precedence: the OTEL_* environment (Aspire sets some) and appsettings override these.
+        builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = TelemetryDefaults.Export });
+        var tracesPerSecond = TelemetryDefaults.TracesPerSecond(builder.Configuration);
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -45,11 +50,17 @@ public static class Extensions
 
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
+                // A histogram point (a slow request, a slow hop) links to a trace that was kept.
+                .SetExemplarFilter(ExemplarFilterType.TraceBased)
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(P2PTelemetryNames.Meter))
             .WithTracing(tracing => tracing
+                // Decided once, where a trace starts; every span after it, in every node, follows the traceparent flags.
+                // Set in code, so it wins over OTEL_TRACES_SAMPLER (Aspire sets always_on).
+                .SetSampler(new ParentBasedSampler(new RateLimitingSampler(tracesPerSecond), localParentNotSampled: new UnrecordedChildSampler()))
+                .AddProcessor(new MessagingDisplayProcessor())
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(P2PTelemetryNames.ActivitySource)
                 .AddAspNetCoreInstrumentation(options => options.Filter = IsTraceWorthy)

@@ -195,8 +195,7 @@ public sealed class NodeProcess : IAsyncDisposable
             start.ArgumentList.Add(arg);
         }
 
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Logging__Console__FormatterName"] = "simple";
+        // Default settings, as users run the node (its appsettings.json keeps per-request logging off).
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         start.Environment.Remove("ASPNETCORE_URLS");
         return Process.Start(start) ?? throw new InvalidOperationException("could not start the node");

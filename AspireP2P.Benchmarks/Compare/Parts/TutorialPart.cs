@@ -1,0 +1,75 @@
+using AspireP2P.Benchmarks.Macro;
+
+namespace AspireP2P.Benchmarks.Compare.Parts;
+
+/// <summary>Ours against the tutorial's own node on Deno, 3 peers each.</summary>
+public sealed class TutorialPart : ComparePart
+{
+    private readonly CompareOptions _options;
+    private readonly (string Id, string Name, Func<string, Task<ServerProcess>> Start)[] _kinds;
+    private readonly Dictionary<string, Figure> _rates = [];
+    private readonly Dictionary<string, Figure> _cpu = [];
+
+    public TutorialPart(Side side, CompareOptions options) : base(side)
+    {
+        _options = options;
+        _kinds =
+        [
+            ("tutorial", "Tutorial's node (Deno 2.9.6), 3 peers", n => side.Servers.TutorialAsync(n)),
+            ("ours", "Ours, 3 peers, default settings", n => side.Servers.OursAsync(n)),
+        ];
+        foreach (var (id, name, _) in _kinds)
+        {
+            _rates[id] = side.Report.Add($"peers3.{id}", name, "records/s", higherIsBetter: true);
+            _rates[id].Note = $"fresh nodes A, B, C, D; A dials the others (POST /peer); {Wrk.Command} at A for {options.Duration:0} s; every peer then holds every record";
+            _cpu[id] = side.Report.Add($"peers3.{id}.cpu", "…CPU per record, all four nodes", "µs");
+        }
+    }
+
+    public override int Rounds => _options.Runs;
+
+    public override async Task RoundAsync(int round)
+    {
+        var measured = new Dictionary<string, double>();
+        foreach (var (id, name, start) in Measure.Rotate(_kinds, round))
+        {
+            var nodes = new List<ServerProcess>();
+            try
+            {
+                foreach (var letter in "ABCD")
+                {
+                    nodes.Add(await start($"{id} {letter}"));
+                }
+
+                var a = nodes[0];
+                foreach (var peer in nodes.Skip(1))
+                {
+                    await a.ConnectAsync(peer.Address);
+                }
+
+                await Measure.WaitAsync(async () => await a.PeerCountAsync() == 3 && (await Task.WhenAll(nodes.Skip(1).Select(n => n.PeerCountAsync()))).All(c => c >= 1),
+                    TimeSpan.FromSeconds(30), $"{name}: A and its three peers to connect");
+                var cpuBefore = nodes.Sum(n => n.CpuTime().TotalMicroseconds);
+                var result = await Wrk.PostAsync(a.BaseUri, _options.Duration);
+                Measure.Check(Side.Report, name, result);
+                var held = await a.RecordCountAsync();
+                await Measure.WaitAsync(async () => (await Task.WhenAll(nodes.Skip(1).Select(n => n.RecordCountAsync()))).All(c => c == held),
+                    TimeSpan.FromSeconds(120), $"{name}: every peer to hold A's {held} records");
+                _cpu[id].Runs.Add((nodes.Sum(n => n.CpuTime().TotalMicroseconds) - cpuBefore) / held);
+                measured[id] = result.Rate;
+                _rates[id].Runs.Add(result.Rate);
+                Console.WriteLine($"  [{Side.Label}] 3 peers round {round + 1}: {name}: {result.Rate:0} records/s, {held} records on every node");
+            }
+            finally
+            {
+                foreach (var node in nodes)
+                {
+                    await node.DisposeAsync();
+                }
+            }
+        }
+
+        Side.Ratios.Tutorial.Runs.Add(measured["ours"] / measured["tutorial"]);
+        Side.Ratios.TutorialCpu.Runs.Add(_cpu["tutorial"].Runs[^1] / _cpu["ours"].Runs[^1]);
+    }
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace AspireP2P.Benchmarks.Compare;
+
+/// <summary>
+/// One server under test as an operating-system process on 127.0.0.1: our node, the tutorial's Deno node or the bare
+/// Kestrel endpoint. Counts the lines it prints (our node's log lines) and reads its CPU time and RSS from /proc.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    /// <summary>Variables a developer's shell or a parent AppHost may have set that would change what is measured.</summary>
+    private static readonly string[] Inherited =
+    [
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SDK_DISABLED", "ASPNETCORE_URLS", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT",
+        "DOTNET_gcServer", "DOTNET_TieredPGO", "DOTNET_TieredCompilation", "DOTNET_TC_QuickJitForLoops", "DOTNET_ReadyToRun",
+    ];
+
+    private readonly Process _process;
+    private long _lines;
+
+    private ServerProcess(Process process, string name, int port)
+    {
+        _process = process;
+        Name = name;
+        Port = port;
+        process.OutputDataReceived += (_, e) => Count(e.Data);
+        process.ErrorDataReceived += (_, e) => Count(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Name { get; }
+    public int Port { get; }
+    public int Pid => _process.Id;
+    public string Address => $"127.0.0.1:{Port}";
+    public Uri BaseUri => new($"http://127.0.0.1:{Port}");
+    public long Lines => Interlocked.Read(ref _lines);
+
+    public static async Task<ServerProcess> StartAsync(string name, string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
+        string? workingDirectory = null, string readyPath = "/alive")
+    {
+        var port = Ports.Free();
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(file) ?? Environment.CurrentDirectory,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg.Replace("{port}", port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        }
+
+        foreach (var variable in Inherited)
+        {
+            start.Environment.Remove(variable);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var server = new ServerProcess(process, name, port);
+        try
+        {
+            await server.WaitReadyAsync(readyPath);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
+        return server;
+    }
+
+    /// <summary>user + system CPU time so far, from /proc/&lt;pid&gt;/stat.</summary>
+    public TimeSpan CpuTime() => ProcFs.CpuTime(Pid);
+
+    public double RssMb() => ProcFs.RssMb(Pid);
+
+    public async Task<T?> GetAsync<T>(string path) => await Http.Client.GetFromJsonAsync<T>(new Uri(BaseUri, path));
+
+    /// <summary>POST /peer: this server dials <paramref name="address"/> (the tutorial's API, which ours keeps).</summary>
+    public async Task ConnectAsync(string address)
+    {
+        using var response = await Http.Client.PostAsJsonAsync(new Uri(BaseUri, "/peer"), new { targetUrl = address });
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{Name}: POST /peer {address} answered {(int)response.StatusCode}");
+        }
+    }
+
+    public async Task<int> PeerCountAsync()
+    {
+        using var peers = JsonDocument.Parse(await Http.Client.GetStringAsync(new Uri(BaseUri, "/peers")));
+        return peers.RootElement.GetArrayLength();
+    }
+
+    public async Task<int> RecordCountAsync()
+    {
+        using var records = JsonDocument.Parse(await Http.Client.GetStreamAsync(new Uri(BaseUri, "/records")));
+        return records.RootElement.GetArrayLength();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already reaped.
+        }
+
+        _process.Dispose();
+    }
+
+    private async Task WaitReadyAsync(string path)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} before answering {path}");
+            }
+
+            try
+            {
+                using var response = await Http.Client.GetAsync(new Uri(BaseUri, path));
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"{Name} did not answer {path} within 60 s");
+    }
+
+    private void Count(string? line)
+    {
+        if (line is not null)
+        {
+            Interlocked.Increment(ref _lines);
+        }
+    }
+}
