@@ -22,8 +22,12 @@ internal static class NodeHttp
 
     public static IServiceCollection AddNodeHttpClient(this IServiceCollection services, ParameterResource apiKey)
     {
+        // No request logging: the live view reads every node every second, and a node that is still starting refuses
+        // the connection; IHttpClientFactory would print four lines (and a stack trace) per read into the AppHost's
+        // console. The live view and the commands report failures themselves.
         services.AddHttpClient(ClientName, http => http.Timeout = TimeSpan.FromSeconds(30))
-            .AddHttpMessageHandler(() => new ApiKeyHandler(apiKey));
+            .AddHttpMessageHandler(() => new ApiKeyHandler(apiKey))
+            .RemoveAllLoggers();
         return services;
     }
 
