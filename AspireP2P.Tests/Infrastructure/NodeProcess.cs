@@ -33,26 +33,47 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Whether the process has ended (killed, or stopped by itself).</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>
+    /// The node the tests run: the AspireP2P.Node.dll next to the tests, or the one <c>P2P_NODE_DLL</c> names (another build,
+    /// e.g. an older commit's, to show that a regression test fails there).
+    /// </summary>
+    public static string NodeDll { get; } =
+        Environment.GetEnvironmentVariable("P2P_NODE_DLL") is { Length: > 0 } other ? other : Path.Combine(AppContext.BaseDirectory, "AspireP2P.Node.dll");
+
     public static Task<NodeProcess> StartAsync(string name, int port, params string[] args) =>
         StartAsync(name, networkNamespace: null, "127.0.0.1", port, args);
 
+    /// <summary>Starts the node with extra environment variables and, optionally, under a command such as <c>faketime -f -1h</c>.</summary>
+    public static Task<NodeProcess> StartAsync(NodeLaunch launch, string name, int port, params string[] args) =>
+        StartAsync(name, networkNamespace: null, "127.0.0.1", port, args, launch);
+
     /// <summary>Starts the node inside a Linux network namespace (<c>ip netns exec</c>), listening on <paramref name="host"/>.</summary>
-    public static async Task<NodeProcess> StartAsync(string name, string? networkNamespace, string host, int port, params string[] args)
+    public static Task<NodeProcess> StartAsync(string name, string? networkNamespace, string host, int port, params string[] args) =>
+        StartAsync(name, networkNamespace, host, port, args, launch: null);
+
+    private static async Task<NodeProcess> StartAsync(string name, string? networkNamespace, string host, int port, string[] args, NodeLaunch? launch)
     {
-        var start = new ProcessStartInfo(networkNamespace is null ? "dotnet" : "ip")
+        string[] command = [.. networkNamespace is null ? [] : (string[])["ip", "netns", "exec", networkNamespace], .. launch?.Under ?? [], "dotnet"];
+        var start = new ProcessStartInfo(command[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        string[] launcher = networkNamespace is null ? [] : ["netns", "exec", networkNamespace, "dotnet"];
-        foreach (var arg in (string[])[.. launcher, Path.Combine(AppContext.BaseDirectory, "AspireP2P.Node.dll"), "--host", host, "--port", port.ToString(), .. args])
+        foreach (var arg in (string[])[.. command[1..], NodeDll, "--host", host, "--port", port.ToString(), .. args])
         {
             start.ArgumentList.Add(arg);
         }
 
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__Console__FormatterName"] = "simple";
+        foreach (var (variable, value) in launch?.Environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable] = value;
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the node process");
         var node = new NodeProcess(process, name, host, port);
         process.OutputDataReceived += (_, e) => node.Capture(e.Data);
