@@ -61,7 +61,7 @@ public sealed class AntiEntropyUnderWritesTests(ITestOutputHelper output)
                 {
                     // Stopped.
                 }
-            });
+            }, stop.Token);
             try
             {
                 await Eventually.UntilAsync(() => Task.FromResult(written), n => n >= 2, Timeouts.Converge, "the peer to be writing");
