@@ -30,27 +30,21 @@ public sealed class FaultyConnection : IPeerConnection
 
     public async ValueTask<InboundFrame> ReceiveAsync(int maxBytes, CancellationToken cancellationToken)
     {
-        while (true)
+        var frame = await _inner.ReceiveAsync(maxBytes, cancellationToken);
+        if (frame.Kind != FrameKind.Closed)
         {
-            var frame = await _inner.ReceiveAsync(maxBytes, cancellationToken);
-            if (frame.Kind == FrameKind.Closed || !_faults.IsPartitioned)
-            {
-                return frame;
-            }
-
-            // Partitioned: what arrives is never read.
+            // Partitioned: what arrives is not read until the partition ends (then in order, as TCP delivers it), or
+            // ever, if the link ends first.
+            await _faults.WaitWhilePartitionedAsync(cancellationToken);
         }
+
+        return frame;
     }
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
-        if (_faults.IsPartitioned)
-        {
-            return ValueTask.CompletedTask;
-        }
-
         var settings = _faults.Links;
-        if (!settings.Any && _pump is null)
+        if (!settings.Any && _pump is null && !_faults.IsPartitioned)
         {
             return _inner.SendAsync(message, cancellationToken);
         }
@@ -81,10 +75,9 @@ public sealed class FaultyConnection : IPeerConnection
                     await Task.Delay(wait, _time, cancellationToken);
                 }
 
-                if (!_faults.IsPartitioned)
-                {
-                    await _inner.SendAsync(message, cancellationToken);
-                }
+                // Partitioned: held until the partition ends, then sent in order (or never, if the link ends first).
+                await _faults.WaitWhilePartitionedAsync(cancellationToken);
+                await _inner.SendAsync(message, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)

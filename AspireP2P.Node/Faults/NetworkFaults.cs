@@ -12,12 +12,15 @@ public sealed record LinkFaultSettings(int LatencyMs, int JitterMs, double LossP
 /// Faults injected into this node's network, for watching the network cope (development only: the dashboard's fault
 /// commands, behind <c>--dev-faults</c>). A partition makes the node go dark: nothing leaves, nothing that arrives is
 /// read, no link opens either way, and no link is closed either, so neighbours notice only through missed heartbeats.
-/// Link faults delay what the node sends; "loss" is what loss is on TCP, a retransmission: the message arrives late.
+/// What a link carried meanwhile is held, not dropped, as TCP holds it: if the link outlives the partition (shorter than
+/// the heartbeat timeout) it all arrives afterwards, in order; otherwise it ends with the link. Link faults delay what
+/// the node sends; "loss" is what loss is on TCP, a retransmission: the message arrives late.
 /// </summary>
 public sealed class NetworkFaults(TimeProvider time)
 {
     private readonly Lock _gate = new();
     private DateTimeOffset? _partitionedUntil;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private LinkFaultSettings _links = LinkFaultSettings.None;
 
     /// <summary>Raised after every change (the mesh closes nothing, but re-evaluates what it may dial).</summary>
@@ -42,14 +45,14 @@ public sealed class NetworkFaults(TimeProvider time)
     {
         DateTimeOffset until;
         lock (_gate) { _partitionedUntil = until = time.GetUtcNow() + duration; }
-        Changed?.Invoke();
+        OnChanged();
         return until;
     }
 
     public void SetLinkFaults(LinkFaultSettings settings)
     {
         lock (_gate) { _links = settings; }
-        Changed?.Invoke();
+        OnChanged();
     }
 
     public void Heal()
@@ -60,6 +63,46 @@ public sealed class NetworkFaults(TimeProvider time)
             _links = LinkFaultSettings.None;
         }
 
+        OnChanged();
+    }
+
+    /// <summary>Completes at once when the node is not partitioned, else when the partition ends (healed or expired).</summary>
+    public async Task WaitWhilePartitionedAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            DateTimeOffset until;
+            lock (_gate)
+            {
+                if (!(_partitionedUntil > time.GetUtcNow()))
+                {
+                    return;
+                }
+
+                until = _partitionedUntil.Value;
+                changed = _changed.Task;
+            }
+
+            // The timer goes with the wait, so a heal leaves none behind for the rest of an hour's partition.
+            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var expired = Task.Delay(until - time.GetUtcNow(), time, timer.Token);
+            await Task.WhenAny(changed, expired).ConfigureAwait(false);
+            await timer.CancelAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private void OnChanged()
+    {
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.TrySetResult();
         Changed?.Invoke();
     }
 }
