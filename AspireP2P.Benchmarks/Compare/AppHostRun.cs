@@ -67,7 +67,9 @@ public sealed class AppHostRun : IAsyncDisposable
             $"--ASPNETCORE_URLS=http://localhost:{dashboard}",
             $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:{otlp}",
             $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:{resourceService}",
-            $"--AppHost:DashboardApiKey={apiKey}", .. extraArgs])
+            $"--AppHost:DashboardApiKey={apiKey}",
+            // The nodes' API key (mutating calls need it under the AppHost); an AppHost without the parameter ignores it.
+            $"--Parameters:api-key={apiKey}", .. extraArgs])
         {
             start.ArgumentList.Add(arg);
         }

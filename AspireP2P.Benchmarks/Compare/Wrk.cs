@@ -27,10 +27,13 @@ public static partial class Wrk
 
     public static bool Installed => File.Exists("/usr/bin/wrk") || File.Exists("/usr/local/bin/wrk");
 
-    public static async Task<WrkResult> PostAsync(Uri server, double seconds)
+    /// <summary>Posts for <paramref name="seconds"/>; with <paramref name="apiKey"/>, every request carries it (the AppHost's nodes require it).</summary>
+    public static async Task<WrkResult> PostAsync(Uri server, double seconds, string? apiKey = null)
     {
-        var script = Path.Combine(Path.GetTempPath(), "aspirep2p-compare-post.lua");
-        await File.WriteAllTextAsync(script, Script);
+        var script = Path.Combine(Path.GetTempPath(), apiKey is null ? "aspirep2p-compare-post.lua" : "aspirep2p-compare-post-key.lua");
+        await File.WriteAllTextAsync(script, apiKey is null ? Script : Script.Replace(
+            "wrk.headers[\"Content-Type\"] = \"application/json\"",
+            $"wrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"X-Api-Key\"] = \"{apiKey}\"", StringComparison.Ordinal));
         var output = await NodeProcess.RunAsync("wrk", "-t1", "-c16", $"-d{seconds.ToString(CultureInfo.InvariantCulture)}s", "--timeout", "10s", "-s", script,
             new Uri(server, "/record").ToString());
         var total = RequestsLine().Match(output);

@@ -78,7 +78,8 @@ internal sealed partial class UiJsonContext : JsonSerializerContext
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter() },
+        // Generic converters: the non-generic one needs runtime code generation, which a Native AOT node (--launch NativeAot) lacks.
+        Converters = { new JsonStringEnumConverter<PeerState>(), new JsonStringEnumConverter<PeerOrigin>() },
     });
 }
 

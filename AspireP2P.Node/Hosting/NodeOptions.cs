@@ -33,7 +33,7 @@ public sealed class NodeOptions
     /// A display name for people (<c>--name node-2</c>; <c>--node-id</c> is accepted too). The node's id is derived from its
     /// key and cannot be chosen: a name can be, and shows in peers' tables, logs and the dashboard.
     /// </summary>
-    [MaxLength(64)]
+    [StringLength(64)] // not MaxLength, whose reflection a Native AOT node (--launch NativeAot) cannot keep
     public string? Name { get; set; }
 
     /// <summary>

@@ -8,6 +8,7 @@ namespace AspireP2P.Tests.Simulation;
 /// converges with every invariant held, and a run is exactly reproducible from its seed.
 /// </summary>
 [Trait(Tier.Category, Tier.Simulation)]
+[Collection(SimulationsRunAlone.Name)]
 public sealed class SimulationTests
 {
     private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(3);

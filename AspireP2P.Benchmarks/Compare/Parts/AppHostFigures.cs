@@ -55,7 +55,7 @@ public sealed class AppHostFigures
         PssIdle.Runs.Add(Stats.Median([.. pids.Select(ProcFs.PssMb)]));
         var family = run.Family();
         var cpuBefore = Measure.CpuOf(family.Keys);
-        var result = await Wrk.PostAsync(run.Node(n - 1), duration);
+        var result = await Wrk.PostAsync(run.Node(n - 1), duration, run.ApiKey);
         Measure.Check(report, $"AppHost {string.Join(' ', args)}", result);
         Rate.Runs.Add(result.Rate);
         var held = await Measure.RecordsAtAsync(run.Node(n - 1));
