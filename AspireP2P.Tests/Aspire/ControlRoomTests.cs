@@ -72,7 +72,7 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
 
         var start = await network.ExecuteAsync(Stopped, KnownResourceCommands.StartCommand);
         Assert.True(start.Success, start.Message);
-        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(Stopped, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
+        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(Stopped, WaitBehavior.WaitOnResourceUnavailable, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
         await network.WaitForSnapshotAsync(Stopped, s => !s.Relationships.IsEmpty, Timeouts.Converge, $"{Stopped} to be linked again");
         await Eventually.UntilAsync(network.TopologyMismatchesAsync, m => m.Count == 0, Timeouts.Converge, "the Graph to include the restarted node");
         await network.WaitForSnapshotAsync(
@@ -118,7 +118,9 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
         var missed = await network.PostRecordAsync("node-0", $"while {Crashed} was down {Guid.NewGuid():N}");
         var start = await network.ExecuteAsync(Crashed, KnownResourceCommands.StartCommand);
         Assert.True(start.Success, start.Message);
-        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(Crashed, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
+        // Just after Start the snapshot can still show the crashed run's terminal state, which the default wait behaviour
+        // takes for a failed start; this waits through it (bounded).
+        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(Crashed, WaitBehavior.WaitOnResourceUnavailable, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
 
         await Eventually.UntilAsync(
             () => network.GetRecordsAsync(2), records => records.Any(r => r.GetString() == missed), Timeouts.Converge, $"'{missed}' at the restarted {Crashed}");
@@ -176,7 +178,7 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
         var start = await network.ExecuteAsync(spare, KnownResourceCommands.StartCommand);
 
         Assert.True(start.Success, start.Message);
-        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(spare, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
+        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(spare, WaitBehavior.WaitOnResourceUnavailable, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
         await network.WaitForSnapshotAsync(spare, s => !s.Relationships.IsEmpty, Timeouts.Converge, "the spare to show its links");
         using (var http = network.CreateClient(spare))
         {

@@ -58,7 +58,7 @@ public sealed class FiveNodeNetworkTests(FiveNodeNetwork network) : IClassFixtur
         var during = new[] { $"at the head {Guid.NewGuid():N}", $"at the tail {Guid.NewGuid():N}" };
         await network.PostRecordAsync(0, during[0]);
         await network.PostRecordAsync(network.NodeCount - 1, during[1]);
-        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(middle, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
+        await network.App.ResourceNotifications.WaitForResourceHealthyAsync(middle, WaitBehavior.WaitOnResourceUnavailable, TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
 
         // Its neighbours re-dial it and it catches up from both sides: every node ends with the same record set.
         foreach (var value in during.Append(before))
