@@ -9,7 +9,9 @@ namespace AspireP2P.Node.Identity;
 /// </summary>
 public sealed class LocalNode(NodeKeys keys, string? name, Func<PeerAddress> resolveAddress, NetworkKeyring keyring, bool requireSignatures)
 {
-    private PeerAddress? _address;
+    // Lazy, not a nullable field: the address is a struct of three fields, and a nullable one written on one thread could
+    // be read half-written on another (seen: the mesh loop read a Host of null while a request resolved the address).
+    private readonly Lazy<PeerAddress> _address = new(resolveAddress, LazyThreadSafetyMode.PublicationOnly);
 
     public NodeId Id => keys.Id;
 
@@ -18,7 +20,7 @@ public sealed class LocalNode(NodeKeys keys, string? name, Func<PeerAddress> res
     /// <summary>A display name (<c>--name node-2</c>); ids are for machines, names for people.</summary>
     public string? Name => name;
 
-    public PeerAddress Address => _address ??= resolveAddress();
+    public PeerAddress Address => _address.Value;
 
     public NetworkKeyring Keyring => keyring;
 

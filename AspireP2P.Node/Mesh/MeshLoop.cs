@@ -77,7 +77,17 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             await _wake.WaitAsync();
             while (!cancellationToken.IsCancellationRequested && _events.TryDequeue(out var handle))
             {
-                handle();
+                try
+                {
+                    handle();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One failed event must not stop the loop that owns every link: the node would stay up, linked to
+                    // nobody, and never say why. Logged with its stack, counted; the next event and tick go on.
+                    _node.Telemetry.MeshEventFailed();
+                    Log.MeshEventFailed(_logger, ex);
+                }
             }
 
             if (_changed)

@@ -50,4 +50,7 @@ internal static partial class Log
 
     [LoggerMessage(31, LogLevel.Debug, "Adopting unsigned record {Key} from {Remote} into this node's feed")]
     public static partial void RecordAdopted(ILogger logger, string key, string remote);
+
+    [LoggerMessage(50, LogLevel.Error, "The mesh loop's event failed; the loop goes on with the next one")]
+    public static partial void MeshEventFailed(ILogger logger, Exception exception);
 }
