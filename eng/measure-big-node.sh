@@ -11,18 +11,9 @@ TARGET=${1:-10000000}
 PORT=${2:-3199}
 NODE=${P2P_NODE:-AspireP2P.Node/bin/Release/net10.0/AspireP2P.Node}
 DIR=$(mktemp -d /tmp/big-node.XXXXXX)
-SCRIPT=$(mktemp /tmp/big-node-post.XXXXXX.lua)
-cat > "$SCRIPT" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format(nil, nil, nil, '{"record":"wrk-' .. counter .. '"}')
-end
-LUA
+SCRIPT=eng/wrk-post.lua
 PID=""
-cleanup() { [[ -n "$PID" ]] && kill "$PID" 2>/dev/null; rm -rf "$DIR" "$SCRIPT"; }
+cleanup() { [[ -n "$PID" ]] && kill "$PID" 2>/dev/null; rm -rf "$DIR"; }
 trap cleanup EXIT
 start_node() { "$NODE" --port "$PORT" --data-dir "$DIR" > "$DIR.log" 2>&1 & PID=$!; }
 records() { curl -s -m 5 "localhost:$PORT/api/node" | python3 -c 'import sys,json; print(json.load(sys.stdin)["records"])'; }

@@ -10,18 +10,9 @@ cd "$(dirname "$0")/.."
 LOAD_SECONDS=${1:-900}
 BASE=${2:-3200}
 NODE=${P2P_NODE:-AspireP2P.Node/bin/Release/net10.0/AspireP2P.Node}
-SCRIPT=$(mktemp /tmp/soak-post.XXXXXX.lua)
-cat > "$SCRIPT" <<'LUA'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format(nil, nil, nil, '{"record":"wrk-' .. counter .. '"}')
-end
-LUA
+SCRIPT=eng/wrk-post.lua
 PIDS=()
-cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; rm -f "$SCRIPT"; }
+cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; }
 trap cleanup EXIT
 node_info() { curl -s -m 5 "localhost:$1/api/node" | python3 -c 'import sys,json; j=json.load(sys.stdin); print(j["digest"], j["records"])'; }
 rss_line() { local line=""; for p in "${PIDS[@]}"; do line="$line $(( $(awk '/VmRSS/{print $2}' "/proc/$p/status") / 1024 ))"; done; echo "$line"; }
