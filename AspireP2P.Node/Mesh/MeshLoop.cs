@@ -475,8 +475,8 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
 
     /// <summary>
     /// A full peer named others. They become candidates for peer exchange; if the full one is a bootstrap peer (or stands
-    /// in for one) one of them is dialed now in its place, whatever the target: the bootstrap peer is how this node (and
-    /// whoever joins through it) reaches the rest of the network.
+    /// in for one) one of them is dialed now in its place, whatever the target (within the dial rate): the bootstrap peer
+    /// is how this node (and whoever joins through it) reaches the rest of the network.
     /// </summary>
     private void TakeAlternatives(PeerEntry full, IReadOnlyList<PeerAddress> alternatives)
     {
@@ -500,18 +500,10 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             return;
         }
 
-        var fresh = usable.Where(a => !_peers.ContainsKey(a.Key)).ToList();
-        if (fresh.Count == 0)
+        if (DialFresh(usable, Math.Min(_node.Options.TargetPeers, _node.Options.MaxPeers)) is { } standIn)
         {
-            return;
+            standIn.StandIn = true;
         }
-
-        var next = fresh[_node.Random.Next(fresh.Count)];
-        _candidates.Remove(next.Key);
-        Log.ExchangeDial(_logger, next.ToString(), _byPeerId.Count, Math.Min(_node.Options.TargetPeers, _node.Options.MaxPeers));
-        var standIn = new PeerEntry(next, PeerOrigin.Exchange) { Since = _node.Time.GetUtcNow(), StandIn = true };
-        _peers[next.Key] = standIn;
-        StartDial(standIn);
     }
 
     private void ScheduleRetry(PeerEntry entry, bool quick)
@@ -743,21 +735,33 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
     private void Exchange()
     {
         var target = Math.Min(_node.Options.TargetPeers, _node.Options.MaxPeers);
-        if (target <= 0 || _dialTokens < 1)
+        if (target <= 0)
         {
             return;
         }
 
         var linked = _byPeerId.Count + _peers.Values.Count(e => e.Dialing);
-        if (linked >= target)
+        if (linked < target)
         {
-            return;
+            DialFresh(_candidates.Values, target);
+        }
+    }
+
+    /// <summary>
+    /// Dials one address of <paramref name="pool"/> this node has no entry for, picked at random, when the dial rate
+    /// (P2P:DialsPerSecond) allows; the new entry, or null.
+    /// </summary>
+    private PeerEntry? DialFresh(IEnumerable<PeerAddress> pool, int target)
+    {
+        if (_dialTokens < 1)
+        {
+            return null;
         }
 
-        var fresh = _candidates.Values.Where(c => !_peers.ContainsKey(c.Key)).ToList();
+        var fresh = pool.Where(a => !_peers.ContainsKey(a.Key)).ToList();
         if (fresh.Count == 0)
         {
-            return;
+            return null;
         }
 
         var next = fresh[_node.Random.Next(fresh.Count)];
@@ -765,6 +769,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         _dialTokens--;
         Log.ExchangeDial(_logger, next.ToString(), _byPeerId.Count, target);
         Want(next, PeerOrigin.Exchange, waiter: null);
+        return _peers.GetValueOrDefault(next.Key);
     }
 
     private void PublishSnapshot()

@@ -118,14 +118,15 @@ public sealed class Publisher(NodeContext node)
 
         var origin = node.Local.Id;
         var now = node.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        var unsigned = new List<Entry>(batch.Count);
+        // First the seqs and keys of the whole batch and their leaves; the entries themselves once the root is signed.
+        var seqs = new long[batch.Count];
+        var keys = new string[batch.Count];
         var leaves = new List<byte[]>(batch.Count);
-        foreach (var draft in batch)
+        for (var i = 0; i < batch.Count; i++)
         {
-            long seq;
             try
             {
-                seq = node.Feed.Next();
+                seqs[i] = node.Feed.Next();
             }
             catch (IOException ex)
             {
@@ -139,19 +140,10 @@ public sealed class Publisher(NodeContext node)
                 return;
             }
 
-            var entry = new Entry
-            {
-                Origin = origin,
-                Seq = seq,
-                CreatedAtMs = now,
-                Flags = draft.Flags,
-                Key = draft.Key ?? Entry.KeyFor(origin, seq),
-                Value = draft.Value,
-                Signature = [],
-                TraceId = draft.TraceId,
-            };
-            unsigned.Add(entry);
-            leaves.Add(EntrySignature.LeafHash(entry));
+            keys[i] = batch[i].Key ?? Entry.KeyFor(origin, seqs[i]);
+            var leaf = new byte[EntrySignature.HashLength];
+            EntrySignature.LeafHash(origin, seqs[i], now, batch[i].Flags, keys[i], batch[i].Value, leaf);
+            leaves.Add(leaf);
         }
 
         var (root, proofs) = leaves.Count == 1 ? (leaves[0], [[]]) : EntrySignature.Build(leaves);
@@ -160,23 +152,22 @@ public sealed class Publisher(NodeContext node)
         var signature = node.Local.Keys.Sign(message);
         var publicKey = node.Local.Keys.PublicKey;
         var fanout = node.Links.RecordCarriers;
-        for (var i = 0; i < unsigned.Count; i++)
+        for (var i = 0; i < batch.Count; i++)
         {
             var draft = batch[i];
-            var draftEntry = unsigned[i];
             var entry = new Entry
             {
-                Origin = draftEntry.Origin,
-                Seq = draftEntry.Seq,
-                CreatedAtMs = draftEntry.CreatedAtMs,
-                Flags = draftEntry.Flags,
-                Key = draftEntry.Key,
-                Value = draftEntry.Value,
+                Origin = origin,
+                Seq = seqs[i],
+                CreatedAtMs = now,
+                Flags = draft.Flags,
+                Key = keys[i],
+                Value = draft.Value,
                 Signature = signature,
                 Proof = proofs[i],
                 LeafIndex = (ushort)i,
-                LeafCount = (ushort)unsigned.Count,
-                TraceId = draftEntry.TraceId,
+                LeafCount = (ushort)batch.Count,
+                TraceId = draft.TraceId,
                 Hops = draft.Flags == EntryTraits.Adopted ? 1 : 0,
             };
             using var send = fanout == 0 ? null : RecordTracing.StartSend(draft.Parent, entry.Key, fanout);
