@@ -33,8 +33,9 @@ internal sealed class NodeHostedService(NodeCore core, IOptions<NodeOptions> opt
 }
 
 /// <summary>
-/// "Healthy" means "joined the network and able to keep records": Degraded while a peer named at start is not linked or
-/// records cannot reach this node (with which and since when); Unhealthy once its record log has failed.
+/// "Healthy" means "joined the network and able to keep records": Degraded while a peer named at start is not linked (and
+/// not merely full while this node is linked elsewhere) or records cannot reach this node (with which and since when);
+/// Unhealthy once its record log has failed.
 /// </summary>
 internal sealed class MeshHealthCheck(NodeCore core) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
