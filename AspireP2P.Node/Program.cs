@@ -1,4 +1,8 @@
 using AspireP2P.Node;
+using AspireP2P.Node.Hosting;
+using AspireP2P.Node.Supervision;
 
 var app = NodeApp.Create(args);
 await app.RunAsync();
+// A part that could not recover stopped the node: say so to whoever started it (Aspire's dashboard, a service manager).
+return app.Services.GetRequiredService<NodeCore>().Failure.Report is null ? 0 : NodeFailure.ExitCode;

@@ -51,7 +51,19 @@ public sealed class FeedIndex
 
     /// <summary>False when already held, or when it would open more than <see cref="MaxGaps"/> gaps.</summary>
     public bool CanAdd(NodeId origin, long seq) =>
-        seq >= 1 && (!_feeds.TryGetValue(origin, out var feed) || (!feed.Contains(seq) && (seq <= feed.High + 1 || feed.Gaps.Count < MaxGaps)));
+        seq >= 1 && (!_feeds.TryGetValue(origin, out var feed) || (!feed.Contains(seq) && (seq <= feed.High + 1 || feed.GapCount < MaxGaps)));
+
+    /// <summary>Whether the origin's public key is in the log already (it is written once per feed).</summary>
+    public bool KeyStored(NodeId origin) => _feeds.TryGetValue(origin, out var feed) && feed.KeyStored;
+
+    /// <summary>Notes that the origin's public key is in the log; the feed must be held.</summary>
+    public void MarkKeyStored(NodeId origin)
+    {
+        if (_feeds.TryGetValue(origin, out var feed))
+        {
+            feed.KeyStored = true;
+        }
+    }
 
     /// <summary>Records (origin, seq) as held; false when it already was (or cannot be, see <see cref="CanAdd"/>).</summary>
     public bool Add(NodeId origin, long seq, ulong contentHash)
@@ -115,7 +127,7 @@ public sealed class FeedIndex
         foreach (var feed in _feeds.Values)
         {
             var their = theirs.GetValueOrDefault(feed.Origin);
-            if (their is not null && their.High == feed.High && their.ContentXor == feed.ContentXor && their.GapCount == feed.Gaps.Count && feed.Gaps.Count == 0)
+            if (their is not null && their.High == feed.High && their.ContentXor == feed.ContentXor && their.GapCount == 0 && feed.GapCount == 0)
             {
                 continue;
             }
@@ -151,14 +163,25 @@ public sealed class FeedIndex
             && theirs.Gaps.AsSpan().SequenceEqual(mine.Gaps) ? held : missing;
     }
 
+    /// <summary>
+    /// One feed. Small on purpose: a node may hold a hundred thousand feeds, most of them without gaps (the gap list is
+    /// allocated by the first gap).
+    /// </summary>
     private sealed class Feed(NodeId origin)
     {
+        private List<(long From, long To)>? _gaps;
+
         public NodeId Origin { get; } = origin;
 
         public long High { get; private set; }
 
         /// <summary>Missing ranges below <see cref="High"/>, sorted, disjoint.</summary>
-        public List<(long From, long To)> Gaps { get; } = [];
+        private List<(long From, long To)> Gaps => _gaps ??= [];
+
+        public int GapCount => _gaps?.Count ?? 0;
+
+        /// <summary>Whether the origin's public key has been written to the log.</summary>
+        public bool KeyStored { get; set; }
 
         public ulong ContentXor { get; private set; }
 
@@ -217,8 +240,8 @@ public sealed class FeedIndex
 
         public FeedSummary Summarize()
         {
-            var gaps = new long[Gaps.Count * 2];
-            for (var i = 0; i < Gaps.Count; i++)
+            var gaps = GapCount == 0 ? [] : new long[GapCount * 2];
+            for (var i = 0; i < GapCount; i++)
             {
                 gaps[2 * i] = Gaps[i].From;
                 gaps[(2 * i) + 1] = Gaps[i].To;
@@ -230,7 +253,7 @@ public sealed class FeedIndex
         /// <summary>Index of the gap holding <paramref name="seq"/>, or negative when no gap does.</summary>
         private int GapIndex(long seq)
         {
-            int low = 0, high = Gaps.Count - 1;
+            int low = 0, high = GapCount - 1;
             while (low <= high)
             {
                 var middle = (low + high) >>> 1;
@@ -267,7 +290,7 @@ public sealed class FeedIndex
 
         private ulong GapsHash()
         {
-            if (Gaps.Count == 0)
+            if (GapCount == 0)
             {
                 return 0;
             }
