@@ -35,7 +35,18 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
         ActivityContext.TryParse(traceparent, tracestate, out var parent);
         using var activity = NodeTelemetry.Source.StartActivity(ActivityKind.Server, parent, name: "accept link");
         activity?.SetTag("network.peer.address", remote);
-        var decision = Decide(requestHeaders, remote);
+        UpgradeDecision decision;
+        try
+        {
+            decision = Decide(requestHeaders, remote);
+        }
+        catch (Exception ex)
+        {
+            // Headers a peer chose that a parser then choked on: refused like any bad request, never a crash of the request.
+            node.Supervisor.Report("link acceptor", ex);
+            decision = UpgradeDecision.Refuse(400, "the upgrade request's headers could not be read");
+        }
+
         if (!decision.Accepted)
         {
             node.Telemetry.Link("refused", decision.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -75,6 +75,12 @@ public sealed class Publisher(NodeContext node)
         {
             throw new PublishFailedException("the node is stopping", ex);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever else the log's wait threw: the record is not known to be durable, so it is not acknowledged.
+            node.Supervisor.Report("record log wait", ex);
+            throw new PublishFailedException($"the record could not be made durable: {FailureText.Describe(ex)}", ex);
+        }
 
         return new PublishResult(entry, draft.TraceId?.ToHexString(), position);
     }

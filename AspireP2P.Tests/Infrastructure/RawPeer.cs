@@ -27,6 +27,14 @@ public sealed class RawPeer : IAsyncDisposable
     public async Task SendAsync(byte[] bytes, WebSocketMessageType type) =>
         await _socket.SendAsync(bytes, type, endOfMessage: true, CancellationToken.None).WaitAsync(Timeouts.Request);
 
+    /// <summary>Hangs up without a word (no close handshake), as a process that died would.</summary>
+    public ValueTask AbortAsync()
+    {
+        _socket.Abort();
+        _socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_socket.State == WebSocketState.Open)
