@@ -144,7 +144,15 @@ public sealed class NodeCore : IAsyncDisposable
         await Store.DisposeAsync();
         if (clean)
         {
-            Context.Feed.MarkClean();
+            try
+            {
+                Context.Feed.MarkClean();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Not marked clean: the next run skips past the reservation, which is always safe.
+                Context.Supervisor.Report("feed state", ex);
+            }
         }
 
         Context.Supervisor.Dispose();

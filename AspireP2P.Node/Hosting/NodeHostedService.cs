@@ -10,7 +10,7 @@ namespace AspireP2P.Node.Hosting;
 /// and marks the feed cleanly stopped. When a part of the node cannot recover (<see cref="Supervision.NodeFailure"/>) it
 /// stops the host: the process then exits with <see cref="Supervision.NodeFailure.ExitCode"/> (Program.cs).
 /// </summary>
-internal sealed class NodeHostedService(NodeCore core, IOptions<NodeOptions> options, IHostApplicationLifetime lifetime, ILogger<NodeHostedService> logger)
+internal sealed class NodeHostedService(NodeCore core, IOptions<NodeOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<NodeHostedService> logger)
     : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -23,6 +23,7 @@ internal sealed class NodeHostedService(NodeCore core, IOptions<NodeOptions> opt
             .Where(a => a is not null).Select(a => a!.Value).ToList();
         core.Failure.OnFailed(_ => lifetime.StopApplication());
         core.Start(bootstrap);
+        MemoryTrimmer.Start(core.Context.Supervisor, time);
         Log.NodeStarted(logger, core.Local.Label, core.Local.Id.ToString(), core.Local.Address.ToString(), core.Store.Count, core.Context.Feed.ResumedAfterCrash);
         return Task.CompletedTask;
     }

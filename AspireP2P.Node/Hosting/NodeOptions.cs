@@ -69,7 +69,7 @@ public sealed class NodeOptions
     /// up) and records waiting to be signed (POST /record answers 503 beyond it).
     /// </summary>
     [Range(1L << 20, 1L << 32)]
-    public long TailBytes { get; set; } = 32L << 20;
+    public long TailBytes { get; set; } = 16L << 20;
 
     /// <summary>
     /// How long an API call that waits (POST /record until the record is durable, POST /peer until the link is up or has

@@ -62,7 +62,7 @@ public sealed class Link : IDisposable
     private int _finished;
 
     // Reader-owned.
-    private readonly Dictionary<NodeId, FeedSummary> _peerView = [];
+    private readonly Dictionary<NodeId, FeedView> _peerView = [];
     private readonly TokenBucket _malformed;
     private readonly TokenBucket _newOrigins;
     private bool _vectorOpen;
@@ -170,6 +170,7 @@ public sealed class Link : IDisposable
 
         if (CarriesRecordsOut)
         {
+            _node.Relay.Follow(Id, Interlocked.Read(ref _cursor));
             _subscription = _node.Store.Subscribe(Wake);
         }
 
@@ -316,6 +317,7 @@ public sealed class Link : IDisposable
         }
 
         _subscription?.Dispose();
+        _node.Relay.Unfollow(Id);
         _events.Closed(this, close);
         _closing.Dispose();
         _ended.TrySetResult(close);
@@ -474,7 +476,7 @@ public sealed class Link : IDisposable
         _vectorOpen = !vector.Last;
         foreach (var feed in vector.Feeds)
         {
-            _peerView[feed.Origin] = feed;
+            _peerView[feed.Origin] = FeedView.Of(feed);
         }
 
         if (vector.Last)
@@ -683,6 +685,7 @@ public sealed class Link : IDisposable
         }
 
         Interlocked.Exchange(ref _cursor, cursor + read);
+        relay.Follow(Id, cursor + read);
         return true;
     }
 
@@ -697,17 +700,26 @@ public sealed class Link : IDisposable
         }
     }
 
-    /// <summary>Forgets in-flight records the peer has counted (its <c>rx</c>): they arrived.</summary>
+    /// <summary>Forgets in-flight records the peer has counted (its <c>rx</c>): they arrived. Emptied, their tables shrink back.</summary>
     private void PruneInFlight()
     {
         var received = Interlocked.Read(ref _peerReceived);
+        var pruned = false;
         while (_inFlightOrder.TryPeek(out var oldest) && oldest.SentAs <= received)
         {
+            pruned = true;
             _inFlightOrder.Dequeue();
             if (_inFlight.TryGetValue(oldest.Key, out var sentAs) && sentAs == oldest.SentAs)
             {
                 _inFlight.Remove(oldest.Key);
             }
+        }
+
+        if (pruned && _inFlightOrder.Count == 0)
+        {
+            // After a burst of thousands, an idle link keeps no tables sized for it.
+            _inFlight.TrimExcess();
+            _inFlightOrder.TrimExcess();
         }
     }
 }

@@ -82,7 +82,8 @@ public sealed class MeshLoop : ILinkEvents
     public void Start()
     {
         _redialTimer = _node.Time.CreateTimer(static state => ((MeshLoop)state!).Post(new RedialDue()), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        _node.Supervisor.Loop(LoopName, RunAsync);
+        // The loop ends by itself once StopAsync has completed its channel (and it has answered what was left).
+        _node.Supervisor.Loop(LoopName, RunAsync, finished: () => _events.Reader.Completion.IsCompleted);
         _node.Supervisor.Loop(TickName, TickAsync);
     }
 

@@ -5,19 +5,22 @@ using AspireP2P.Node.Records.Storage;
 namespace AspireP2P.Node.Mesh;
 
 /// <summary>
-/// The mesh's side of the record log: it follows the log (<see cref="IRecordObserver"/>) and keeps its most recent
-/// entries in memory, with where each came from and its frame (encoded once, shared by every link), within a byte budget
-/// (<see cref="Hosting.NodeOptions.TailBytes"/>). Each link's writer reads the log through it from its own cursor, so
-/// nothing queues per peer; what has left the window is read back from disk. It also answers, per link and entry, what
-/// to send (<see cref="Decide"/>). Thread-safe: the store tells it of appends under its lock, links read from theirs.
+/// The mesh's side of the record log: it follows the log (<see cref="IRecordObserver"/>) and keeps in memory the newest
+/// entries some link has yet to send, with where each came from and its frame (encoded once, shared by every link),
+/// within a byte budget (<see cref="Hosting.NodeOptions.TailBytes"/>); an entry every link has sent is let go at once, so
+/// an idle node keeps nothing here. Each link's writer reads the log through it from its own cursor
+/// (<see cref="Follow"/>), so nothing queues per peer; what has left the window is read back from disk. It also answers,
+/// per link and entry, what to send (<see cref="Decide"/>). Thread-safe: the store tells it of appends under its lock,
+/// links read from theirs.
 /// </summary>
 public sealed class Relay(RecordStore store, long budgetBytes) : IRecordObserver
 {
     /// <summary>The most entries the window holds, however small they are.</summary>
-    internal const int MaxItems = 65_536;
+    internal const int MaxItems = 16_384;
 
     private readonly Lock _gate = new();
     private readonly RelayItem?[] _ring = new RelayItem?[MaxItems];
+    private readonly Dictionary<long, long> _cursors = [];
     private long _start;
     private long _end = store.Length;
     private long _bytes;
@@ -50,6 +53,26 @@ public sealed class Relay(RecordStore store, long budgetBytes) : IRecordObserver
             item.Counted = item.Bytes;
             _bytes += item.Counted;
             Interlocked.Exchange(ref _end, position + 1);
+            Evict();
+        }
+    }
+
+    /// <summary>Link <paramref name="link"/> will read from <paramref name="cursor"/> on: what is below every link's cursor is let go.</summary>
+    public void Follow(long link, long cursor)
+    {
+        lock (_gate)
+        {
+            _cursors[link] = cursor;
+            Evict();
+        }
+    }
+
+    /// <summary>The link has ended: it no longer holds anything in the window.</summary>
+    public void Unfollow(long link)
+    {
+        lock (_gate)
+        {
+            _cursors.Remove(link);
             Evict();
         }
     }
@@ -160,10 +183,16 @@ public sealed class Relay(RecordStore store, long budgetBytes) : IRecordObserver
         return item.Frame!;
     }
 
-    /// <summary>Drops the oldest entries while the window is over its budget (caller holds the lock); the newest always stays.</summary>
+    /// <summary>Drops the oldest entries every link has sent, and more while the window is over its budget (caller holds the lock).</summary>
     private void Evict()
     {
-        while (_start < _end - 1 && (_bytes > budgetBytes || _end - _start > MaxItems))
+        var floor = _end;
+        foreach (var cursor in _cursors.Values)
+        {
+            floor = Math.Min(floor, cursor);
+        }
+
+        while (_start < _end && (_start < floor || _bytes > budgetBytes || _end - _start > MaxItems))
         {
             var slot = _start % MaxItems;
             if (_ring[slot] is { } old)

@@ -147,7 +147,7 @@ public sealed class RecordStore : IAsyncDisposable
     }
 
     /// <summary>What a peer holding <paramref name="theirs"/> lacks of what we hold, feed by feed, as seq ranges.</summary>
-    public List<(NodeId Origin, long From, long To)> Missing(IReadOnlyDictionary<NodeId, FeedSummary> theirs)
+    public List<(NodeId Origin, long From, long To)> Missing(IReadOnlyDictionary<NodeId, FeedView> theirs)
     {
         lock (_gate) { return _feeds.Missing(theirs); }
     }

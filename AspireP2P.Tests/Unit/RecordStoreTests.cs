@@ -174,13 +174,13 @@ public sealed class RecordStoreTests : IDisposable
         store.Append(_bob.Draft(2, "1"), _bob.PublicKey, 1);
 
         // The peer holds alice 1..3 and 8, and nothing of bob's.
-        var theirs = new Dictionary<NodeId, FeedSummary> { [_alice.Id] = new(_alice.Id, 8, 1, [4, 7]) };
+        var theirs = new Dictionary<NodeId, FeedView> { [_alice.Id] = new(8, 1, [4, 7]) };
         var missing = store.Missing(theirs);
 
         Assert.Equal(
             new[] { (_alice.Id, 7L, 7L), (_alice.Id, 9L, 10L), (_bob.Id, 1L, 2L) }.OrderBy(m => m.Item1),
             missing.OrderBy(m => m.Origin));
-        Assert.Empty(store.Missing(store.Summaries().ToDictionary(s => s.Origin)));
+        Assert.Empty(store.Missing(store.Summaries().ToDictionary(s => s.Origin, FeedView.Of)));
     }
 
     [Fact]

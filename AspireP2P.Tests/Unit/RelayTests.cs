@@ -20,6 +20,7 @@ public sealed class RelayTests : IDisposable
         var store = new RecordStore(new MemoryRecordLog());
         var relay = new Relay(store, budgetBytes: 64 * 1024);
         store.Observe(relay);
+        relay.Follow(link: 1, cursor: 0);
         var value = new string('x', 1000);
         for (var seq = 1; seq <= 200; seq++)
         {
@@ -39,18 +40,30 @@ public sealed class RelayTests : IDisposable
     }
 
     [Fact]
-    public void TheNewestEntryStaysEvenWhenItAloneIsOverTheBudget()
+    public void EntriesEveryLinkHasSentAreLetGo()
     {
         var store = new RecordStore(new MemoryRecordLog());
-        var relay = new Relay(store, budgetBytes: 100);
+        var relay = new Relay(store, budgetBytes: 1 << 20);
         store.Observe(relay);
-        store.Append(_alice.Sign(1, "\"big enough\""), _alice.PublicKey, new RelayContext(3, _alice.PublicKey, 1, null, null, Sync: false));
-        store.Append(_alice.Sign(2, "\"big enough\""), _alice.PublicKey, new RelayContext(3, _alice.PublicKey, 1, null, null, Sync: false));
+        relay.Follow(link: 1, cursor: 0);
+        relay.Follow(link: 2, cursor: 0);
+        for (var seq = 1; seq <= 10; seq++)
+        {
+            store.Append(_alice.Sign(seq, "1"), _alice.PublicKey, new RelayContext(3, _alice.PublicKey, 1, null, null, Sync: false));
+        }
 
-        var items = new RelayItem?[2];
-        Assert.Equal(2, relay.Read(0, items));
-        Assert.Null(items[0]!.Context);
-        Assert.Equal(3, items[1]!.FromLink);
+        var held = relay.Bytes;
+        relay.Follow(link: 1, cursor: 10);
+        Assert.Equal(held, relay.Bytes);
+        relay.Follow(link: 2, cursor: 6);
+        Assert.True(relay.Bytes < held);
+        relay.Unfollow(link: 2);
+        Assert.Equal(0, relay.Bytes);
+
+        // Read back from disk, without where they came from.
+        var items = new RelayItem?[10];
+        Assert.Equal(10, relay.Read(0, items));
+        Assert.All(items, i => Assert.Null(i!.Context));
     }
 
     [Fact]
@@ -59,6 +72,7 @@ public sealed class RelayTests : IDisposable
         var store = new RecordStore(new MemoryRecordLog());
         var relay = new Relay(store, budgetBytes: 1 << 20);
         store.Observe(relay);
+        relay.Follow(link: 1, cursor: 0);
         store.Append(_alice.Sign(1, "\"shared\""), _alice.PublicKey, new RelayContext(0, _alice.PublicKey, 0, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", null, Sync: false));
         var items = new RelayItem?[1];
         relay.Read(0, items);
@@ -85,6 +99,7 @@ public sealed class RelayTests : IDisposable
         store.Observe(new ThrowingObserver());
         Assert.True(store.Append(_alice.Sign(2, "2"), _alice.PublicKey).Stored);
         store.Observe(relay);
+        relay.Follow(link: 1, cursor: 0);
         store.Append(_alice.Sign(3, "3"), _alice.PublicKey, new RelayContext(5, _alice.PublicKey, 1, null, null, Sync: false));
 
         var items = new RelayItem?[3];
