@@ -4,8 +4,9 @@ namespace AspireP2P.Node.Hosting;
 
 /// <summary>
 /// Gives memory back to the operating system once a burst is over. The garbage collector sizes its heaps for the load it
-/// last saw and keeps them: after a stranger pushed 100,000 feeds a node held about 35 MB of live objects in 145 MB of
-/// anonymous memory, for as long as it stayed quiet (measured: eng/ and AspireP2P.Benchmarks memory). So every few
+/// last saw and keeps them: after a stranger pushed 100,000 feeds a node held about 33 MB of live objects in 112 MB of
+/// anonymous memory for as long as it stayed quiet, 71 MB after one aggressive collection (AspireP2P.Benchmarks memory,
+/// docs/benchmarks.md). So every few
 /// seconds this looks at what the node allocated: after more than <see cref="BurstBytes"/> since the last trim, once the
 /// node has gone quiet (less than <see cref="QuietBytes"/> in the last period), it runs one aggressive collection, which
 /// compacts and decommits what is free. A busy node is never interrupted; a quiet one pays one pause per burst.

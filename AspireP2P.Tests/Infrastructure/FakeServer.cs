@@ -19,6 +19,9 @@ public enum FakeServerKind
 
     /// <summary>Upgrades to a WebSocket without any of our headers (a tutorial node, as a dialer sees one), then sends the given text frames.</summary>
     TutorialNode,
+
+    /// <summary>Upgrades, then never reads again, with a tiny receive buffer: the slowest peer there is.</summary>
+    Stalled,
 }
 
 /// <summary>Something listening on a loopback port that is not one of our nodes: for what a node does when it dials one.</summary>
@@ -35,6 +38,12 @@ public sealed class FakeServer : IAsyncDisposable
     {
         _kind = kind;
         _frames = frames;
+        if (kind == FakeServerKind.Stalled)
+        {
+            // The sender's socket fills quickly.
+            _listener.Server.ReceiveBufferSize = 4096;
+        }
+
         _listener.Start();
         _acceptLoop = AcceptLoopAsync();
     }
@@ -80,13 +89,12 @@ public sealed class FakeServer : IAsyncDisposable
                     await ReadRequestAsync(socket);
                     await socket.SendAsync("HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found"u8.ToArray(), _stop.Token);
                     return;
+                case FakeServerKind.Stalled:
+                    socket.ReceiveBufferSize = 4096;
+                    await UpgradeAsync(socket);
+                    return;
                 case FakeServerKind.TutorialNode:
-                    var request = await ReadRequestAsync(socket);
-                    var key = request.Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))["Sec-WebSocket-Key:".Length..].Trim();
-#pragma warning disable CA5350 // RFC 6455 fixes SHA-1 for the upgrade handshake.
-                    var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
-#pragma warning restore CA5350
-                    await socket.SendAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"), _stop.Token);
+                    await UpgradeAsync(socket);
                     foreach (var frame in _frames)
                     {
                         await socket.SendAsync(TextFrame(frame), _stop.Token);
@@ -105,6 +113,17 @@ public sealed class FakeServer : IAsyncDisposable
         {
             // The other end left, or the server stopped.
         }
+    }
+
+    /// <summary>Answers a WebSocket upgrade request with 101 and none of our headers.</summary>
+    private async Task UpgradeAsync(Socket socket)
+    {
+        var request = await ReadRequestAsync(socket);
+        var key = request.Split("\r\n").First(l => l.StartsWith("Sec-WebSocket-Key:", StringComparison.OrdinalIgnoreCase))["Sec-WebSocket-Key:".Length..].Trim();
+#pragma warning disable CA5350 // RFC 6455 fixes SHA-1 for the upgrade handshake.
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+#pragma warning restore CA5350
+        await socket.SendAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"), _stop.Token);
     }
 
     private async Task<string> ReadRequestAsync(Socket socket)

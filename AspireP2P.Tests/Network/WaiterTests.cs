@@ -76,15 +76,7 @@ public sealed class WaiterTests
         var pending = PostPeerAsync(node, hole.Address);
         await WaitUntilDialingAsync(node, hole.Address);
 
-        using var answer = await await Eventually.UntilAsync(
-            () =>
-            {
-                time.Advance(TimeSpan.FromSeconds(30));
-                return Task.FromResult(pending);
-            },
-            task => task.IsCompleted,
-            Timeouts.Request,
-            "POST /peer to answer once its deadline passed");
+        using var answer = await AdvanceUntilAnsweredAsync(time, TimeSpan.FromSeconds(30), pending, "POST /peer");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
         Assert.Contains("P2P:RequestTimeout", (await ProblemAsync(answer)).GetProperty("detail").GetString(), StringComparison.Ordinal);
@@ -99,15 +91,7 @@ public sealed class WaiterTests
         await using var node = await TestNode.StartAsync("stalled", time, services => services.AddSingleton<Node.Records.Storage.IRecordLog>(log));
         var pending = node.Http.PostAsJsonAsync("/record", new { record = "never durable" }, TestContext.Current.CancellationToken);
 
-        using var answer = await await Eventually.UntilAsync(
-            () =>
-            {
-                time.Advance(TimeSpan.FromSeconds(1));
-                return Task.FromResult(pending);
-            },
-            task => task.IsCompleted,
-            Timeouts.Request,
-            "POST /record to answer once its deadline passed");
+        using var answer = await AdvanceUntilAnsweredAsync(time, TimeSpan.FromSeconds(1), pending, "POST /record");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
         var detail = (await ProblemAsync(answer)).GetProperty("detail").GetString();
@@ -165,6 +149,18 @@ public sealed class WaiterTests
         var rows = (await node.GetPeerDetailsAsync()).GetProperty("peers").EnumerateArray().ToList();
         Assert.All(rows, r => Assert.Equal(DialAttempt.Unreachable, r.GetProperty("lastError").GetString()));
     }
+
+    /// <summary>Moves the node's clock on, a step at a time, until the call has answered.</summary>
+    private static async Task<HttpResponseMessage> AdvanceUntilAnsweredAsync(FakeTimeProvider time, TimeSpan step, Task<HttpResponseMessage> pending, string call) =>
+        await await Eventually.UntilAsync(
+            () =>
+            {
+                time.Advance(step);
+                return Task.FromResult(pending);
+            },
+            task => task.IsCompleted,
+            Timeouts.Request,
+            $"{call} to answer once its deadline passed");
 
     private static Task<HttpResponseMessage> PostPeerAsync(TestNode node, string address) =>
         node.Http.PostAsJsonAsync("/peer", new { targetUrl = address }, TestContext.Current.CancellationToken);
