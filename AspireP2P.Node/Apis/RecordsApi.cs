@@ -147,7 +147,7 @@ public static class RecordsApi
             PublishResult result;
             try
             {
-                result = await publisher.PublishAsync(raw, waiting.Token).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+                result = await publisher.PublishAsync(raw, waiting.Token);
             }
             catch (PublishFailedException ex)
             {

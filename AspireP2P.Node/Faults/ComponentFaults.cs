@@ -54,12 +54,6 @@ public sealed class ComponentFaults
         }
     }
 
-    /// <summary>How many injected exceptions <paramref name="point"/> has left to throw.</summary>
-    public int Pending(FaultPoint point)
-    {
-        lock (_gate) { return _armed.TryGetValue(point, out var armed) ? armed.Left : 0; }
-    }
-
     public void Clear()
     {
         lock (_gate)

@@ -13,8 +13,6 @@ namespace AspireP2P.Node.Protocol;
 /// </summary>
 public sealed class MessageCodec(int maxRecordBytes)
 {
-    public int MaxRecordBytes => maxRecordBytes;
-
     /// <summary>
     /// A message, or a rejection with its reason; never an exception. The codec is where a peer's bytes end: whatever a
     /// reader throws on them (a JSON error, a string of lone surrogates that valid JSON may escape, a number out of range,

@@ -50,8 +50,6 @@ public sealed class FeedIndex
 
     public int FeedCount => _feeds.Count;
 
-    public IEnumerable<NodeId> Origins => _feeds.Keys;
-
     public bool Contains(NodeId origin, long seq) => _feeds.TryGetValue(origin, out var feed) && feed.Contains(seq);
 
     /// <summary>False when already held, or when it would open more than <see cref="MaxGaps"/> gaps.</summary>
@@ -122,9 +120,6 @@ public sealed class FeedIndex
     }
 
     public FeedSummary? Summarize(NodeId origin) => _feeds.TryGetValue(origin, out var feed) ? feed.Summarize(origin) : null;
-
-    /// <summary>Every feed, in origin order (so vectors can be sent in parts that cover origin ranges).</summary>
-    public List<FeedSummary> SummarizeAll() => SummarizeSince(0);
 
     /// <summary>
     /// The feeds that changed after change number <paramref name="since"/>, in origin order (the order is kept between

@@ -132,11 +132,6 @@ public sealed class RecordStore : IAsyncDisposable
     /// <summary>Whether an adopted record with this key and value is held (under any witness).</summary>
     public bool ContainsAdopted(string key, ReadOnlySpan<byte> value) => _log.ContainsContent(AdoptedKey(key, value));
 
-    public List<FeedSummary> Summaries()
-    {
-        lock (_gate) { return _feeds.SummarizeAll(); }
-    }
-
     /// <summary>
     /// The summaries of the feeds that changed after change number <paramref name="since"/> (0: all), the digest, and the
     /// change number they were taken at, together: a vector, or the delta of one.

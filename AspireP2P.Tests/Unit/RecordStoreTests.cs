@@ -180,7 +180,7 @@ public sealed class RecordStoreTests : IDisposable
         Assert.Equal(
             new[] { (_alice.Id, 7L, 7L), (_alice.Id, 9L, 10L), (_bob.Id, 1L, 2L) }.OrderBy(m => m.Item1),
             missing.OrderBy(m => m.Origin));
-        Assert.Empty(store.Missing(store.Summaries().ToDictionary(s => s.Origin, FeedView.Of)));
+        Assert.Empty(store.Missing(store.SummariesSince(0).Feeds.ToDictionary(s => s.Origin, FeedView.Of)));
     }
 
     [Fact]
