@@ -468,7 +468,7 @@ public sealed class MeshLoop : ILinkEvents
         }
         else
         {
-            Log.PeerConnectFailed(_logger, entry.Address.ToString(), entry.Attempts, -1, detail);
+            Log.PeerSkipped(_logger, entry.Address.ToString(), $"not dialed again after: {detail}");
             if (current)
             {
                 _peers.Remove(entry.Address.Key);

@@ -455,12 +455,13 @@ public sealed class SqliteRecordLog : IRecordLog
                 }
             }
 
-            // Keys being committed right now are found in the store once the commit ends; until then, in the batch.
-            foreach (var (pending, key) in _committingKeys)
+            // Keys being committed right now are found in the store once the commit ends; until then, in the batch (the
+            // last one put wins, as it does in the store).
+            for (var i = _committingKeys.Length - 1; i >= 0; i--)
             {
-                if (pending == origin)
+                if (_committingKeys[i].Origin == origin)
                 {
-                    publicKey = key;
+                    publicKey = _committingKeys[i].PublicKey;
                     return true;
                 }
             }
