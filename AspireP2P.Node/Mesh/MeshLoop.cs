@@ -609,6 +609,9 @@ public sealed class MeshLoop : ILinkEvents
 
     private void Ended(Link link, LinkClose close)
     {
+        Forget(link, close);
+
+        // Answered once the link is out of the open links: a GET right after the answer no longer lists it.
         foreach (var pending in _disconnects.Values.ToList())
         {
             if (pending.Links.Remove(link.Id) && pending.Links.Count == 0)
@@ -616,7 +619,10 @@ public sealed class MeshLoop : ILinkEvents
                 FinishDisconnect(pending.Id);
             }
         }
+    }
 
+    private void Forget(Link link, LinkClose close)
+    {
         if (!_links.Remove(link.Id))
         {
             return;
