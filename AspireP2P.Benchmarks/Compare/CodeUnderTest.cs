@@ -5,7 +5,8 @@ namespace AspireP2P.Benchmarks.Compare;
 
 /// <summary>
 /// The checkout whose node and AppHost are measured: this repository by default, another directory (<c>--repo</c>),
-/// or any commit of this repository (<c>--commit</c>, exported with <c>git archive</c> into benchmark-results/commits/),
+/// or any commit of this repository (<c>--commit</c>, exported with <c>git archive</c> into a directory under /tmp, never
+/// into the checkout),
 /// so one harness measures before and after side by side.
 /// </summary>
 public sealed class CodeUnderTest
@@ -47,7 +48,7 @@ public sealed class CodeUnderTest
         }
 
         var sha = (await NodeProcess.RunAsync("git", "-C", harnessRoot, "rev-parse", "--short", commit)).Trim();
-        var target = Path.Combine(harnessRoot, "benchmark-results", "commits", sha);
+        var target = Path.Combine(Path.GetTempPath(), "aspirep2p-commits", sha);
         if (!File.Exists(Path.Combine(target, "AspireP2P.sln")))
         {
             Directory.CreateDirectory(target);
@@ -55,6 +56,13 @@ public sealed class CodeUnderTest
         }
 
         return new CodeUnderTest(target, $"commit {sha} (git archive into {target})");
+    }
+
+    /// <summary>Builds the Release node alone (what a standalone comparison runs).</summary>
+    public async Task BuildNodeAsync()
+    {
+        Console.WriteLine($"Building {Description}: the node (Release)…");
+        await NodeProcess.RunAsync("dotnet", "build", "-c", "Release", "--nologo", "-v", "q", Path.Combine(Root, "AspireP2P.Node"));
     }
 
     /// <summary>Builds what is measured: the Release node, and the AppHost as <c>dotnet run</c> builds it (Debug, which builds its nodes).</summary>

@@ -20,7 +20,7 @@ public static class CompareRunner
     public static async Task<int> RunAsync(CompareOptions options)
     {
         var harnessRoot = RepoRoot();
-        if (!Wrk.Installed && options.Parts.Overlaps(["kestrel", "tutorial", "apphost"]))
+        if (!Wrk.Installed && options.Parts.Overlaps(["kestrel", "tutorial", "signed", "apphost"]))
         {
             Console.Error.WriteLine("compare needs wrk: apt-get install -y wrk");
             return 1;
@@ -50,7 +50,7 @@ public static class CompareRunner
         {
             foreach (var part in CompareOptions.AllParts.Where(options.Parts.Contains))
             {
-                var parts = sides.Where(s => s.Code.HasAppHost || part is "kestrel" or "tutorial").Select(s => Create(part, s, options)).ToArray();
+                var parts = sides.Where(s => s.Code.HasAppHost || part is "kestrel" or "tutorial" or "signed").Select(s => Create(part, s, options)).ToArray();
                 for (var round = 0; round < parts.Select(p => p.Rounds).DefaultIfEmpty().Max(); round++)
                 {
                     foreach (var p in Measure.Rotate(parts, round).Where(p => round < p.Rounds))
@@ -83,6 +83,11 @@ public static class CompareRunner
             }
 
             Console.WriteLine(baseline is null ? current.Report.Table() : SideBySide(baseline, current));
+            if (options.Speed)
+            {
+                Console.WriteLine(SpeedSummary.Table(current.Report, options));
+            }
+
             foreach (var side in sides)
             {
                 foreach (var note in side.Report.Notes)
@@ -104,6 +109,7 @@ public static class CompareRunner
     {
         "kestrel" => new ZeroPeersPart(side, options),
         "tutorial" => new TutorialPart(side, options),
+        "signed" => new SignedPart(side, options),
         "apphost" => new AppHostPart(side, options),
         "startup" => new StartupPart(side, options),
         "build" => new BuildPart(side),
@@ -149,7 +155,7 @@ public static class CompareRunner
         machine["loadavgAtStart"] = ProcFs.LoadAverage();
     }
 
-    private static string RepoRoot()
+    public static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

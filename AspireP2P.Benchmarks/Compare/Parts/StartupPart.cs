@@ -11,7 +11,7 @@ public sealed class StartupPart : ComparePart
     public StartupPart(Side side, CompareOptions options) : base(side)
     {
         _options = options;
-        (string Id, string Name, string[] Args, bool Aot)[] modes = side.Code.SupportsNativeAotLaunch
+        (string Id, string Name, string[] Args, bool Aot)[] modes = side.Code.SupportsNativeAotLaunch && !options.Speed
             ? [("", "", [], false), (".aot", " with --launch NativeAot", ["--launch", "NativeAot"], true)]
             : [("", "", [], false)];
         foreach (var (id, name, args, aot) in modes)
@@ -25,7 +25,7 @@ public sealed class StartupPart : ComparePart
                 var aspire = report.Add($"apphost{id}.startup.{n}.aspire", "…of which Aspire itself (spawn → the AppHost prints \"Distributed application started\")", "s");
                 var rss = report.Add($"apphost{id}.startup.{n}.rss", "…node RSS 10 s after all-healthy (median node)", "MB", "≤ 60", targetValue: 60);
                 var pss = report.Add($"apphost{id}.startup.{n}.pss", "…node PSS (its share of the memory the nodes use)", "MB");
-                _cases.Add((args, n, n > 20 ? Math.Min(options.AppHostRuns, 2) : options.AppHostRuns, healthy, aspire, rss, pss, aot));
+                _cases.Add((args, n, n > 20 && !options.Speed ? Math.Min(options.AppHostRuns, 2) : options.AppHostRuns, healthy, aspire, rss, pss, aot));
             }
         }
     }
@@ -34,7 +34,7 @@ public sealed class StartupPart : ComparePart
 
     public override async Task RoundAsync(int round)
     {
-        var (aotSeconds, aotError) = Side.Code.SupportsNativeAotLaunch ? await Side.Code.NativeAotAsync() : (null, null);
+        var (aotSeconds, aotError) = Side.Code.SupportsNativeAotLaunch && !_options.Speed ? await Side.Code.NativeAotAsync() : (null, null);
         if (round == 0 && aotError is not null && !_options.Parts.Contains("apphost"))
         {
             Side.Report.Notes.Add(aotError);
