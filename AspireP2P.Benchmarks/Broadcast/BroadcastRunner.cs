@@ -53,18 +53,19 @@ public static class BroadcastRunner
             f.Mesh(shape, "before");
             Console.WriteLine($"  mesh: {shape}");
 
-            var idleBefore = await mesh.BytesSentAsync();
+            var idleBefore = await mesh.TrafficAsync();
             var idleClock = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds));
-            var idleRate = ((await mesh.BytesSentAsync()).Sum() - idleBefore.Sum()) / idleClock.Elapsed.TotalSeconds;
-            f.Idle.Runs.Add(idleRate / 1000);
-            Console.WriteLine($"  idle: {idleRate / 1000:0.0} KB/s over the whole mesh");
+            var idle = await mesh.TrafficAsync() - idleBefore;
+            var idleSeconds = idleClock.Elapsed.TotalSeconds;
+            f.IdleTraffic(idle, idleSeconds);
+            Console.WriteLine($"  idle: {idle.Payload / idleSeconds / 1000:0.0} KB/s of TCP payload over the whole mesh ({idle.IpBytes / idleSeconds / 1000:0.0} KB/s of IP packets)");
 
             await using var watch = new ArrivalWatch(nodes);
             await watch.ReadyAsync(TimeSpan.FromSeconds(60));
             var phase = new LoadPhase(mesh, nodes, watch, http, apiKey, options);
             var clean = await phase.RunAsync("clean", random, partition: null);
-            f.Clean(clean, idleRate, options.Nodes);
+            f.Clean(clean, idle, idleSeconds, options.Nodes);
             Console.WriteLine($"  clean: {clean.Acknowledged} of {clean.Records.Count} acknowledged, lost {clean.Lost}, " +
                 $"full propagation median {Pct(clean.FullPropagationMs, 50):0} ms, max {Pct(clean.FullPropagationMs, 100):0} ms");
             if (options.Nemesis)

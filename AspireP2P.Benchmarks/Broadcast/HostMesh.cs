@@ -58,20 +58,27 @@ public sealed partial class HostMesh : IAsyncDisposable
         return new HostMesh(script, environment, id, hosts, port);
     }
 
-    /// <summary>Bytes each host has sent to the other hosts so far, indexed by host (1-based; [0] unused).</summary>
-    public async Task<long[]> BytesSentAsync()
+    /// <summary>
+    /// IPv4 + TCP headers of one packet between our hosts: 20 + 20 + 12 (the timestamp option Linux puts on every segment).
+    /// IP bytes minus this per packet is the TCP payload, what a socket's own counters (tcp_info bytes_sent) report.
+    /// </summary>
+    public const int HeaderBytes = 52;
+
+    /// <summary>What all hosts have sent to the other hosts so far: IP bytes (headers and ACKs included) and packets.</summary>
+    public async Task<Traffic> TrafficAsync()
     {
-        var bytes = new long[Hosts + 1];
+        long bytes = 0, packets = 0;
         foreach (var line in (await RunAsync(_script, _environment, TimeSpan.FromSeconds(60), ["counters"])).Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length >= 2 && int.TryParse(fields[0], CultureInfo.InvariantCulture, out var host) && host >= 1 && host <= Hosts)
+            if (fields.Length >= 3 && int.TryParse(fields[0], CultureInfo.InvariantCulture, out var host) && host >= 1 && host <= Hosts)
             {
-                bytes[host] = long.Parse(fields[1], CultureInfo.InvariantCulture);
+                bytes += long.Parse(fields[1], CultureInfo.InvariantCulture);
+                packets += long.Parse(fields[2], CultureInfo.InvariantCulture);
             }
         }
 
-        return bytes;
+        return new Traffic(bytes, packets);
     }
 
     public Task PartitionAsync(IEnumerable<int> side) =>
@@ -135,4 +142,12 @@ public sealed partial class HostMesh : IAsyncDisposable
 
     [GeneratedRegex(@"^id=(\d+)", RegexOptions.Multiline)]
     private static partial Regex IdLine();
+}
+
+/// <summary>Traffic between hosts: IP bytes and packets; <see cref="Payload"/> is the TCP payload in them.</summary>
+public readonly record struct Traffic(long IpBytes, long Packets)
+{
+    public long Payload => IpBytes - (Packets * HostMesh.HeaderBytes);
+
+    public static Traffic operator -(Traffic after, Traffic before) => new(after.IpBytes - before.IpBytes, after.Packets - before.Packets);
 }

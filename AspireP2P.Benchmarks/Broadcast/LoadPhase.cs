@@ -11,7 +11,7 @@ public sealed record Posted(int Node, string Value, long SentAt, string? Key, bo
 public sealed record PhaseResult(
     IReadOnlyList<Posted> Records,
     double[] FullPropagationMs,
-    long PeerBytes,
+    Traffic Peer,
     double WindowSeconds,
     IReadOnlyDictionary<string, long> TotalsDelta,
     int Lost,
@@ -32,7 +32,7 @@ public sealed class LoadPhase(HostMesh mesh, IReadOnlyList<Uri> nodes, ArrivalWa
     public async Task<PhaseResult> RunAsync(string label, Random random, int[]? partition)
     {
         var totalsBefore = await TotalsAsync();
-        var bytesBefore = await mesh.BytesSentAsync();
+        var trafficBefore = await mesh.TrafficAsync();
         var windowStart = Stopwatch.GetTimestamp();
         var count = (int)Math.Round(options.Rate * options.Seconds);
         var posts = new List<Task<Posted>>(count);
@@ -79,7 +79,7 @@ public sealed class LoadPhase(HostMesh mesh, IReadOnlyList<Uri> nodes, ArrivalWa
         var keys = acknowledged.Select(r => r.Key!).ToList();
         var converged = await ConvergeAsync(keys, acknowledged);
         var convergedAt = converged ? Stopwatch.GetTimestamp() : (long?)null;
-        var bytesAfter = await mesh.BytesSentAsync();
+        var trafficAfter = await mesh.TrafficAsync();
         var window = Stopwatch.GetElapsedTime(windowStart).TotalSeconds;
         var totalsAfter = await TotalsAsync();
         var lost = await LostAsync(acknowledged);
@@ -98,7 +98,7 @@ public sealed class LoadPhase(HostMesh mesh, IReadOnlyList<Uri> nodes, ArrivalWa
             .Select(r => LastArrival([r.Key!]) is { } at ? Stopwatch.GetElapsedTime(r.SentAt, at).TotalMilliseconds : double.NaN)
             .Where(ms => !double.IsNaN(ms)).Order().ToArray();
         var delta = totalsAfter.ToDictionary(t => t.Key, t => t.Value - totalsBefore.GetValueOrDefault(t.Key));
-        return new PhaseResult(records, full, bytesAfter.Sum() - bytesBefore.Sum(), window, delta, lost, afterHeal,
+        return new PhaseResult(records, full, trafficAfter - trafficBefore, window, delta, lost, afterHeal,
             convergedAt is { } end ? Stopwatch.GetElapsedTime(loadEnd, end).TotalSeconds : null);
     }
 

@@ -4,7 +4,7 @@ namespace AspireP2P.Benchmarks.Compare;
 
 public sealed class CompareOptions
 {
-    public static readonly string[] AllParts = ["kestrel", "tutorial", "signed", "apphost", "startup", "build"];
+    public static readonly string[] AllParts = ["kestrel", "tutorial", "signed", "apphost", "startup", "build", "launch"];
 
     /// <summary>The parts <c>speed</c> runs: every ratio of issue 22.</summary>
     public static readonly string[] SpeedParts = ["kestrel", "tutorial", "signed", "apphost", "startup"];
@@ -28,6 +28,9 @@ public sealed class CompareOptions
     public string? BaselineRepo { get; set; }
     public string BaselineLabel { get; set; } = "baseline";
     public string UnsignedRevision { get; set; } = UnsignedCommit;
+
+    /// <summary>The node builds the <c>launch</c> part compares (<see cref="NodeBuilds.All"/>).</summary>
+    public string[] Launches { get; set; } = NodeBuilds.All;
 
     /// <summary>
     /// <c>speed</c>: issue 22's figures as users meet them. Every server is a fresh process measured with no warm-up,
@@ -73,8 +76,14 @@ public sealed class CompareOptions
                 case "--baseline-label": options.BaselineLabel = Next(); break;
                 case "--unsigned": options.UnsignedRevision = Next(); break;
                 case "--ports": Ports.Range = Ports.Parse(Next()); break;
+                case "--launches": options.Launches = Next().Split(',', StringSplitOptions.RemoveEmptyEntries); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
+        }
+
+        if (options.Launches.Except(NodeBuilds.All).FirstOrDefault() is { } unknownBuild)
+        {
+            throw new ArgumentException($"--launches: unknown node build '{unknownBuild}' (builds: {string.Join(',', NodeBuilds.All)})");
         }
 
         if (options.Parts.Except(AllParts).FirstOrDefault() is { } unknown)

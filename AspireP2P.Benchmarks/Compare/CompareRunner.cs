@@ -50,7 +50,7 @@ public static class CompareRunner
         {
             foreach (var part in CompareOptions.AllParts.Where(options.Parts.Contains))
             {
-                var parts = sides.Where(s => s.Code.HasAppHost || part is "kestrel" or "tutorial" or "signed").Select(s => Create(part, s, options)).ToArray();
+                var parts = sides.Where(s => s.Code.HasAppHost || part is "kestrel" or "tutorial" or "signed" or "launch").Select(s => Create(part, s, options)).ToArray();
                 for (var round = 0; round < parts.Select(p => p.Rounds).DefaultIfEmpty().Max(); round++)
                 {
                     foreach (var p in Measure.Rotate(parts, round).Where(p => round < p.Rounds))
@@ -113,6 +113,7 @@ public static class CompareRunner
         "apphost" => new AppHostPart(side, options),
         "startup" => new StartupPart(side, options),
         "build" => new BuildPart(side),
+        "launch" => new LaunchPart(side, options),
         _ => throw new ArgumentException($"unknown part {part}"),
     };
 

@@ -19,10 +19,12 @@ public sealed class ServerProcess : IAsyncDisposable
     ];
 
     private readonly Process _process;
+    private readonly Stopwatch _sinceSpawn;
     private long _lines;
 
-    private ServerProcess(Process process, string name, int port)
+    private ServerProcess(Process process, string name, int port, Stopwatch sinceSpawn)
     {
+        _sinceSpawn = sinceSpawn;
         _process = process;
         Name = name;
         Port = port;
@@ -39,10 +41,13 @@ public sealed class ServerProcess : IAsyncDisposable
     public Uri BaseUri => new($"http://127.0.0.1:{Port}");
     public long Lines => Interlocked.Read(ref _lines);
 
+    /// <summary>From the spawn until the process first answered its ready path (/alive for our node).</summary>
+    public TimeSpan ReadyAfter { get; private set; }
+
     public static async Task<ServerProcess> StartAsync(string name, string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
-        string? workingDirectory = null, string readyPath = "/alive")
+        string? workingDirectory = null, string readyPath = "/alive", int? port = null)
     {
-        var port = Ports.Free();
+        var chosen = port ?? Ports.Free();
         var start = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
@@ -52,7 +57,7 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         foreach (var arg in args)
         {
-            start.ArgumentList.Add(arg.Replace("{port}", port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+            start.ArgumentList.Add(arg.Replace("{port}", chosen.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
         }
 
         foreach (var variable in Inherited)
@@ -65,8 +70,9 @@ public sealed class ServerProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
+        var clock = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
-        var server = new ServerProcess(process, name, port);
+        var server = new ServerProcess(process, name, chosen, clock);
         try
         {
             await server.WaitReadyAsync(readyPath);
@@ -142,6 +148,7 @@ public sealed class ServerProcess : IAsyncDisposable
                 using var response = await Http.Client.GetAsync(new Uri(BaseUri, path));
                 if (response.IsSuccessStatusCode)
                 {
+                    ReadyAfter = _sinceSpawn.Elapsed;
                     return;
                 }
             }
