@@ -30,6 +30,9 @@ public sealed class AppHostRun : IAsyncDisposable
 
     public int Nodes { get; }
     public int BasePort { get; }
+
+    /// <summary>The arguments given to the AppHost beyond the node count, ports and keys (<c>--launch NativeAot</c>, …).</summary>
+    public string[] ExtraArgs { get; private init; } = [];
     public Uri Dashboard { get; }
     public string ApiKey { get; }
 
@@ -79,7 +82,7 @@ public sealed class AppHostRun : IAsyncDisposable
         start.Environment["DOTNET_NOLOGO"] = "1";
         var clock = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet run");
-        return new AppHostRun(process, clock, nodes, basePort, dashboard, apiKey);
+        return new AppHostRun(process, clock, nodes, basePort, dashboard, apiKey) { ExtraArgs = [.. extraArgs] };
     }
 
     /// <summary>Waits until every node's /health says Healthy (linked to its peers) and returns the time since the spawn.</summary>

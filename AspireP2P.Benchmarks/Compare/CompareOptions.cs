@@ -4,7 +4,7 @@ namespace AspireP2P.Benchmarks.Compare;
 
 public sealed class CompareOptions
 {
-    public static readonly string[] AllParts = ["kestrel", "tutorial", "signed", "apphost", "startup", "build", "launch"];
+    public static readonly string[] AllParts = ["kestrel", "tutorial", "signed", "apphost", "startup", "build", "launch", "suspects"];
 
     /// <summary>The parts <c>speed</c> runs: every ratio of issue 22.</summary>
     public static readonly string[] SpeedParts = ["kestrel", "tutorial", "signed", "apphost", "startup"];

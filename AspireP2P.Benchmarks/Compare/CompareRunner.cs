@@ -114,6 +114,7 @@ public static class CompareRunner
         "startup" => new StartupPart(side, options),
         "build" => new BuildPart(side),
         "launch" => new LaunchPart(side, options),
+        "suspects" => new SuspectsPart(side, options),
         _ => throw new ArgumentException($"unknown part {part}"),
     };
 

@@ -80,6 +80,14 @@ public static class ProcFs
 
     public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
 
+    /// <summary>A process's command line (the binary first).</summary>
+    public static string[] CommandLine(int pid) => File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>A process's environment as it was started (/proc/&lt;pid&gt;/environ; readable by its owner and root).</summary>
+    public static Dictionary<string, string> EnvironmentOf(int pid) =>
+        File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => v.Split('=', 2)).Where(v => v.Length == 2).GroupBy(v => v[0]).ToDictionary(g => g.Key, g => g.Last()[1]);
+
     public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     /// <summary>Fields after the command name in /proc/&lt;pid&gt;/stat (state is [0], ppid [1], utime [11], stime [12]).</summary>

@@ -45,7 +45,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public TimeSpan ReadyAfter { get; private set; }
 
     public static async Task<ServerProcess> StartAsync(string name, string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
-        string? workingDirectory = null, string readyPath = "/alive", int? port = null)
+        string? workingDirectory = null, string readyPath = "/alive", int? port = null, bool exactEnvironment = false)
     {
         var chosen = port ?? Ports.Free();
         var start = new ProcessStartInfo(file)
@@ -60,7 +60,7 @@ public sealed class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add(arg.Replace("{port}", chosen.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
         }
 
-        foreach (var variable in Inherited)
+        foreach (var variable in exactEnvironment ? start.Environment.Keys.ToArray() : Inherited)
         {
             start.Environment.Remove(variable);
         }
