@@ -45,6 +45,12 @@ public static class ProcFs
         throw new InvalidOperationException($"no Pss for {pid}");
     }
 
+    /// <summary>Seconds since boot when the process started (/proc/&lt;pid&gt;/stat field 22, at 100 ticks a second).</summary>
+    public static double StartedSinceBoot(int pid) => long.Parse(StatFields(pid)[19], CultureInfo.InvariantCulture) / 100.0;
+
+    /// <summary>Seconds since boot now (/proc/uptime), on the clock of <see cref="StartedSinceBoot"/>.</summary>
+    public static double Uptime() => double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], CultureInfo.InvariantCulture);
+
     public static int ParentOf(int pid) => int.Parse(StatFields(pid)[1], CultureInfo.InvariantCulture);
 
     /// <summary>Every live process with its arguments (NUL-separated in /proc, split here).</summary>

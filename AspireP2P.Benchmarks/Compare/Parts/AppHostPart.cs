@@ -34,6 +34,7 @@ public sealed class AppHostPart : ComparePart
 
     public override async Task RoundAsync(int round)
     {
+        await Side.Code.EnsureDefaultLaunchReadyAsync(Side.Report);
         if (round == 0 && _aot is not null)
         {
             var (seconds, error) = await Side.Code.NativeAotAsync();

@@ -67,6 +67,7 @@ public sealed class SuspectsPart : ComparePart
 
     public override async Task RoundAsync(int round)
     {
+        await Side.Code.EnsureDefaultLaunchReadyAsync(Side.Report);
         var n = _options.AppHostNodes;
         await using (var run = AppHostRun.Start(Side.Code.Root, n, []))
         {
