@@ -4,9 +4,11 @@ using System.Runtime.InteropServices;
 namespace AspireP2P.AppHost;
 
 /// <summary>
-/// The node published with Native AOT, in <c>AspireP2P.Node/bin/NativeAot/&lt;rid&gt;/</c>. It is current when it is newer
-/// than every assembly of the node the AppHost's build just built; a publish goes to a directory of its own and its
-/// binary is moved into place at the end (an atomic rename), so a node never starts from a half-written file.
+/// The node published with Native AOT, in <c>AspireP2P.Node/bin/NativeAot/&lt;rid&gt;/</c>. It is current when it was
+/// published from the node the AppHost's build just built: a publish records a hash of that build's assemblies, which are
+/// deterministic, so a rebuild that changed nothing (a restore for another runtime rewrites the assets file and makes
+/// MSBuild compile again) keeps the publish current, and any change to the node's code makes it stale. A publish goes to a directory of its own and its
+/// binary and native libraries are renamed into place at the end, so a node never starts from a half-written file.
 /// Linking needs <c>clang</c> or, failing that, <c>gcc</c> on PATH (the ILCompiler package falls back to gcc), and
 /// binutils' <c>objcopy</c>.
 /// </summary>
@@ -19,10 +21,25 @@ internal static class NativeAotNode
 
     public static bool IsCurrent(string projectDirectory, string jitBinary)
     {
-        var binary = BinaryPath(projectDirectory, jitBinary);
-        var built = Directory.EnumerateFiles(Path.GetDirectoryName(jitBinary)!, "AspireP2P.*.dll").Select(File.GetLastWriteTimeUtc).DefaultIfEmpty().Max();
-        return File.Exists(binary) && File.GetLastWriteTimeUtc(binary) >= built;
+        var marker = MarkerPath(projectDirectory);
+        return File.Exists(BinaryPath(projectDirectory, jitBinary)) && File.Exists(marker)
+            && File.ReadAllText(marker).Trim() == BuildHash(jitBinary);
     }
+
+    /// <summary>SHA-256 over the node's own assemblies as the AppHost's build built them, by name.</summary>
+    private static string BuildHash(string jitBinary)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var assembly in Directory.EnumerateFiles(Path.GetDirectoryName(jitBinary)!, "AspireP2P.*.dll").Order(StringComparer.Ordinal))
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(Path.GetFileName(assembly)));
+            hash.AppendData(File.ReadAllBytes(assembly));
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    private static string MarkerPath(string projectDirectory) => Path.Combine(OutputDirectory(projectDirectory), "published-from.sha256");
 
     /// <summary>
     /// Publishes the node with Native AOT and moves the binary into place; returns the binary's path. Throws with the
@@ -33,6 +50,7 @@ internal static class NativeAotNode
     {
         var output = OutputDirectory(projectDirectory);
         var staging = output + ".publishing";
+        var builtFrom = BuildHash(jitBinary); // before the publish: an edit built meanwhile makes the result stale, not current
         string[] publish = ["publish", projectDirectory, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier,
             "-p:PublishAot=true", "--nologo", "-v", "q", "-o", staging];
         var start = lowPriority && OperatingSystem.IsLinux() && File.Exists("/usr/bin/nice")
@@ -64,11 +82,19 @@ internal static class NativeAotNode
                 $"{await stdout.ConfigureAwait(false)}{await stderr.ConfigureAwait(false)}");
         }
 
+        // The native libraries it loads (libsodium, SQLite) first, then the binary: a start that sees the new binary
+        // finds its libraries beside it. Symbols (.dbg) and documentation stay in the staging directory.
         Directory.CreateDirectory(output);
+        foreach (var library in Directory.EnumerateFiles(staging, "*.so"))
+        {
+            File.Copy(library, Path.Combine(output, Path.GetFileName(library)) + ".new", overwrite: true);
+            File.Move(Path.Combine(output, Path.GetFileName(library)) + ".new", Path.Combine(output, Path.GetFileName(library)), overwrite: true);
+        }
+
         var binary = BinaryPath(projectDirectory, jitBinary);
-        File.Move(staged, binary, overwrite: true);
-        // A publish that found nothing to do keeps the old timestamp; mark the binary as current for the next start.
-        File.SetLastWriteTimeUtc(binary, DateTime.UtcNow);
+        File.Copy(staged, binary + ".new", overwrite: true);
+        File.Move(binary + ".new", binary, overwrite: true);
+        await File.WriteAllTextAsync(MarkerPath(projectDirectory), builtFrom, CancellationToken.None).ConfigureAwait(false);
         return binary;
     }
 

@@ -100,9 +100,9 @@ public sealed class CodeUnderTest
     private bool _defaultLaunchNoted;
 
     /// <summary>
-    /// With <c>--launch Auto</c> the default: publishes the Native AOT node once per run (timed: what the default launch
-    /// spends in the background after each change to the node), so every measured AppHost start runs what a developer's
-    /// second start runs, with no publish competing for the CPU.
+    /// With <c>--launch Auto</c> the default: makes the Native AOT publish current once per run (timed: what the default
+    /// launch spends in the background after each change to the node), so every measured AppHost start runs what a
+    /// developer's second start runs, with no publish competing for the CPU.
     /// </summary>
     public async Task EnsureDefaultLaunchReadyAsync(Macro.Report report)
     {
@@ -115,11 +115,11 @@ public sealed class CodeUnderTest
         var (seconds, error) = await NativeAotAsync();
         if (seconds is { } s)
         {
-            report.Add("launch.default.publish", "The default launch's Native AOT publish after a change to the node (in the background of the first start after it)", "s").Runs.Add(s);
+            report.Add("launch.default.publish", "The default launch's Native AOT publish after a change to the node, with one node's start (in the background of the first start after the change)", "s").Runs.Add(s);
         }
         else
         {
-            report.Notes.Add($"the default launch (Auto) will run the JIT build: {error}");
+            report.Notes.Add($"the default launch (Auto) runs the JIT build: {error}");
         }
     }
 
@@ -135,12 +135,25 @@ public sealed class CodeUnderTest
 
         try
         {
-            return (await PublishNativeAotAsync(), null);
+            return (HasAutoLaunch ? await PublishThroughAppHostAsync() : await PublishNativeAotAsync(), null);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {
             return (null, $"the Native AOT publish failed, so the NativeAot figures are skipped: {ex.Message.Split(Environment.NewLine).FirstOrDefault(l => l.Contains("error", StringComparison.Ordinal)) ?? ex.Message}");
         }
+    }
+
+    /// <summary>
+    /// The AppHost's own publish (<c>--launch NativeAot</c> publishes when stale and waits; one node, stopped once healthy),
+    /// so the record of what it published from is the AppHost's own.
+    /// </summary>
+    private async Task<double> PublishThroughAppHostAsync()
+    {
+        Console.WriteLine("Making the Native AOT publish current (the AppHost with --launch NativeAot, one node)…");
+        var clock = Stopwatch.StartNew();
+        await using var run = AppHostRun.Start(Root, 1, ["--launch", "NativeAot"]);
+        await run.WaitHealthyAsync(TimeSpan.FromMinutes(30));
+        return clock.Elapsed.TotalSeconds;
     }
 
     /// <summary>
