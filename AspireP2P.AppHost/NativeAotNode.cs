@@ -27,7 +27,7 @@ internal static class NativeAotNode
     }
 
     /// <summary>SHA-256 over the node's own assemblies as the AppHost's build built them, by name.</summary>
-    private static string BuildHash(string jitBinary)
+    internal static string BuildHash(string jitBinary)
     {
         using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         foreach (var assembly in Directory.EnumerateFiles(Path.GetDirectoryName(jitBinary)!, "AspireP2P.*.dll").Order(StringComparer.Ordinal))
@@ -38,6 +38,10 @@ internal static class NativeAotNode
 
         return Convert.ToHexString(hash.GetHashAndReset());
     }
+
+    /// <summary>Records which build of the node the binary in place was published from (<see cref="BuildHash"/>).</summary>
+    internal static void RecordPublishedFrom(string projectDirectory, string buildHash) =>
+        File.WriteAllText(MarkerPath(projectDirectory), buildHash);
 
     private static string MarkerPath(string projectDirectory) => Path.Combine(OutputDirectory(projectDirectory), "published-from.sha256");
 
@@ -60,6 +64,35 @@ internal static class NativeAotNode
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet publish");
+        // The AppHost stopped by a signal while it publishes (--launch NativeAot publishes before the host runs) takes its
+        // publish with it instead of leaving it running on its own.
+        EventHandler stop = (_, _) => StopQuietly(process);
+        AppDomain.CurrentDomain.ProcessExit += stop;
+        try
+        {
+            return await WaitAsync(process, projectDirectory, jitBinary, staging, output, builtFrom, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.ProcessExit -= stop;
+        }
+    }
+
+    private static void StopQuietly(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It had exited.
+        }
+    }
+
+    private static async Task<string> WaitAsync(Process process, string projectDirectory, string jitBinary, string staging, string output, string builtFrom,
+        CancellationToken cancellationToken)
+    {
         var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         try
@@ -69,7 +102,7 @@ internal static class NativeAotNode
         catch (OperationCanceledException)
         {
             // The AppHost is stopping: the publish it started goes with it; the next start finds the binary stale.
-            process.Kill(entireProcessTree: true);
+            StopQuietly(process);
             throw;
         }
 
@@ -94,7 +127,7 @@ internal static class NativeAotNode
         var binary = BinaryPath(projectDirectory, jitBinary);
         File.Copy(staged, binary + ".new", overwrite: true);
         File.Move(binary + ".new", binary, overwrite: true);
-        await File.WriteAllTextAsync(MarkerPath(projectDirectory), builtFrom, CancellationToken.None).ConfigureAwait(false);
+        RecordPublishedFrom(projectDirectory, builtFrom);
         return binary;
     }
 

@@ -15,8 +15,8 @@ namespace AspireP2P.AppHost;
 /// </summary>
 internal sealed class NodeLaunchPlan
 {
-    private static readonly Lock Gate = new();
-    private static NodeLaunchPlan? _plan;
+    /// <summary>One plan per application being built (a test process builds many).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IDistributedApplicationBuilder, NodeLaunchPlan> Plans = [];
 
     private NodeLaunchPlan(string binary, string description, bool refreshInBackground)
     {
@@ -36,16 +36,16 @@ internal sealed class NodeLaunchPlan
 
     public static NodeLaunchPlan For(IDistributedApplicationBuilder builder, NodeLaunch launch, string projectDirectory, string jitBinary)
     {
-        lock (Gate)
+        lock (Plans)
         {
-            if (_plan is not null)
+            if (Plans.TryGetValue(builder, out var planned))
             {
-                return _plan;
+                return planned;
             }
 
             var aot = NativeAotNode.BinaryPath(projectDirectory, jitBinary);
             var testing = builder.Configuration.GetValue<bool>("DcpPublisher:RandomizePorts");
-            _plan = launch switch
+            var plan = launch switch
             {
                 NodeLaunch.NativeAot when NativeAotNode.IsCurrent(projectDirectory, jitBinary) =>
                     new NodeLaunchPlan(aot, "Nodes: Native AOT (--launch NativeAot; the publish is current).", false),
@@ -57,8 +57,9 @@ internal sealed class NodeLaunchPlan
                         "the AppHost publishes it with Native AOT in the background (low priority, a minute or two), and the next start uses it.", true),
                 _ => new NodeLaunchPlan(jitBinary, "Nodes: the JIT build.", false),
             };
-            Console.WriteLine(_plan.Description);
-            if (_plan.RefreshInBackground)
+            Plans.Add(builder, plan);
+            Console.WriteLine(plan.Description);
+            if (plan.RefreshInBackground)
             {
                 builder.Services.AddHostedService(services => new NativeAotRefresh(
                     projectDirectory, jitBinary,
@@ -68,7 +69,7 @@ internal sealed class NodeLaunchPlan
                     services.GetRequiredService<ILogger<NativeAotRefresh>>()));
             }
 
-            return _plan;
+            return plan;
         }
     }
 
