@@ -26,6 +26,19 @@ public static class CompareRunner
             return 1;
         }
 
+        if (options.Parts.Contains("tutorial"))
+        {
+            try
+            {
+                _ = new Servers(await CodeUnderTest.ResolveAsync(harnessRoot, null, null), harnessRoot).Deno();
+            }
+            catch (InvalidOperationException ex)
+            {
+                Console.Error.WriteLine($"compare needs Deno for the tutorial's node: {ex.Message}");
+                return 1;
+            }
+        }
+
         var current = new Side(options.Label ?? "current", await CodeUnderTest.ResolveAsync(harnessRoot, options.Repo, options.Commit), harnessRoot);
         Side? baseline = options.Baseline is null && options.BaselineRepo is null ? null
             : new Side(options.BaselineLabel, await CodeUnderTest.ResolveAsync(harnessRoot, options.BaselineRepo, options.Baseline), harnessRoot);
@@ -55,7 +68,16 @@ public static class CompareRunner
                 {
                     foreach (var p in Measure.Rotate(parts, round).Where(p => round < p.Rounds))
                     {
-                        await p.RoundAsync(round);
+                        try
+                        {
+                            await p.RoundAsync(round);
+                        }
+                        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException)
+                        {
+                            // One failed round is a note, not the end of a run that took many minutes to get here.
+                            p.Side.Report.Notes.Add($"{part} round {round + 1} failed: {ex.Message.Split(Environment.NewLine)[0]}");
+                            Console.WriteLine($"  [{p.Side.Label}] {part} round {round + 1} FAILED: {ex.Message.Split(Environment.NewLine)[0]}");
+                        }
                     }
                 }
             }

@@ -47,7 +47,26 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(string name, string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
         string? workingDirectory = null, string readyPath = "/alive", int? port = null, bool exactEnvironment = false)
     {
-        var chosen = port ?? Ports.Free();
+        // A port of the range can be taken between the check and the bind (the kernel's ephemeral ports for outgoing
+        // connections overlap most ranges): a server on a port of our choosing gets two more ports before it fails.
+        for (var attempt = 1; port is null && attempt < 3; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(name, file, args, environment, workingDirectory, readyPath, Ports.Free(), exactEnvironment);
+            }
+            catch (ExitedEarlyException)
+            {
+                // Try the next port.
+            }
+        }
+
+        return await StartOnceAsync(name, file, args, environment, workingDirectory, readyPath, port ?? Ports.Free(), exactEnvironment);
+    }
+
+    private static async Task<ServerProcess> StartOnceAsync(string name, string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment,
+        string? workingDirectory, string readyPath, int chosen, bool exactEnvironment)
+    {
         var start = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
@@ -140,7 +159,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} before answering {path}");
+                throw new ExitedEarlyException($"{Name} exited with code {_process.ExitCode} before answering {path}");
             }
 
             try
@@ -171,3 +190,6 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A server process that exited before it answered (a port taken at the last moment, a crash at start).</summary>
+public sealed class ExitedEarlyException(string message) : InvalidOperationException(message);

@@ -82,6 +82,21 @@ public sealed class LaunchPart : ComparePart
     /// <summary>Spawns n nodes at once, node i with --peers node i-1, and waits until every /health says Healthy.</summary>
     private static async Task<(double Seconds, double CpuPerNode)> ChainAtOnceAsync(NodeBuild build, int n)
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await ChainAtOnceOnceAsync(build, n);
+            }
+            catch (ExitedEarlyException) when (attempt < 3)
+            {
+                // A port was taken between the check and the bind: the whole chain again, on other ports.
+            }
+        }
+    }
+
+    private static async Task<(double Seconds, double CpuPerNode)> ChainAtOnceOnceAsync(NodeBuild build, int n)
+    {
         var ports = Enumerable.Range(0, n).Select(_ => Ports.Free()).ToArray();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var starting = Enumerable.Range(0, n).Select(i => i == 0
