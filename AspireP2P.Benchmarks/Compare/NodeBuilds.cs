@@ -17,7 +17,7 @@ public static class NodeBuilds
 {
     private static readonly Dictionary<string, string> None = [];
 
-    public static readonly string[] All = ["debug", "jit", "pgo", "loops", "tc-off", "r2r", "r2r-tc-off", "r2r-composite", "aot"];
+    public static readonly string[] All = ["debug", "jit", "pgo", "loops", "quickjit-off", "tc-off", "r2r", "r2r-tc-off", "r2r-composite", "aot"];
 
     public static async Task<NodeBuild> PrepareAsync(CodeUnderTest code, string id, bool build)
     {
@@ -39,6 +39,8 @@ public static class NodeBuilds
                 return new(id, "…with TieredPGO on (DOTNET_TieredPGO=1)", code.ReleaseNode, Env("DOTNET_TieredPGO", "1"), null, null);
             case "loops":
                 return new(id, "…with loops jitted optimized at once (DOTNET_TC_QuickJitForLoops=0)", code.ReleaseNode, Env("DOTNET_TC_QuickJitForLoops", "0"), null, null);
+            case "quickjit-off":
+                return new(id, "…with methods that have no ReadyToRun code jitted optimized at once (DOTNET_TC_QuickJit=0)", code.ReleaseNode, Env("DOTNET_TC_QuickJit", "0"), null, null);
             case "tc-off":
                 return new(id, "…with tiered compilation off (DOTNET_TieredCompilation=0)", code.ReleaseNode, Env("DOTNET_TieredCompilation", "0"), null, null);
             case "r2r":
