@@ -18,7 +18,7 @@ public sealed class SuspectsPart : ComparePart
     private static readonly (string Id, string Name, Action<Dictionary<string, string>, List<string>, CodeUnderTest> Change)[] Replicas =
     [
         ("replica", "Replica: the AppHost's node binary, environment and flags, standalone, exporting to the AppHost's dashboard", (_, _, _) => { }),
-        ("replica.release", "…with the Release binary instead of the AppHost's (Debug) build", (_, args, code) => args[0] = code.ReleaseNode),
+        ("replica.release", "…with the Release JIT build instead of the binary the AppHost runs", (_, args, code) => args[0] = code.ReleaseNode),
         ("replica.no-otlp", "…without OTLP export (OTEL_EXPORTER_OTLP_ENDPOINT unset)", (env, _, _) => env.Remove("OTEL_EXPORTER_OTLP_ENDPOINT")),
         ("replica.metrics-60s", "…metrics exported every 60 s instead of 5 s", (env, _, _) => env["OTEL_METRIC_EXPORT_INTERVAL"] = "60000"),
         ("replica.production", "…in the Production environment instead of Development", (env, _, _) =>
