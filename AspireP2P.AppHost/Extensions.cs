@@ -81,10 +81,8 @@ internal static class Extensions
             throw new FileNotFoundException($"The node binary is missing; build the AppHost (it builds the node) or use --launch Project.", executable);
         }
 
-        if (builder.Configuration.GetNetworkOptions().Launch == NodeLaunch.NativeAot)
-        {
-            executable = NativeAotNode.Binary(projectDirectory, executable);
-        }
+        // Decided once for every node: the Native AOT node or the JIT build (NodeLaunchPlan.cs).
+        executable = NodeLaunchPlan.For(builder, builder.Configuration.GetNetworkOptions().Launch, projectDirectory, executable).Binary;
 
         return builder.AddExecutable(name, executable, projectDirectory)
             .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)

@@ -30,6 +30,19 @@ public sealed class AppHostRun : IAsyncDisposable
 
     public int Nodes { get; }
     public int BasePort { get; }
+
+    /// <summary>The arguments given to the AppHost beyond the node count, ports and keys (<c>--launch NativeAot</c>, …).</summary>
+    public string[] ExtraArgs { get; private init; } = [];
+
+    /// <summary>When <c>dotnet run</c> was spawned, in seconds since boot (the clock of process start times).</summary>
+    public double SpawnedSinceBoot { get; private init; }
+
+    /// <summary>When the first and the last node process started, in seconds after the spawn: how parallel DCP starts them.</summary>
+    public (double First, double Last) NodeStarts()
+    {
+        var starts = NodePids().Select(ProcFs.StartedSinceBoot).ToArray();
+        return starts.Length == 0 ? (double.NaN, double.NaN) : (starts.Min() - SpawnedSinceBoot, starts.Max() - SpawnedSinceBoot);
+    }
     public Uri Dashboard { get; }
     public string ApiKey { get; }
 
@@ -40,6 +53,9 @@ public sealed class AppHostRun : IAsyncDisposable
 
     /// <summary>When the AppHost printed "Distributed application started" (DCP and the dashboard up, resources being created).</summary>
     public TimeSpan? AspireStarted { get; private set; }
+
+    /// <summary>What the AppHost said its nodes run ("Nodes: Native AOT …"), when it says so.</summary>
+    public string? Launch { get; private set; }
 
     public string Output
     {
@@ -77,9 +93,10 @@ public sealed class AppHostRun : IAsyncDisposable
         start.Environment["ASPIRE_VERSION_CHECK_DISABLED"] = "true";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        var spawnedSinceBoot = ProcFs.Uptime();
         var clock = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet run");
-        return new AppHostRun(process, clock, nodes, basePort, dashboard, apiKey);
+        return new AppHostRun(process, clock, nodes, basePort, dashboard, apiKey) { ExtraArgs = [.. extraArgs], SpawnedSinceBoot = spawnedSinceBoot };
     }
 
     /// <summary>Waits until every node's /health says Healthy (linked to its peers) and returns the time since the spawn.</summary>
@@ -237,6 +254,11 @@ public sealed class AppHostRun : IAsyncDisposable
     {
         if (line is not null)
         {
+            if (Launch is null && line.StartsWith("Nodes: ", StringComparison.Ordinal))
+            {
+                Launch = line;
+            }
+
             if (AspireStarted is null && line.Contains("Distributed application started", StringComparison.Ordinal))
             {
                 AspireStarted = _clock.Elapsed;

@@ -62,6 +62,19 @@ public sealed class AppHostModelTests
     }
 
     [Fact]
+    public async Task UnderTheTestingBuilderTheDefaultLaunchRunsTheJitBuildAndNeverPublishes()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "2"], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
+
+        foreach (var node in builder.Resources.Where(r => r.Name.StartsWith("node-", StringComparison.Ordinal)))
+        {
+            var command = Assert.IsType<ExecutableResource>(node).Command;
+            Assert.EndsWith(Path.Combine("net10.0", "AspireP2P.Node"), command, StringComparison.Ordinal);
+            Assert.DoesNotContain("NativeAot", command, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task WithoutDataDirNodesKeepRecordsInMemory()
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--nodes", "1"], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
