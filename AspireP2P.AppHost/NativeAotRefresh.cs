@@ -33,9 +33,10 @@ internal sealed partial class NativeAotRefresh(
         {
             // The AppHost stopped first.
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex)
         {
-            // The JIT nodes run on; say why the next start will not be faster.
+            // Whatever went wrong (a failed publish, a disk error, a file another process holds), the JIT nodes run on:
+            // a background convenience must never stop the AppHost. Say why the next start will not be faster.
             LogFailed(logger, ex);
         }
     }
