@@ -1,0 +1,110 @@
+using System.Buffers.Binary;
+using AspireP2P.Node.Identity;
+
+namespace AspireP2P.Node.Reconciliation;
+
+/// <summary>
+/// The peer listed every entry it holds in a seq range of one feed. Walking this node's own entries of the range beside
+/// the list gives the difference exactly: entries only here are pushed, entries only there are needed, and entries on
+/// both sides with different leaves (an origin that signed twice) go both ways, so each side settles the conflict.
+/// </summary>
+internal sealed class SeqListWork(NodeId origin, long from, long to, IReadOnlyList<SeqEntry> theirs) : ReconcileWork
+{
+    private readonly List<(long From, long To)> _needs = [];
+    private NeedItem? _need;
+    private long _next = from;
+    private int _their;
+    private long _runStart = -1;
+    private long _runEnd = -1;
+
+    public override bool Run(ReconcileContext context, ref int budget, StepOutput output)
+    {
+        Span<byte> leaf = stackalloc byte[32];
+        Span<byte> hash = stackalloc byte[32];
+        while (_next <= to && budget > 0)
+        {
+            var page = context.Page.AsSpan(0, Math.Min(context.Page.Length, budget));
+            var read = context.View.ReadLeaves(origin, _next, to, page);
+            budget -= Math.Max(1, read);
+            for (var i = 0; i < read; i++)
+            {
+                var seq = page[i].Seq;
+                NeedTheirsBelow(seq);
+                page[i].WriteLeaf(leaf);
+                RangeSum.SaltedHash(context.Salt, leaf, hash);
+                if (_their < theirs.Count && theirs[_their].Seq == seq)
+                {
+                    if (theirs[_their].Fingerprint != BinaryPrimitives.ReadUInt64LittleEndian(hash))
+                    {
+                        Pushed(context, seq);
+                        Needed(seq);
+                    }
+
+                    _their++;
+                }
+                else
+                {
+                    Pushed(context, seq);
+                }
+            }
+
+            _next = read < page.Length ? to + 1 : page[read - 1].Seq + 1;
+        }
+
+        if (_next <= to)
+        {
+            return false;
+        }
+
+        NeedTheirsBelow(long.MaxValue);
+        FlushPushes(context);
+        if (_needs.Count == 0)
+        {
+            return true;
+        }
+
+        _need ??= context.Need(origin, _needs);
+        return _need is null || output.TryAdd(_need);
+    }
+
+    private void NeedTheirsBelow(long seq)
+    {
+        while (_their < theirs.Count && theirs[_their].Seq < seq)
+        {
+            Needed(theirs[_their++].Seq);
+        }
+    }
+
+    private void Needed(long seq)
+    {
+        if (_needs.Count > 0 && _needs[^1].To == seq - 1)
+        {
+            _needs[^1] = (_needs[^1].From, seq);
+        }
+        else
+        {
+            _needs.Add((seq, seq));
+        }
+    }
+
+    private void Pushed(ReconcileContext context, long seq)
+    {
+        if (_runEnd == seq - 1 && _runStart > 0)
+        {
+            _runEnd = seq;
+            return;
+        }
+
+        FlushPushes(context);
+        _runStart = _runEnd = seq;
+    }
+
+    private void FlushPushes(ReconcileContext context)
+    {
+        if (_runStart > 0)
+        {
+            context.Push(origin, _runStart, _runEnd);
+            _runStart = _runEnd = -1;
+        }
+    }
+}
