@@ -27,6 +27,9 @@ public sealed class FeedTable
 
     public bool Contains(NodeId origin, long seq) => _index.Contains(origin, seq);
 
+    /// <summary>A feed's seqs as of now (high and gaps): what a session's need is trimmed by.</summary>
+    public FeedSummary? Summarize(NodeId origin) => _index.Summarize(origin);
+
     /// <summary>Records the entry (origin, seq) with its leaf hash; false when it is already held (or its feed has too many gaps).</summary>
     public bool Add(NodeId origin, long seq, ReadOnlySpan<byte> leaf)
     {

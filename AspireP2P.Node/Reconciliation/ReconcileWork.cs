@@ -41,10 +41,27 @@ internal sealed class ReconcileContext(IReconcileView view, byte[] salt, Reconci
         }
     }
 
-    /// <summary>A need for <paramref name="ranges"/> of a feed, less what arrived since the snapshot; null when nothing is left.</summary>
-    public NeedItem? Need(NodeId origin, List<(long From, long To)> ranges)
+    /// <summary>
+    /// A need for the <paramref name="missing"/> ranges of a feed, less what arrived since the snapshot, and for the
+    /// <paramref name="conflicting"/> ones (held here with other content) as they are; null when nothing is left.
+    /// </summary>
+    public NeedItem? Need(NodeId origin, List<(long From, long To)> missing, List<(long From, long To)>? conflicting = null)
     {
-        View.TrimHeld(origin, ranges);
-        return ranges.Count == 0 ? null : new NeedItem(origin, ranges);
+        View.TrimHeld(origin, missing);
+        if (conflicting is { Count: > 0 })
+        {
+            missing.AddRange(conflicting);
+            missing.Sort();
+            for (var i = missing.Count - 1; i > 0; i--)
+            {
+                if (missing[i].From <= missing[i - 1].To + 1)
+                {
+                    missing[i - 1] = (missing[i - 1].From, Math.Max(missing[i - 1].To, missing[i].To));
+                    missing.RemoveAt(i);
+                }
+            }
+        }
+
+        return missing.Count == 0 ? null : new NeedItem(origin, missing);
     }
 }

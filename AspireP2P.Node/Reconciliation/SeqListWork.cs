@@ -11,6 +11,7 @@ namespace AspireP2P.Node.Reconciliation;
 internal sealed class SeqListWork(NodeId origin, long from, long to, IReadOnlyList<SeqEntry> theirs) : ReconcileWork
 {
     private readonly List<(long From, long To)> _needs = [];
+    private readonly List<(long From, long To)> _conflicts = [];
     private NeedItem? _need;
     private long _next = from;
     private int _their;
@@ -37,7 +38,7 @@ internal sealed class SeqListWork(NodeId origin, long from, long to, IReadOnlyLi
                     if (theirs[_their].Fingerprint != BinaryPrimitives.ReadUInt64LittleEndian(hash))
                     {
                         Pushed(context, seq);
-                        Needed(seq);
+                        Append(_conflicts, seq);
                     }
 
                     _their++;
@@ -58,12 +59,13 @@ internal sealed class SeqListWork(NodeId origin, long from, long to, IReadOnlyLi
 
         NeedTheirsBelow(long.MaxValue);
         FlushPushes(context);
-        if (_needs.Count == 0)
+        if (_needs.Count == 0 && _conflicts.Count == 0)
         {
             return true;
         }
 
-        _need ??= context.Need(origin, _needs);
+        // What arrived since the snapshot is no longer needed; a seq held with other content is, whatever happened.
+        _need ??= context.Need(origin, _needs, _conflicts);
         return _need is null || output.TryAdd(_need);
     }
 
@@ -75,15 +77,17 @@ internal sealed class SeqListWork(NodeId origin, long from, long to, IReadOnlyLi
         }
     }
 
-    private void Needed(long seq)
+    private void Needed(long seq) => Append(_needs, seq);
+
+    private static void Append(List<(long From, long To)> ranges, long seq)
     {
-        if (_needs.Count > 0 && _needs[^1].To == seq - 1)
+        if (ranges.Count > 0 && ranges[^1].To == seq - 1)
         {
-            _needs[^1] = (_needs[^1].From, seq);
+            ranges[^1] = (ranges[^1].From, seq);
         }
         else
         {
-            _needs.Add((seq, seq));
+            ranges.Add((seq, seq));
         }
     }
 

@@ -26,6 +26,9 @@ public sealed class ReconcileRun
 
     public string? Abandoned { get; private set; }
 
+    /// <summary>Each message as it crossed: direction, size, items (for a failing test's message).</summary>
+    public List<string> Transcript { get; } = [];
+
     public static ReconcileRun Between(IReconcileView initiator, IReconcileView responder, ReconcileLimits? limits = null, byte salt = 7)
     {
         var run = new ReconcileRun();
@@ -81,6 +84,8 @@ public sealed class ReconcileRun
             BytesToInitiator += frame.Length;
         }
 
+        Transcript.Add($"{(toResponder ? "->" : "<-")} {frame.Length} B{(message.More ? " more" : "")}{(message.End ? " end" : "")}: "
+            + string.Join(", ", message.Items.GroupBy(i => i.Kind).Select(g => $"{g.Count()} {g.Key}")));
         var decoded = BinaryCodec.Decode(frame);
         return decoded.Message as ReconcileMessage ?? throw new InvalidOperationException($"{decoded.Reason}: {decoded.Detail}");
     }
