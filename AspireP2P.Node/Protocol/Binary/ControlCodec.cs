@@ -16,6 +16,12 @@ public static class ControlCodec
     public const int MaxRangesPerOrigin = 256;
     public const int MaxMembers = 64;
 
+    /// <summary>What a host name or IP literal is made of (no URL syntax, nothing to unescape): checked before any parsing.</summary>
+    private static readonly System.Buffers.SearchValues<byte> HostBytes =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]"u8);
+
+    private static readonly System.Buffers.SearchValues<byte> Ipv6Bytes = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF:."u8);
+
     public static void Encode(FrameWriter writer, HeartbeatFrame heartbeat)
     {
         writer.Fixed64((ulong)heartbeat.Root);
@@ -265,18 +271,27 @@ public static class ControlCodec
     private static bool TryAddress(ref FrameReader reader, out PeerAddress address)
     {
         address = default;
-        if (!reader.Blob(PeerAddress.MaxLength, out var host) || host.IsEmpty || !System.Text.Unicode.Utf8.IsValid(host)
+        if (!reader.Blob(PeerAddress.MaxLength, out var host) || !IsHost(host)
             || !reader.VarInt(1, 65535, out var port) || !reader.Byte(out var secure) || secure > 1)
         {
             return false;
         }
 
-        var text = $"{Encoding.UTF8.GetString(host)}:{port}";
-        if (!PeerAddress.TryParse(secure == 1 ? $"wss://{text}" : text, out address, out _))
+        // Built as PeerAddress.TryParse would from "host:port", without a Uri: a frame's addresses cost their bytes.
+        address = new PeerAddress(Encoding.ASCII.GetString(host).ToLowerInvariant(), (int)port, secure == 1);
+        return true;
+    }
+
+    /// <summary>A host name (letters, digits, '-', '.') or an IPv6 literal in brackets: nothing else is ever dialed.</summary>
+    private static bool IsHost(ReadOnlySpan<byte> host)
+    {
+        if (host.IsEmpty || host.ContainsAnyExcept(HostBytes))
         {
             return false;
         }
 
-        return true;
+        return host[0] == '['
+            ? host.Length > 2 && host[^1] == ']' && !host[1..^1].ContainsAnyExcept(Ipv6Bytes)
+            : !host.ContainsAny(":[]"u8);
     }
 }
