@@ -8,10 +8,13 @@ namespace AspireP2P.Node.Membership;
 /// addresses, refreshed by shuffles on random walks, from which a failed active link is replaced at once. Joins travel
 /// random walks, so a network that joins as a chain (each node knowing only its predecessor) still ends as a random-like
 /// graph of small diameter, and stays one piece when half of it fails.
-/// <para>How it fits the node's capacity rules: the active view is the target; a node with no active link dials with
-/// high priority and is accepted even by a full node, which evicts one of its own (the evicted one keeps it passive) —
-/// this replaces the reserve of slots for own dials; a full node refusing a low-priority dial names its active members
-/// (X-P2P-Peers), which the dialer keeps as passive. P2P:MaxPeers stays the hard cap of the transport.</para>
+/// <para>How it fits the node's capacity rules: a node dials until its active view reaches the target (P2P:TargetPeers)
+/// and accepts others' dials up to <see cref="MembershipOptions.AcceptLimit"/> (target + 1, at most P2P:MaxPeers); a node
+/// with no active link dials with high priority and is accepted even by a full node, which evicts one of its own (the
+/// evicted one keeps it passive) — this replaces the reserve of slots for own dials; a full node refusing a low-priority
+/// dial names its active members (X-P2P-Peers), which the dialer keeps as passive. Beyond the paper, a node at its
+/// target rotates one link now and then (<see cref="MembershipOptions.RotateInterval"/>), which is what turns a
+/// chain-joined network into a random-like graph.</para>
 /// <para>No I/O, no tasks: inputs are method calls, outputs are <see cref="MembershipAction"/>s in <see cref="Actions"/>;
 /// time from the injected <see cref="TimeProvider"/>, randomness from the injected <see cref="Random"/>. One owner (the
 /// mesh loop) calls it; <see cref="Tick"/> runs the timers.</para>
@@ -27,12 +30,15 @@ public sealed class MembershipPolicy
     private readonly MemberSet _active = new();
     private readonly MemberSet _passive = new();
     private readonly Dictionary<NodeId, bool> _dialing = [];
+    private readonly HashSet<NodeId> _rotating = [];
     private readonly Dictionary<ulong, (NodeId From, DateTimeOffset Until)> _walks = [];
     private List<Member> _lastSample = [];
     private ulong _lastShuffle;
     private Member? _contact;
     private DateTimeOffset _nextShuffle;
     private DateTimeOffset _nextPromote;
+    private DateTimeOffset _nextRotate;
+    private TimeSpan _rotateInterval;
 
     public MembershipPolicy(Member self, MembershipOptions options, TimeProvider time, Random random)
     {
@@ -42,6 +48,8 @@ public sealed class MembershipPolicy
         _random = random;
         var now = time.GetUtcNow();
         _nextShuffle = now + Jitter(options.ShuffleInterval);
+        _rotateInterval = options.RotateInterval;
+        _nextRotate = now + Jitter(_rotateInterval);
         _nextPromote = now;
     }
 
@@ -69,12 +77,18 @@ public sealed class MembershipPolicy
             _contact = null;
             Actions.Enqueue(new SendAction(peer, new JoinMessage()));
         }
+
+        if (_rotating.Remove(peer.Id) && _active.Count > _options.ActiveSize && _active.Pick(_random, peer.Id) is { } dropped)
+        {
+            Drop(dropped);
+        }
     }
 
     /// <summary>A dial failed (unreachable, timed out): the member is taken for dead and forgotten.</summary>
     public void ConnectFailed(Member peer)
     {
         _dialing.Remove(peer.Id);
+        _rotating.Remove(peer.Id);
         _passive.Remove(peer.Id);
         _nextPromote = _time.GetUtcNow();
     }
@@ -83,6 +97,7 @@ public sealed class MembershipPolicy
     public void ConnectRefused(Member peer, IEnumerable<Member> alternatives)
     {
         _dialing.Remove(peer.Id);
+        _rotating.Remove(peer.Id);
         AddPassive(peer);
         foreach (var alternative in alternatives)
         {
@@ -100,9 +115,9 @@ public sealed class MembershipPolicy
     }
 
     /// <summary>
-    /// Another node dials this one (the upgrade, before the link is up): true to accept. A full node accepts only a
-    /// high-priority dial, evicting a random active member to make room. Refused: <paramref name="alternatives"/> are
-    /// members to name in the answer (X-P2P-Peers).
+    /// Another node dials this one (the upgrade, before the link is up): true to accept. A node at its accept limit
+    /// accepts only a high-priority dial, evicting a random active member to make room. Refused:
+    /// <paramref name="alternatives"/> are members to name in the answer (X-P2P-Peers).
     /// </summary>
     public bool AcceptLink(Member peer, bool highPriority, out IReadOnlyList<Member> alternatives)
     {
@@ -112,7 +127,7 @@ public sealed class MembershipPolicy
             return false;
         }
 
-        if (_active.Contains(peer.Id) || _active.Count + _dialing.Count < _options.ActiveSize || highPriority)
+        if (_active.Contains(peer.Id) || _active.Count < _options.AcceptLimit || highPriority)
         {
             _passive.Remove(peer.Id);
             AddActive(peer);
@@ -193,6 +208,26 @@ public sealed class MembershipPolicy
             _nextPromote = now + _options.PromoteInterval;
             Promote();
         }
+
+        if (now >= _nextRotate)
+        {
+            _rotateInterval = TimeSpan.FromTicks(Math.Min(_rotateInterval.Ticks * 2, _options.RotateMaxInterval.Ticks));
+            _nextRotate = now + Jitter(_rotateInterval);
+            Rotate();
+        }
+    }
+
+    /// <summary>At its target, dial a random passive member; once linked, a random other link is dropped (<see cref="Connected"/>).</summary>
+    private void Rotate()
+    {
+        if (_active.Count < _options.ActiveSize || _dialing.Count > 0
+            || _passive.Pick(_random) is not { } candidate)
+        {
+            return;
+        }
+
+        _rotating.Add(candidate.Id);
+        Dial(candidate, highPriority: false);
     }
 
     private void ForwardJoin(Member from, Member joiner, int timeToLive)
@@ -304,13 +339,19 @@ public sealed class MembershipPolicy
         }
 
         _passive.Remove(peer.Id);
-        while (_active.Count > _options.ActiveSize && _active.Pick(_random, peer.Id) is { } evicted)
+        while (_active.Count > _options.AcceptLimit && _active.Pick(_random, peer.Id) is { } evicted)
         {
-            _active.Remove(evicted.Id);
-            Actions.Enqueue(new SendAction(evicted, new DisconnectMessage()));
-            Actions.Enqueue(new CloseAction(evicted));
-            AddPassive(evicted);
+            Drop(evicted);
         }
+    }
+
+    /// <summary>Leaves an active member (DISCONNECT, then the link closes); it stays known as passive.</summary>
+    private void Drop(Member member)
+    {
+        _active.Remove(member.Id);
+        Actions.Enqueue(new SendAction(member, new DisconnectMessage()));
+        Actions.Enqueue(new CloseAction(member));
+        AddPassive(member);
     }
 
     private void AddPassive(Member member)
