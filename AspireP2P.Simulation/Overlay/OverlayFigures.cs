@@ -10,7 +10,8 @@ namespace AspireP2P.Simulation.Overlay;
 public static class OverlayFigures
 {
     /// <summary>HyParView's graph after a chain join, beside the model of today's peer exchange under the same join.</summary>
-    public static (GraphShape HyParView, GraphShape PeerExchange) ChainJoin(int nodes, int target, int maxPeers, int seed, TimeSpan settle)
+    /// <remarks><c>LargestActiveView</c>: the most active members any node holds (the links it keeps, not counting one it is closing).</remarks>
+    public static (GraphShape HyParView, GraphShape PeerExchange, int LargestActiveView) ChainJoin(int nodes, int target, int maxPeers, int seed, TimeSpan settle)
     {
         var options = new OverlayOptions { Nodes = nodes, ActiveSize = target, Seed = seed, JoinInterval = JoinInterval(nodes) };
         var membership = new MembershipNetwork(options);
@@ -19,7 +20,7 @@ public static class OverlayFigures
         var exchange = new PeerExchangeNetwork(options, maxPeers);
         exchange.JoinAsAChain();
         exchange.Run(options.JoinInterval * nodes + settle);
-        return (membership.Shape(), exchange.Shape());
+        return (membership.Shape(), exchange.Shape(), membership.Alive.Max(n => membership.Policy(n)!.Active.Count));
     }
 
     /// <summary>The graph of the survivors, some time after half of the nodes crashed at once.</summary>
@@ -38,7 +39,8 @@ public static class OverlayFigures
 
     /// <summary>Eager/lazy push against flooding on the same settled HyParView graph, the same delays and publications.</summary>
     public static (BroadcastFigures EagerLazy, BroadcastFigures Flooding, GraphShape Graph) Broadcast(
-        int nodes, int target, int seed, int records, double perSecond, TimeSpan latencyMin, TimeSpan latencyMax, TimeSpan jitter, double cutLinks = 0)
+        int nodes, int target, int seed, int records, double perSecond, TimeSpan latencyMin, TimeSpan latencyMax, TimeSpan jitter, double cutLinks = 0,
+        int publishers = 0)
     {
         var options = new OverlayOptions { Nodes = nodes, ActiveSize = target, Seed = seed, JoinInterval = JoinInterval(nodes) };
         var membership = new MembershipNetwork(options);
@@ -54,8 +56,9 @@ public static class OverlayFigures
             var random = new Random(seed);
             var gap = TimeSpan.FromSeconds(1 / perSecond);
             var at = TimeSpan.Zero;
-            // Warm-up: every node publishes once, so every origin's tree has formed; then records at random nodes.
-            foreach (var node in links.Keys.OrderBy(_ => random.Next()))
+            // Warm-up: every publisher publishes once, so every origin's tree has formed; then records at random publishers.
+            var origins = links.Keys.OrderBy(_ => random.Next()).Take(publishers > 0 ? publishers : links.Count).ToArray();
+            foreach (var node in origins)
             {
                 network.Publish(at += gap, node);
             }
@@ -69,10 +72,9 @@ public static class OverlayFigures
                 network.CutLinks(at + (gap * (records / 2)), cutLinks, seed);
             }
 
-            var publishers = links.Keys.ToArray();
             for (var i = 0; i < records; i++)
             {
-                network.Publish(at += gap, publishers[random.Next(publishers.Length)]);
+                network.Publish(at += gap, origins[random.Next(origins.Length)]);
             }
 
             network.Run(at + TimeSpan.FromSeconds(10));
@@ -92,7 +94,7 @@ public static class OverlayFigures
         {
             foreach (var (nodes, target, cap) in new[] { (25, 3, 16), (200, 3, 4), (1000, 6, 16) })
             {
-                var (hyparview, exchange) = ChainJoin(nodes, target, cap, seed, TimeSpan.FromSeconds(60));
+                var (hyparview, exchange, _) = ChainJoin(nodes, target, cap, seed, TimeSpan.FromSeconds(60));
                 Line($"{nodes} nodes joining as a chain, target {target}, cap {cap}, 60 s after the last join:");
                 Line($"    HyParView:                     {hyparview}");
                 Line($"    today's peer exchange (model): {exchange}");
