@@ -83,7 +83,8 @@ public sealed class FeedTable
             }
 
             var summary = _index.Summarize(feed.Origin)!;
-            feed.Published = new PublishedFeed(feed.Origin, feed.Count, summary.High, summary.Gaps, feed.Sum);
+            var gaps = summary.Gaps.Length == 0 ? [] : summary.Gaps;
+            feed.Published = new PublishedFeed(feed.Origin, feed.Count, summary.High, gaps, feed.Sum);
             feed.Published.WriteDigest(digest);
             _root.AddHash(digest);
         }
