@@ -35,11 +35,7 @@ internal sealed class FeedRangeWork(OriginPrefix range, long peerCount, UInt128 
             return false;
         }
 
-        var whole = default(RangeSum);
-        foreach (var child in _children)
-        {
-            whole.Merge(child);
-        }
+        var whole = RangeSum.Total(_children);
 
         if (!knownDifferent && whole.Count == peerCount && whole.Fingerprint() == peerFingerprint)
         {

@@ -49,6 +49,18 @@ public struct RangeSum
         Count += other.Count;
     }
 
+    /// <summary>The range made of these (non-overlapping) ranges.</summary>
+    public static RangeSum Total(ReadOnlySpan<RangeSum> parts)
+    {
+        var total = default(RangeSum);
+        foreach (var part in parts)
+        {
+            total.Merge(part);
+        }
+
+        return total;
+    }
+
     /// <summary>Takes out a hash added with <see cref="AddHash"/>.</summary>
     public void SubtractHash(ReadOnlySpan<byte> hash)
     {

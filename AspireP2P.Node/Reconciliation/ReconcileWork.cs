@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using AspireP2P.Node.Identity;
 
 namespace AspireP2P.Node.Reconciliation;
@@ -16,6 +17,19 @@ internal abstract class ReconcileWork
 }
 
 /// <summary>What work may touch: the session's view, salt, limits, and where it puts what this node must push.</summary>
+/// <summary>An entry's seq and its leaf hash salted for the session.</summary>
+internal readonly record struct SaltedLeaf(long Seq, UInt128 Low, UInt128 High)
+{
+    /// <summary>What a seq list carries of it: the first 8 bytes.</summary>
+    public ulong Fingerprint => (ulong)Low;
+
+    public void WriteHash(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt128LittleEndian(destination, Low);
+        BinaryPrimitives.WriteUInt128LittleEndian(destination[16..], High);
+    }
+}
+
 internal sealed class ReconcileContext(IReconcileView view, byte[] salt, ReconcileLimits limits, Queue<ReconcileWork> pending, List<PushRange> pushes)
 {
     public IReconcileView View { get; } = view;
@@ -28,8 +42,35 @@ internal sealed class ReconcileContext(IReconcileView view, byte[] salt, Reconci
 
     public Queue<ReconcileWork> Pending { get; } = pending;
 
-    /// <summary>One page of leaves, reused by every read of the session.</summary>
-    public SeqLeaf[] Page { get; } = new SeqLeaf[256];
+    private readonly SeqLeaf[] _page = new SeqLeaf[256];
+    private readonly SaltedLeaf[] _salted = new SaltedLeaf[256];
+
+    /// <summary>
+    /// The next page of a seq range's entries, each with its leaf hash salted for the session, within the budget (one
+    /// unit a leaf). Empty once the range is read (<paramref name="next"/> is then past <paramref name="to"/>) or the budget is spent.
+    /// </summary>
+    public ReadOnlySpan<SaltedLeaf> NextSalted(NodeId origin, ref long next, long to, ref int budget)
+    {
+        if (next > to || budget <= 0)
+        {
+            return [];
+        }
+
+        var page = _page.AsSpan(0, Math.Min(_page.Length, budget));
+        var read = View.ReadLeaves(origin, next, to, page);
+        budget -= Math.Max(1, read);
+        next = read < page.Length ? to + 1 : page[read - 1].Seq + 1;
+        Span<byte> leaf = stackalloc byte[32];
+        Span<byte> hash = stackalloc byte[32];
+        for (var i = 0; i < read; i++)
+        {
+            page[i].WriteLeaf(leaf);
+            RangeSum.SaltedHash(Salt, leaf, hash);
+            _salted[i] = new SaltedLeaf(page[i].Seq, BinaryPrimitives.ReadUInt128LittleEndian(hash), BinaryPrimitives.ReadUInt128LittleEndian(hash[16..]));
+        }
+
+        return _salted.AsSpan(0, read);
+    }
 
     public void Push(NodeId origin, long from, long to) => pushes.Add(new PushRange(origin, from, to));
 

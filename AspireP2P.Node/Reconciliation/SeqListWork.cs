@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using AspireP2P.Node.Identity;
 
 namespace AspireP2P.Node.Reconciliation;
@@ -20,22 +19,15 @@ internal sealed class SeqListWork(NodeId origin, long from, long to, IReadOnlyLi
 
     public override bool Run(ReconcileContext context, ref int budget, StepOutput output)
     {
-        Span<byte> leaf = stackalloc byte[32];
-        Span<byte> hash = stackalloc byte[32];
-        while (_next <= to && budget > 0)
+        for (var page = context.NextSalted(origin, ref _next, to, ref budget); !page.IsEmpty; page = context.NextSalted(origin, ref _next, to, ref budget))
         {
-            var page = context.Page.AsSpan(0, Math.Min(context.Page.Length, budget));
-            var read = context.View.ReadLeaves(origin, _next, to, page);
-            budget -= Math.Max(1, read);
-            for (var i = 0; i < read; i++)
+            foreach (var salted in page)
             {
-                var seq = page[i].Seq;
+                var seq = salted.Seq;
                 NeedTheirsBelow(seq);
-                page[i].WriteLeaf(leaf);
-                RangeSum.SaltedHash(context.Salt, leaf, hash);
                 if (_their < theirs.Count && theirs[_their].Seq == seq)
                 {
-                    if (theirs[_their].Fingerprint != BinaryPrimitives.ReadUInt64LittleEndian(hash))
+                    if (theirs[_their].Fingerprint != salted.Fingerprint)
                     {
                         Pushed(context, seq);
                         Append(_conflicts, seq);
@@ -48,8 +40,6 @@ internal sealed class SeqListWork(NodeId origin, long from, long to, IReadOnlyLi
                     Pushed(context, seq);
                 }
             }
-
-            _next = read < page.Length ? to + 1 : page[read - 1].Seq + 1;
         }
 
         if (_next <= to)

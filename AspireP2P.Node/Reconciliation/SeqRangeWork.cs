@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using AspireP2P.Node.Identity;
 
 namespace AspireP2P.Node.Reconciliation;
@@ -42,25 +41,18 @@ internal sealed class SeqRangeWork : ReconcileWork
 
     public override bool Run(ReconcileContext context, ref int budget, StepOutput output)
     {
-        Span<byte> leaf = stackalloc byte[32];
         Span<byte> hash = stackalloc byte[32];
-        while (_next <= _to && budget > 0)
+        for (var page = context.NextSalted(_origin, ref _next, _to, ref budget); !page.IsEmpty; page = context.NextSalted(_origin, ref _next, _to, ref budget))
         {
-            var page = context.Page.AsSpan(0, Math.Min(context.Page.Length, budget));
-            var read = context.View.ReadLeaves(_origin, _next, _to, page);
-            budget -= Math.Max(1, read);
-            for (var i = 0; i < read; i++)
+            foreach (var salted in page)
             {
-                page[i].WriteLeaf(leaf);
-                RangeSum.SaltedHash(context.Salt, leaf, hash);
-                _children[(int)((page[i].Seq - _from) / _width)].AddHash(hash);
+                salted.WriteHash(hash);
+                _children[(int)((salted.Seq - _from) / _width)].AddHash(hash);
                 if (_listed.Count <= context.Limits.SeqListThreshold)
                 {
-                    _listed.Add(new SeqEntry(page[i].Seq, BinaryPrimitives.ReadUInt64LittleEndian(hash)));
+                    _listed.Add(new SeqEntry(salted.Seq, salted.Fingerprint));
                 }
             }
-
-            _next = read < page.Length ? _to + 1 : page[read - 1].Seq + 1;
         }
 
         if (_next <= _to)
@@ -68,11 +60,7 @@ internal sealed class SeqRangeWork : ReconcileWork
             return false;
         }
 
-        var whole = default(RangeSum);
-        foreach (var child in _children)
-        {
-            whole.Merge(child);
-        }
+        var whole = RangeSum.Total(_children);
 
         if (!_knownDifferent && whole.Count == _peerCount && whole.Fingerprint() == _peerFingerprint)
         {
