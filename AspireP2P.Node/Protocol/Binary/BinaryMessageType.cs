@@ -62,6 +62,21 @@ public enum BinaryReject
 
 public static class BinaryRejects
 {
+    /// <summary>A read failed: truncated when the frame ran out, invalid when a value was out of range.</summary>
+    internal static bool Fail(ref FrameReader reader, out BinaryReject reason, out string? detail, string message, string what)
+    {
+        reason = reader.Truncated ? BinaryReject.Truncated : BinaryReject.Invalid;
+        detail = $"{message}: {what} is truncated or out of range";
+        return false;
+    }
+
+    internal static bool Invalid(out BinaryReject reason, out string? detail, string message, string what)
+    {
+        reason = BinaryReject.Invalid;
+        detail = $"{message}: {what}";
+        return false;
+    }
+
     public static string Tag(this BinaryReject reason) => reason switch
     {
         BinaryReject.Empty => "binary_empty",

@@ -100,12 +100,12 @@ public static class ReconcileCodec
         message = null;
         if (!reader.Byte(out var flags) || !reader.VarInt(out var session) || !reader.VarInt(0, long.MaxValue, out var received))
         {
-            return Fail(ref reader, out reason, out detail, "the reconcile header");
+            return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "the reconcile header");
         }
 
         if ((flags & ~(FromInitiatorFlag | OpenFlag | MoreFlag | EndFlag)) != 0)
         {
-            return Invalid(out reason, out detail, $"unknown reconcile flags {flags}");
+            return BinaryRejects.Invalid(out reason, out detail, "reconcile", $"unknown reconcile flags {flags}");
         }
 
         byte[]? salt = null;
@@ -113,7 +113,7 @@ public static class ReconcileCodec
         {
             if (!reader.Bytes(RangeSum.SaltLength, out var saltBytes))
             {
-                return Fail(ref reader, out reason, out detail, "the salt");
+                return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "the salt");
             }
 
             salt = saltBytes.ToArray();
@@ -121,7 +121,7 @@ public static class ReconcileCodec
 
         if (!reader.Count(MaxItems, 3, out var count))
         {
-            return Fail(ref reader, out reason, out detail, "the item count");
+            return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "the item count");
         }
 
         var items = new List<ReconcileItem>(count);
@@ -146,7 +146,7 @@ public static class ReconcileCodec
         item = null;
         if (!reader.Byte(out var kind))
         {
-            return Fail(ref reader, out reason, out detail, "an item kind");
+            return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "an item kind");
         }
 
         switch ((ReconcileItemKind)kind)
@@ -154,7 +154,7 @@ public static class ReconcileCodec
             case ReconcileItemKind.FeedFingerprint:
                 if (!TryPrefix(ref reader, out var range) || !TryFingerprint(ref reader, out var count, out var fingerprint))
                 {
-                    return Fail(ref reader, out reason, out detail, "a feed fingerprint");
+                    return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "a feed fingerprint");
                 }
 
                 item = new FeedFingerprintItem(range, count, fingerprint);
@@ -162,7 +162,7 @@ public static class ReconcileCodec
             case ReconcileItemKind.FeedSummaries:
                 if (!TryPrefix(ref reader, out var listed) || !reader.Count(MaxSummaries, NodeId.ByteLength + 18, out var feeds))
                 {
-                    return Fail(ref reader, out reason, out detail, "a feed list");
+                    return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "a feed list");
                 }
 
                 var summaries = new List<FeedSummaryItem>(feeds);
@@ -171,12 +171,12 @@ public static class ReconcileCodec
                     if (!reader.Id(out var origin) || !reader.VarInt(0, MaxSeq, out var high) || !TryGaps(ref reader, high, out var gaps)
                         || !TryHash16(ref reader, out var feedPrint))
                     {
-                        return Fail(ref reader, out reason, out detail, "a feed summary");
+                        return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "a feed summary");
                     }
 
                     if (!listed.Contains(Reconciliation.FeedSnapshot.Key(origin)))
                     {
-                        return Invalid(out reason, out detail, "a summarized feed outside its range");
+                        return BinaryRejects.Invalid(out reason, out detail, "reconcile", "a summarized feed outside its range");
                     }
 
                     summaries.Add(new FeedSummaryItem(origin, high, gaps, feedPrint));
@@ -187,7 +187,7 @@ public static class ReconcileCodec
             case ReconcileItemKind.SeqFingerprint:
                 if (!reader.Id(out var seqOrigin) || !TryRange(ref reader, out var from, out var to) || !TryFingerprint(ref reader, out var seqCount, out var seqPrint))
                 {
-                    return Fail(ref reader, out reason, out detail, "a seq fingerprint");
+                    return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "a seq fingerprint");
                 }
 
                 item = new SeqFingerprintItem(seqOrigin, from, to, seqCount, seqPrint);
@@ -195,7 +195,7 @@ public static class ReconcileCodec
             case ReconcileItemKind.SeqList:
                 if (!reader.Id(out var listOrigin) || !TryRange(ref reader, out var listFrom, out var listTo) || !reader.Count(MaxSeqEntries, 9, out var entries))
                 {
-                    return Fail(ref reader, out reason, out detail, "a seq list");
+                    return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "a seq list");
                 }
 
                 var list = new List<SeqEntry>(entries);
@@ -204,7 +204,7 @@ public static class ReconcileCodec
                 {
                     if (!reader.VarInt(0, listTo - previous - 1, out var delta) || !reader.Fixed64(out var entryPrint))
                     {
-                        return Fail(ref reader, out reason, out detail, "a seq list entry");
+                        return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "a seq list entry");
                     }
 
                     previous += delta + 1;
@@ -216,7 +216,7 @@ public static class ReconcileCodec
             case ReconcileItemKind.Need:
                 if (!reader.Id(out var needOrigin) || !reader.Count(MaxNeedRanges, 2, out var ranges))
                 {
-                    return Fail(ref reader, out reason, out detail, "a need");
+                    return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "a need");
                 }
 
                 var needed = new List<(long, long)>(ranges);
@@ -225,7 +225,7 @@ public static class ReconcileCodec
                 {
                     if (!reader.VarInt(0, MaxSeq - end - 1, out var gap) || !reader.VarInt(0, MaxSeq - end - gap - 1, out var length))
                     {
-                        return Fail(ref reader, out reason, out detail, "a needed range");
+                        return BinaryRejects.Fail(ref reader, out reason, out detail, "reconcile", "a needed range");
                     }
 
                     var start = end + gap + 1;
@@ -236,7 +236,7 @@ public static class ReconcileCodec
                 item = new NeedItem(needOrigin, needed);
                 break;
             default:
-                return Invalid(out reason, out detail, $"unknown reconcile item kind {kind}");
+                return BinaryRejects.Invalid(out reason, out detail, "reconcile", $"unknown reconcile item kind {kind}");
         }
 
         reason = BinaryReject.None;
@@ -380,20 +380,6 @@ public static class ReconcileCodec
         }
 
         return true;
-    }
-
-    private static bool Fail(ref FrameReader reader, out BinaryReject reason, out string? detail, string what)
-    {
-        reason = reader.Truncated ? BinaryReject.Truncated : BinaryReject.Invalid;
-        detail = $"reconcile: {what} is truncated or out of range";
-        return false;
-    }
-
-    private static bool Invalid(out BinaryReject reason, out string? detail, string what)
-    {
-        reason = BinaryReject.Invalid;
-        detail = $"reconcile: {what}";
-        return false;
     }
 }
 

@@ -81,12 +81,12 @@ public static class RecordBatchCodec
             || !reader.VarInt(1, EntrySignature.MaxBatch, out var leafCount)
             || !reader.Count((int)leafCount, 5, out var count))
         {
-            return Fail(ref reader, out reason, out detail, "the batch header");
+            return BinaryRejects.Fail(ref reader, out reason, out detail, "records", "the batch header");
         }
 
         if ((flags & ~(PublicKeyFlag | SyncFlag)) != 0 || origin.IsNone || count == 0)
         {
-            return Invalid(out reason, out detail, "unknown batch flags, no origin or no entry");
+            return BinaryRejects.Invalid(out reason, out detail, "records", "unknown batch flags, no origin or no entry");
         }
 
         var entries = new List<BatchEntry>(count);
@@ -97,7 +97,7 @@ public static class RecordBatchCodec
                 || !reader.SignedVarInt(out var seqDelta) || !reader.SignedVarInt(out var createdDelta)
                 || !reader.VarInt(0, 1_000_000, out var hops))
             {
-                return Fail(ref reader, out reason, out detail, "an entry header");
+                return BinaryRejects.Fail(ref reader, out reason, out detail, "records", "an entry header");
             }
 
             index += skip + 1;
@@ -107,7 +107,7 @@ public static class RecordBatchCodec
             if ((entryFlags & ~(TraitsMask | KeyFlag | TraceFlag | TracestateFlag)) != 0 || (traits & ~EntryTraits.Adopted) != 0
                 || seq < 1 || seq > ReconcileCodec.MaxSeq)
             {
-                return Invalid(out reason, out detail, "an entry's flags or seq");
+                return BinaryRejects.Invalid(out reason, out detail, "records", "an entry's flags or seq");
             }
 
             string? key = null;
@@ -115,17 +115,17 @@ public static class RecordBatchCodec
             {
                 if (!reader.Blob(WireProtocol.MaxKeyLength * 4, out var keyBytes) || !TryUtf8(keyBytes, WireProtocol.MaxKeyLength, out key))
                 {
-                    return Fail(ref reader, out reason, out detail, "an entry's key");
+                    return BinaryRejects.Fail(ref reader, out reason, out detail, "records", "an entry's key");
                 }
             }
             else if ((traits & EntryTraits.Adopted) != 0)
             {
-                return Invalid(out reason, out detail, "an adopted entry without its key");
+                return BinaryRejects.Invalid(out reason, out detail, "records", "an adopted entry without its key");
             }
 
             if (!reader.VarInt(0, int.MaxValue, out var valueLength))
             {
-                return Fail(ref reader, out reason, out detail, "an entry's value length");
+                return BinaryRejects.Fail(ref reader, out reason, out detail, "records", "an entry's value length");
             }
 
             if (valueLength > maxValueBytes)
@@ -137,12 +137,12 @@ public static class RecordBatchCodec
 
             if (!reader.Bytes((int)valueLength, out var value))
             {
-                return Fail(ref reader, out reason, out detail, "an entry's value");
+                return BinaryRejects.Fail(ref reader, out reason, out detail, "records", "an entry's value");
             }
 
             if (!IsOneJsonValue(value))
             {
-                return Invalid(out reason, out detail, "an entry's value that is not one JSON value");
+                return BinaryRejects.Invalid(out reason, out detail, "records", "an entry's value that is not one JSON value");
             }
 
             ActivityContext? trace = null;
@@ -150,7 +150,7 @@ public static class RecordBatchCodec
             {
                 if (!reader.Bytes(16, out var traceId) || !reader.Bytes(8, out var spanId) || !reader.Byte(out var traceFlags))
                 {
-                    return Fail(ref reader, out reason, out detail, "an entry's trace");
+                    return BinaryRejects.Fail(ref reader, out reason, out detail, "records", "an entry's trace");
                 }
 
                 trace = new ActivityContext(ActivityTraceId.CreateFromBytes(traceId), ActivitySpanId.CreateFromBytes(spanId), (ActivityTraceFlags)(traceFlags & 1), isRemote: true);
@@ -160,7 +160,7 @@ public static class RecordBatchCodec
             if ((entryFlags & TracestateFlag) != 0
                 && (!reader.Blob(MaxTracestate, out var stateBytes) || !TryUtf8(stateBytes, MaxTracestate, out tracestate)))
             {
-                return Fail(ref reader, out reason, out detail, "an entry's tracestate");
+                return BinaryRejects.Fail(ref reader, out reason, out detail, "records", "an entry's tracestate");
             }
 
             entries.Add(new BatchEntry((int)index, seq, created, traits, key, value.ToArray(), (int)hops, trace, tracestate));
@@ -168,7 +168,7 @@ public static class RecordBatchCodec
 
         if (!reader.Count(EntrySignature.MaxBatch, EntrySignature.HashLength, out var hashes) || !reader.Bytes(hashes * EntrySignature.HashLength, out var proof))
         {
-            return Fail(ref reader, out reason, out detail, "the proof");
+            return BinaryRejects.Fail(ref reader, out reason, out detail, "records", "the proof");
         }
 
         batch = new RecordBatch(origin, (flags & PublicKeyFlag) != 0 ? publicKey.ToArray() : null, signature.ToArray(), (int)leafCount, entries, proof.ToArray(), (flags & SyncFlag) != 0);
@@ -201,19 +201,5 @@ public static class RecordBatchCodec
 
         text = Encoding.UTF8.GetString(bytes);
         return text.Length is > 0 && text.Length <= maxChars;
-    }
-
-    private static bool Fail(ref FrameReader reader, out BinaryReject reason, out string? detail, string what)
-    {
-        reason = reader.Truncated ? BinaryReject.Truncated : BinaryReject.Invalid;
-        detail = $"records: {what} is truncated or out of range";
-        return false;
-    }
-
-    private static bool Invalid(out BinaryReject reason, out string? detail, string what)
-    {
-        reason = BinaryReject.Invalid;
-        detail = $"records: {what}";
-        return false;
     }
 }
