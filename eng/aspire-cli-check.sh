@@ -18,7 +18,8 @@ esac
 export ASPIRE_CLI_TELEMETRY_OPTOUT=true DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 ASPIRE_VERSION=13.6.5
-ASPIRE="${ASPIRE_CLI:-.ci/tools/aspire/aspire}"
+# ./build.sh --test installs it into .ci/tools/aspire (eng/test-tools.tsv) and the tests put it on PATH.
+ASPIRE="${ASPIRE_CLI:-$(command -v aspire || echo .ci/tools/aspire/aspire)}"
 if [[ "$("$ASPIRE" --version 2>/dev/null || true)" != "$ASPIRE_VERSION"* ]]; then
   dotnet tool install Aspire.Cli --version "$ASPIRE_VERSION" --tool-path .ci/tools/aspire
   ASPIRE=.ci/tools/aspire/aspire

@@ -19,9 +19,10 @@ public sealed partial class AspireCliTests(ITestOutputHelper output)
     {
         var root = RepositoryRoot.Find() ?? throw new InvalidOperationException("the tests run outside the repository");
         // The test project references the AppHost, so it is built; the script installs the CLI into .ci/tools when missing.
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(root, "eng", "aspire-cli-check.sh"));
-        start.ArgumentList.Add("--no-build");
+        var start = TestTools.StartInfo("bash", Path.Combine(root, "eng", "aspire-cli-check.sh"), "--no-build");
+        start.WorkingDirectory = root;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         start.Environment["NO_COLOR"] = "1";
         using var script = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
         var log = new StringBuilder();
@@ -57,7 +58,7 @@ public sealed partial class AspireCliTests(ITestOutputHelper output)
             return;
         }
 
-        using (var term = Process.Start("kill", ["-TERM", script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var term = Process.Start(TestTools.StartInfo("kill", "-TERM", script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)))!)
         {
             await term.WaitForExitAsync().WaitAsync(Timeouts.Request);
         }

@@ -19,8 +19,8 @@ public sealed class AntiEntropyUnderWritesTests(ITestOutputHelper output)
     {
         var dataDir = Path.Combine(Directory.CreateTempSubdirectory("aspirep2p-data-").FullName, "data");
         using var backup = new DataDirectoryBackup();
-        var port = FreePort.Next();
-        await using var peer = await NodeProcess.StartAsync("peer", FreePort.Next());
+        var port = TestPorts.Reserve();
+        await using var peer = await NodeProcess.StartAsync("peer", TestPorts.Reserve());
         try
         {
             await using (var node = await NodeProcess.StartAsync("node", port, "--data-dir", dataDir, "--peers", peer.Address))

@@ -18,10 +18,10 @@ public sealed class FailingDiskTests(ITestOutputHelper output)
     [Fact]
     public async Task AFullDiskIsRefusedWithAReasonAndNoSeqIsIssuedAgainAfterTheRestart()
     {
-        await using var peer = await NodeProcess.StartAsync("peer", FreePort.Next());
+        await using var peer = await NodeProcess.StartAsync("peer", TestPorts.Reserve());
         await using var disk = await TmpfsMount.MountAsync("1m");
         var dataDir = Path.Combine(disk.Path, "data");
-        var port = FreePort.Next();
+        var port = TestPorts.Reserve();
         var broken = new List<string>();
         var acknowledged = new Dictionary<string, string>(StringComparer.Ordinal);
         var first = await NodeProcess.StartAsync("node", port, "--data-dir", dataDir, "--peers", peer.Address);
@@ -119,11 +119,11 @@ public sealed class FailingDiskTests(ITestOutputHelper output)
     {
         const int Rounds = 6;
         var dataDir = Directory.CreateTempSubdirectory("aspirep2p-data-").FullName;
-        var port = FreePort.Next();
+        var port = TestPorts.Reserve();
         var fsync = NodeLaunch.With(("P2P__Fsync", "true"));
         var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         var broken = new List<string>();
-        await using var peer = await NodeProcess.StartAsync("peer", FreePort.Next());
+        await using var peer = await NodeProcess.StartAsync("peer", TestPorts.Reserve());
         try
         {
             for (var round = 1; round <= Rounds; round++)
