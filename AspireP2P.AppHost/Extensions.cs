@@ -64,7 +64,6 @@ internal static class Extensions
                 "--port", self.Property(EndpointProperty.TargetPort),
                 "--public-address", self.Property(EndpointProperty.HostAndPort),
                 "--name", name)
-            .WithHttpHealthCheck("/health")
             .WithUrlForEndpoint(EndpointName, url => url.DisplayText = $"{name} API")
             .WithUrlForEndpoint(EndpointName, _ => new ResourceUrlAnnotation { Url = "/ui", DisplayText = "Node UI" })
             .WithPostTestRecordCommand()

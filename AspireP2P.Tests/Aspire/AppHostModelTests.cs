@@ -23,7 +23,8 @@ public sealed class AppHostModelTests
             var node = nodeResources[i];
             var endpoint = Assert.Single(node.Annotations.OfType<EndpointAnnotation>());
             Assert.Equal(("http", basePort + i), (endpoint.Name, endpoint.Port));
-            Assert.True(node.TryGetAnnotationsOfType<HealthCheckAnnotation>(out _), $"{node.Name} has a health check");
+            // Its probe reads what /health says (Healthy, Degraded, Unhealthy), not only the status code (NodeHealthCheck).
+            Assert.Equal($"{node.Name}_health", Assert.Single(node.Annotations.OfType<HealthCheckAnnotation>()).Key);
 
             // Its display name (its page's title, its peers' /api/peers) is its resource name.
             var nodeArgs = await EvaluateArgsAsync(node);

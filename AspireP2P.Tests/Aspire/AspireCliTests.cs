@@ -44,6 +44,8 @@ public sealed partial class AspireCliTests(ITestOutputHelper output)
         var text = Text(log);
         Assert.True(script.ExitCode == 0, $"eng/aspire-cli-check.sh exited with {script.ExitCode}:{Environment.NewLine}{text}");
         Assert.Matches(TracedOnEveryNode(), text);
+        // `aspire describe node-1` alone shows node-1's links (as its "Linked to" property), the ones plain `aspire describe` relates it to.
+        Assert.Contains("aspire describe node-1: linked to node-0 node-2", text, StringComparison.Ordinal);
         Assert.Contains("stopped: no process of the run is left", text, StringComparison.Ordinal);
     }
 
