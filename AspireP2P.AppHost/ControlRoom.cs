@@ -31,6 +31,7 @@ internal sealed class ControlRoom
     public static ControlRoom Add(IDistributedApplicationBuilder builder, NetworkOptions network)
     {
         var room = new ControlRoom(NetworkSecrets.Add(builder), builder.ExecutionContext.IsRunMode);
+        ApiKeyFile.WriteOnStart(builder, room.Secrets, network);
         if (!room._runMode)
         {
             return room;

@@ -63,9 +63,9 @@ public sealed class NetworkMonitorTests : IAsyncLifetime
     [Fact]
     public async Task AReaderThatThrowsWhatItDidNotExpectIsLoggedCountedShownAndRestarted()
     {
-        var node = (await StartAsync("node-0"))[0];
         _reader.Answer("node-0", Healthy(3, "a", peers: 2));
         _reader.FailNext("node-0", new InvalidCastException("a bug in the reader"), times: 2);
+        var node = (await StartAsync("node-0"))[0];
 
         // The row says its live state is not known, and why; the network row counts the failure.
         var unknown = await WaitForAsync("node-0", s => Report(s) is { Status: null } r && r.Description!.Contains("InvalidCastException", StringComparison.Ordinal),
@@ -86,8 +86,8 @@ public sealed class NetworkMonitorTests : IAsyncLifetime
     [Fact]
     public async Task AStoppedNodeKeepsNoLiveHealthReportNorNumbers()
     {
-        var node = (await StartAsync("node-0"))[0];
         _reader.Answer("node-0", Healthy(5, "a", peers: 2));
+        var node = (await StartAsync("node-0"))[0];
         await WaitForAsync("node-0", s => Report(s)?.Description == "linked to 2 peers", "node-0 to be shown linked", advance: true);
 
         await _notifications.PublishUpdateAsync(node.Resource, s => s with { State = KnownResourceStates.Exited, ExitCode = 137 });
@@ -100,8 +100,8 @@ public sealed class NetworkMonitorTests : IAsyncLifetime
     [Fact]
     public async Task ANodeThatSaysItIsDegradedIsShownDegraded()
     {
-        await StartAsync("node-0");
         _reader.Answer("node-0", Healthy(5, "a", peers: 0) with { Health = new NodeHealth(HealthStatus.Degraded, "bootstrap peer localhost:3030 is not linked", null) });
+        await StartAsync("node-0");
 
         var degraded = await WaitForAsync("node-0", s => Report(s) is { Status: HealthStatus.Degraded }, "node-0 to be shown Degraded", advance: true);
 
@@ -116,9 +116,9 @@ public sealed class NetworkMonitorTests : IAsyncLifetime
     [Fact]
     public async Task AfterABurstTheNetworkIsCheckingUntilARoundThatBeganAfterItReadEveryNode()
     {
-        await StartAsync("node-0", "node-1");
         _reader.Answer("node-0", Healthy(5, "a"));
         _reader.Answer("node-1", Healthy(5, "a"));
+        await StartAsync("node-0", "node-1");
         await WaitForAsync(ControlRoom.NetworkResourceName, s => s.State?.Text == Convergence.Converged, "the network to converge", advance: true);
 
         // A round is reading node-0 when the burst starts: what it read cannot be a verdict on the records posted after.
@@ -181,9 +181,9 @@ public sealed class NetworkMonitorTests : IAsyncLifetime
     [Fact]
     public async Task ANodeThatStoppedIsShownWithWhyItStopped()
     {
-        var nodes = await StartAsync("node-0", "node-1");
         _reader.Answer("node-0", Healthy(2, "a"));
         _reader.Answer("node-1", Healthy(2, "a"));
+        var nodes = await StartAsync("node-0", "node-1");
         await WaitForAsync(ControlRoom.NetworkResourceName, s => s.State?.Text == Convergence.Converged, "the network to converge", advance: true);
 
         var started = _time.GetUtcNow();
