@@ -11,8 +11,11 @@ namespace AspireP2P.Tests.Processes;
 [Trait(Tier.Category, Tier.Process)]
 public sealed class AntiEntropyUnderWritesTests(ITestOutputHelper output)
 {
-    /// <summary>How soon a node that lacks records must have them, writes or not.</summary>
-    private static readonly TimeSpan RepairBound = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How soon a node that lacks records must have them, writes or not (before the fix: never, while writes went on). The
+    /// suite's bound, not a speed claim: the time it took is printed.
+    /// </summary>
+    private static readonly TimeSpan RepairBound = Timeouts.Converge;
 
     [Fact]
     public async Task ARestartedNodeGetsBackTheRecordsItLostWhileAnotherNodeWritesEverySecond()
