@@ -99,6 +99,11 @@ internal sealed partial class NetworkMonitor : BackgroundService
         using var timer = new PeriodicTimer(_interval, _time);
         do
         {
+            // Reports of earlier rounds that nobody waited for: the count starts from this round's.
+            while (_reported.Wait(0, CancellationToken.None))
+            {
+            }
+
             var round = new Round(Interlocked.Increment(ref _round), _time.GetUtcNow());
             foreach (var watch in _watches)
             {
