@@ -47,8 +47,10 @@ internal static class NativeAotNode
 
     /// <summary>
     /// Publishes the node with Native AOT and moves the binary into place; returns the binary's path. Throws with the
-    /// publish's output when it fails. <paramref name="lowPriority"/>: under <c>nice -n 19</c> (a publish in the
-    /// background while nodes run).
+    /// publish's last lines when it fails. In the foreground (<c>--launch NativeAot</c>, whose start waits for it) the
+    /// publish's own lines are shown as they come, with a line every 15 s saying how long so far: compiling the whole
+    /// node to native code takes minutes on a busy machine (5½ min was seen on the shared 2-core one). In the background
+    /// (<paramref name="lowPriority"/>: under <c>nice -n 19</c> while nodes run) it is quiet but for its result.
     /// </summary>
     public static async Task<string> PublishAsync(string projectDirectory, string jitBinary, bool lowPriority, CancellationToken cancellationToken)
     {
@@ -56,63 +58,21 @@ internal static class NativeAotNode
         var staging = output + ".publishing";
         var builtFrom = BuildHash(jitBinary); // before the publish: an edit built meanwhile makes the result stale, not current
         string[] publish = ["publish", projectDirectory, "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier,
-            "-p:PublishAot=true", "--nologo", "-v", "q", "-o", staging];
+            "-p:PublishAot=true", "--nologo", "-v", "minimal", "-o", staging];
         var start = lowPriority && OperatingSystem.IsLinux() && File.Exists("/usr/bin/nice")
             ? new ProcessStartInfo("/usr/bin/nice", ["-n", "19", "dotnet", .. publish])
             : new ProcessStartInfo("dotnet", publish);
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.UseShellExecute = false;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet publish");
-        // The AppHost stopped by a signal while it publishes (--launch NativeAot publishes before the host runs) takes its
-        // publish with it instead of leaving it running on its own.
-        EventHandler stop = (_, _) => StopQuietly(process);
-        AppDomain.CurrentDomain.ProcessExit += stop;
-        try
-        {
-            return await WaitAsync(process, projectDirectory, jitBinary, staging, output, builtFrom, cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            AppDomain.CurrentDomain.ProcessExit -= stop;
-        }
-    }
-
-    private static void StopQuietly(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // It had exited.
-        }
-    }
-
-    private static async Task<string> WaitAsync(Process process, string projectDirectory, string jitBinary, string staging, string output, string builtFrom,
-        CancellationToken cancellationToken)
-    {
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The AppHost is stopping: the publish it started goes with it; the next start finds the binary stale.
-            StopQuietly(process);
-            throw;
-        }
-
+        var began = Stopwatch.GetTimestamp();
+        var (exitCode, tail) = await VisibleProcess.RunAsync(
+            start, "  native publish: ", lowPriority ? TextWriter.Null : Console.Out, TimeProvider.System, TimeSpan.FromSeconds(15), cancellationToken)
+            .ConfigureAwait(false);
         var staged = Path.Combine(staging, Path.GetFileName(jitBinary));
-        if (process.ExitCode != 0 || !File.Exists(staged))
+        if (exitCode != 0 || !File.Exists(staged))
         {
             throw new InvalidOperationException(
-                $"Publishing the node with Native AOT failed (exit code {process.ExitCode}); linking needs clang or gcc on PATH " +
-                $"(Debian: apt-get install -y gcc). Run with --launch Executable to use the JIT node.{Environment.NewLine}" +
-                $"{await stdout.ConfigureAwait(false)}{await stderr.ConfigureAwait(false)}");
+                $"Publishing the node with Native AOT failed (exit code {exitCode}); linking needs clang, or gcc when there is no clang, " +
+                $"and objcopy (Debian: apt-get install -y gcc binutils). Run with --launch Executable to use the JIT node.{Environment.NewLine}" +
+                string.Join(Environment.NewLine, tail));
         }
 
         // The native libraries it loads (libsodium, SQLite) first, then the binary: a start that sees the new binary
@@ -128,6 +88,11 @@ internal static class NativeAotNode
         File.Copy(staged, binary + ".new", overwrite: true);
         File.Move(binary + ".new", binary, overwrite: true);
         RecordPublishedFrom(projectDirectory, builtFrom);
+        if (!lowPriority)
+        {
+            Console.WriteLine($"Published the node with Native AOT in {VisibleProcess.Elapsed(Stopwatch.GetElapsedTime(began))}.");
+        }
+
         return binary;
     }
 

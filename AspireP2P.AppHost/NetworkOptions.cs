@@ -22,8 +22,9 @@ public enum NodeLaunch
     Project,
 
     /// <summary>
-    /// The node published with Native AOT, published at start (and waited for) when the node changed; linking needs clang
-    /// or gcc. A node starts on a tenth of the CPU time and takes about half the memory, so 50 nodes are healthy in seconds.
+    /// The node published with Native AOT, published at start (and waited for, its progress shown) when the node changed;
+    /// linking needs clang, or gcc when there is no clang, and objcopy (see <see cref="NativeAotNode"/>). A node starts on a
+    /// tenth of the CPU time and takes about half the memory, so 50 nodes are healthy in seconds.
     /// </summary>
     NativeAot,
 }

@@ -75,7 +75,8 @@ internal sealed class NodeLaunchPlan
 
     private static NodeLaunchPlan PublishNow(string projectDirectory, string jitBinary)
     {
-        Console.WriteLine($"Publishing the node with Native AOT (--launch NativeAot; a minute or two, again only after the node changes)…");
+        Console.WriteLine("Publishing the node with Native AOT (--launch NativeAot): the whole node is compiled to native code, which takes minutes; "
+            + "again only after the node changes. --launch Executable starts the JIT node at once.");
         var binary = NativeAotNode.PublishAsync(projectDirectory, jitBinary, lowPriority: false, CancellationToken.None).GetAwaiter().GetResult();
         return new NodeLaunchPlan(binary, "Nodes: Native AOT (--launch NativeAot; published just now).", false);
     }

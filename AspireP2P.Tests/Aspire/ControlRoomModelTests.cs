@@ -84,16 +84,6 @@ public sealed class ControlRoomModelTests
         }
     }
 
-    [Fact]
-    public async Task TooManySparesForThePortRangeIsRefusedWithTheFlagsName()
-    {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--base-port", "65530", "--nodes", "3", "--spares", "5"], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken));
-
-        Assert.Contains("--base-port", error.Message, StringComparison.Ordinal);
-        Assert.Contains("spares", error.Message, StringComparison.Ordinal);
-    }
-
     private static IEnumerable<IResource> Nodes(IDistributedApplicationTestingBuilder builder) =>
         builder.Resources.Where(r => r.Name.StartsWith("node-", StringComparison.Ordinal) || r.Name.StartsWith("spare-", StringComparison.Ordinal));
 
