@@ -14,14 +14,15 @@ public sealed class AppHostRun : IAsyncDisposable
     private readonly Stopwatch _clock;
     private readonly List<string> _output = [];
 
-    private AppHostRun(Process dotnetRun, Stopwatch clock, int nodes, int basePort, int dashboardPort, string apiKey)
+    private AppHostRun(Process dotnetRun, Stopwatch clock, int nodes, AppHostPorts ports, string apiKey, string browserToken)
     {
         _dotnetRun = dotnetRun;
         _clock = clock;
         Nodes = nodes;
-        BasePort = basePort;
-        Dashboard = new Uri($"http://localhost:{dashboardPort}");
+        BasePort = ports.BasePort;
+        Dashboard = new Uri($"http://localhost:{ports.Dashboard}");
         ApiKey = apiKey;
+        BrowserToken = browserToken;
         dotnetRun.OutputDataReceived += (_, e) => Keep(e.Data);
         dotnetRun.ErrorDataReceived += (_, e) => Keep(e.Data);
         dotnetRun.BeginOutputReadLine();
@@ -32,6 +33,12 @@ public sealed class AppHostRun : IAsyncDisposable
     public int BasePort { get; }
     public Uri Dashboard { get; }
     public string ApiKey { get; }
+
+    /// <summary>The dashboard's login token (<c>AppHost:BrowserToken</c>): <c>{Dashboard}/login?t={BrowserToken}</c>.</summary>
+    public string BrowserToken { get; }
+
+    /// <summary>The pid of <c>dotnet run</c>, the process this run started.</summary>
+    public int Pid => _dotnetRun.Id;
 
     /// <summary>Public (proxied or direct) address of node i, as users and peers reach it.</summary>
     public Uri Node(int i) => new($"http://127.0.0.1:{BasePort + i}");
@@ -46,13 +53,12 @@ public sealed class AppHostRun : IAsyncDisposable
         get { lock (_output) { return string.Join(Environment.NewLine, _output.TakeLast(60)); } }
     }
 
-    public static AppHostRun Start(string repo, int nodes, IEnumerable<string> extraArgs)
+    /// <param name="ports">The nodes' and the dashboard's ports; free ones when null.</param>
+    public static AppHostRun Start(string repo, int nodes, IEnumerable<string> extraArgs, AppHostPorts? ports = null)
     {
-        var basePort = Ports.FreeRange(nodes);
-        var dashboard = Ports.Free();
-        var otlp = Ports.Free();
-        var resourceService = Ports.Free();
+        var (basePort, dashboard, otlp, resourceService) = ports ?? new AppHostPorts(Ports.FreeRange(nodes), Ports.Free(), Ports.Free(), Ports.Free());
         var apiKey = Guid.NewGuid().ToString("N");
+        var browserToken = Guid.NewGuid().ToString("N");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -68,6 +74,7 @@ public sealed class AppHostRun : IAsyncDisposable
             $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:{otlp}",
             $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:{resourceService}",
             $"--AppHost:DashboardApiKey={apiKey}",
+            $"--AppHost:BrowserToken={browserToken}",
             // The nodes' API key (mutating calls need it under the AppHost); an AppHost without the parameter ignores it.
             $"--Parameters:api-key={apiKey}", .. extraArgs])
         {
@@ -79,7 +86,7 @@ public sealed class AppHostRun : IAsyncDisposable
         start.Environment["DOTNET_NOLOGO"] = "1";
         var clock = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet run");
-        return new AppHostRun(process, clock, nodes, basePort, dashboard, apiKey);
+        return new AppHostRun(process, clock, nodes, new AppHostPorts(basePort, dashboard, otlp, resourceService), apiKey, browserToken);
     }
 
     /// <summary>Waits until every node's /health says Healthy (linked to its peers) and returns the time since the spawn.</summary>
@@ -115,6 +122,9 @@ public sealed class AppHostRun : IAsyncDisposable
 
         return _clock.Elapsed;
     }
+
+    /// <summary>The dashboard process (DCP starts it as <c>Aspire.Dashboard</c>), or null while it is not running.</summary>
+    public int? DashboardPid() => Family().Where(p => p.Value == "dashboard").Select(p => (int?)p.Key).FirstOrDefault();
 
     /// <summary>The node processes this AppHost started, found by the public address the AppHost passed them.</summary>
     public int[] NodePids()
@@ -249,3 +259,6 @@ public sealed class AppHostRun : IAsyncDisposable
         }
     }
 }
+
+/// <summary>Node i listens on <c>BasePort + i</c>; the dashboard's frontend, OTLP and resource-service ports.</summary>
+public readonly record struct AppHostPorts(int BasePort, int Dashboard, int Otlp, int ResourceService);

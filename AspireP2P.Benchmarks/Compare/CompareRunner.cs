@@ -149,7 +149,8 @@ public static class CompareRunner
         machine["loadavgAtStart"] = ProcFs.LoadAverage();
     }
 
-    private static string RepoRoot()
+    /// <summary>The checkout this harness was built from (the directory with AspireP2P.sln above the binary).</summary>
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
