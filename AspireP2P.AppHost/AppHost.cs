@@ -19,4 +19,7 @@ for (var i = 0; i < network.Nodes; i++)
 // --spares N: more nodes that start only when asked, each joining a running node.
 builder.AddSpares(network, room);
 
+// The record traces the network starts per second, and the dashboard's telemetry limits (NetworkTelemetry.cs).
+builder.AddNetworkTelemetry(room.Nodes, network.Nodes);
+
 builder.Build().Run();

@@ -21,6 +21,7 @@ internal static class Extensions
         ["--spares"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Spares)}",
         ["--live-interval"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.LiveInterval)}",
         ["--proxy"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Proxy)}",
+        ["--traces-per-second"] = NetworkTelemetry.TracesPerSecondKey,
     };
 
     /// <summary>Reads <c>--nodes 5 --base-port 3030</c> as <c>Network:Nodes</c> and <c>Network:BasePort</c>; added last, so the command line wins.</summary>
