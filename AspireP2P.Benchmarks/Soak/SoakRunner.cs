@@ -219,6 +219,9 @@ public static class SoakRunner
         string? opened = null;
         string? note = null;
         var names = Enumerable.Range(0, nodes).Select(i => $"node-{i}").ToArray();
+        var partial = new List<string>();
+        bool IsWhole(IReadOnlyList<ApiSpan> spans) =>
+            names.All(spans.Where(s => DashboardApi.RecordSpanNames.Contains(s.Name)).Select(s => s.Resource).ToHashSet().Contains) && spans.Any(s => s.Name == "publish records");
         foreach (var candidate in candidates)
         {
             if (kept >= TracesToCheck)
@@ -244,16 +247,37 @@ public static class SoakRunner
             }
 
             kept++;
-            var onNodes = spans.Where(s => DashboardApi.RecordSpanNames.Contains(s.Name)).Select(s => s.Resource).ToHashSet();
-            if (names.All(onNodes.Contains) && spans.Any(s => s.Name == "publish records"))
+            if (IsWhole(spans))
             {
                 whole++;
                 opened ??= candidate.TraceId;
             }
             else
             {
-                note ??= $"trace {candidate.TraceId} not whole: spans on {string.Join(',', onNodes.Order())}";
+                partial.Add(candidate.TraceId);
             }
+        }
+
+        // A part missing now may only be late (a node's exporter starved of CPU); one more look tells late from lost.
+        if (partial.Count > 0)
+        {
+            await Task.Delay(ExportLag);
+            var late = 0;
+            foreach (var id in partial)
+            {
+                var spans = await api.GetTraceAsync(id);
+                if (spans is not null && IsWhole(spans))
+                {
+                    late++;
+                }
+                else
+                {
+                    note ??= $"trace {id} not whole after {2 * ExportLag.TotalSeconds:0} s: spans on {string.Join(',', (spans ?? []).Where(s => DashboardApi.RecordSpanNames.Contains(s.Name)).Select(s => s.Resource).Distinct().Order())}";
+                }
+            }
+
+            whole += late;
+            note ??= late > 0 ? $"{late} kept trace(s) whole only {2 * ExportLag.TotalSeconds:0} s after the post" : null;
         }
 
         var tracePage = opened is null ? new PageTiming(TimeSpan.Zero, "no whole trace to open") : await browser.OpenTraceAsync(opened, names);
