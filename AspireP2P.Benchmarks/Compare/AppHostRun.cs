@@ -144,9 +144,8 @@ public sealed class AppHostRun : IAsyncDisposable
     public Dictionary<int, string> Family()
     {
         var all = ProcFs.Processes().ToArray();
-        var parents = all.Select(p => p.Pid).Where(ProcFs.IsAlive).ToDictionary(p => p, p => SafeParent(p));
         var roots = new HashSet<int> { _dotnetRun.Id };
-        roots.UnionWith(parents.Where(p => p.Value == _dotnetRun.Id).Select(p => p.Key));
+        roots.UnionWith(all.Where(p => ProcFs.ParentOrNone(p.Pid) == _dotnetRun.Id).Select(p => p.Pid));
         var kubeconfig = all.Where(p => p.Args.Contains("--monitor") && roots.Any(r => p.Args.Contains(r.ToString(CultureInfo.InvariantCulture))))
             .Select(p => p.Args.SkipWhile(a => a != "--kubeconfig").Skip(1).FirstOrDefault()).FirstOrDefault(k => k is not null);
         if (kubeconfig is not null)
@@ -154,19 +153,7 @@ public sealed class AppHostRun : IAsyncDisposable
             roots.UnionWith(all.Where(p => p.Args.Contains(kubeconfig)).Select(p => p.Pid));
         }
 
-        var family = new HashSet<int>(roots);
-        for (var grew = true; grew;)
-        {
-            grew = false;
-            foreach (var (pid, parent) in parents)
-            {
-                if (family.Contains(parent) && family.Add(pid))
-                {
-                    grew = true;
-                }
-            }
-        }
-
+        var family = ProcFs.WithDescendants(roots);
         var nodes = NodePids().ToHashSet();
         return all.Where(p => family.Contains(p.Pid)).ToDictionary(p => p.Pid, p => Role(p.Pid, p.Args, nodes));
     }
@@ -176,18 +163,6 @@ public sealed class AppHostRun : IAsyncDisposable
         : Path.GetFileName(args[0]) == "dcp" ? "DCP"
         : args.Any(a => a.Contains("Aspire.Dashboard", StringComparison.Ordinal)) ? "dashboard"
         : "AppHost";
-
-    private static int SafeParent(int pid)
-    {
-        try
-        {
-            return ProcFs.ParentOf(pid);
-        }
-        catch (IOException)
-        {
-            return -1;
-        }
-    }
 
     /// <summary>Stops the AppHost as Ctrl+C would (SIGTERM to the AppHost process; it stops DCP, which stops the nodes).</summary>
     public async ValueTask DisposeAsync()

@@ -44,7 +44,7 @@ public sealed class DashboardApi(Uri dashboard, string apiKey)
         var spans = new List<ApiSpan>();
         foreach (var resource in document.RootElement.GetProperty("data").GetProperty("resourceSpans").EnumerateArray())
         {
-            var service = ServiceName(resource);
+            var service = DashboardTraces.ServiceName(resource);
             foreach (var scope in resource.GetProperty("scopeSpans").EnumerateArray())
             {
                 foreach (var span in scope.GetProperty("spans").EnumerateArray())
@@ -90,21 +90,5 @@ public sealed class DashboardApi(Uri dashboard, string apiKey)
         var request = new HttpRequestMessage(HttpMethod.Get, new Uri(dashboard, path));
         request.Headers.Add("X-API-Key", apiKey);
         return request;
-    }
-
-    private static string ServiceName(JsonElement resource)
-    {
-        if (resource.TryGetProperty("resource", out var r) && r.TryGetProperty("attributes", out var attributes))
-        {
-            foreach (var attribute in attributes.EnumerateArray())
-            {
-                if (attribute.GetProperty("key").GetString() == "service.name")
-                {
-                    return attribute.GetProperty("value").GetProperty("stringValue").GetString() ?? "?";
-                }
-            }
-        }
-
-        return "?";
     }
 }

@@ -412,34 +412,8 @@ public static class SoakRunner
     /// CPU time of the run's processes that are alive: the AppHost's (recorded at start), and this harness with its
     /// children (Playwright's driver, Chromium). A process that exits takes its time with it.
     /// </summary>
-    private static TimeSpan RunCpu(Dictionary<int, string> family)
-    {
-        var pids = family.Keys.ToHashSet();
-        pids.Add(Environment.ProcessId);
-        var parents = ProcFs.Processes().Select(p => p.Pid).ToDictionary(p => p, SafeParent);
-        for (var grew = true; grew;)
-        {
-            grew = false;
-            foreach (var (pid, parent) in parents)
-            {
-                grew |= pids.Contains(parent) && pids.Add(pid);
-            }
-        }
-
-        return pids.Aggregate(TimeSpan.Zero, (sum, pid) => sum + SafeCpu(pid));
-    }
-
-    private static int SafeParent(int pid)
-    {
-        try
-        {
-            return ProcFs.ParentOf(pid);
-        }
-        catch (IOException)
-        {
-            return -1;
-        }
-    }
+    private static TimeSpan RunCpu(Dictionary<int, string> family) =>
+        ProcFs.WithDescendants(family.Keys.Append(Environment.ProcessId)).Aggregate(TimeSpan.Zero, (sum, pid) => sum + SafeCpu(pid));
 
     private static TimeSpan SafeCpu(int pid)
     {
