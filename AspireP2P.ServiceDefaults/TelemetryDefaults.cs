@@ -28,7 +28,7 @@ public static class TelemetryDefaults
     /// span below an unsampled local parent is created but never recorded (<see cref="UnrecordedChildSampler"/>), so it
     /// hands the "not sampled" flag on. A trace is therefore kept on every node it reaches, or on none.
     /// </summary>
-    /// <param name="untraced">True while the current request is one the node never traces; its root spends no trace.</param>
+    /// <param name="untraced">True while the current request is one the node never traces; its span spends no trace.</param>
     public static Sampler CreateSampler(double tracesPerSecond, TimeProvider? time = null, Func<bool>? untraced = null)
     {
         Sampler root = new RateLimitingSampler(tracesPerSecond, time);

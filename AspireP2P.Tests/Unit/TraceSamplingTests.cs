@@ -54,7 +54,7 @@ public sealed class TraceSamplingTests
     public void BelowADroppedRootTheNodesSpansExistButAreNotRecorded()
     {
         var sampler = Drained(TelemetryDefaults.CreateSampler(1, _time));
-        var root = sampler.ShouldSample(Root()).Decision;
+        var root = sampler.ShouldSample(Request()).Decision;
         var parent = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.None, isRemote: false);
 
         var child = sampler.ShouldSample(new SamplingParameters(parent, parent.TraceId, "publish records", ActivityKind.Producer)).Decision;
@@ -74,7 +74,7 @@ public sealed class TraceSamplingTests
         // 100 records a second for a minute.
         for (var i = 0; i < 6_000; i++)
         {
-            kept += sampler.ShouldSample(Root()).Decision == SamplingDecision.RecordAndSample ? 1 : 0;
+            kept += sampler.ShouldSample(Request()).Decision == SamplingDecision.RecordAndSample ? 1 : 0;
             _time.Advance(TimeSpan.FromMilliseconds(10));
         }
 
@@ -87,7 +87,7 @@ public sealed class TraceSamplingTests
     {
         var sampler = TelemetryDefaults.CreateSampler(tracesPerSecond: 0.1, _time);
 
-        var decisions = Enumerable.Range(0, (int)RateLimitingSampler.MinimumBurst).Select(_ => sampler.ShouldSample(Root()).Decision).ToList();
+        var decisions = Enumerable.Range(0, (int)RateLimitingSampler.MinimumBurst).Select(_ => sampler.ShouldSample(Request()).Decision).ToList();
 
         Assert.All(decisions, d => Assert.Equal(SamplingDecision.RecordAndSample, d));
     }
@@ -98,7 +98,7 @@ public sealed class TraceSamplingTests
         var sampler = TelemetryDefaults.CreateSampler(0, _time);
         var sampledParent = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true);
 
-        Assert.Equal(SamplingDecision.Drop, sampler.ShouldSample(Root()).Decision);
+        Assert.Equal(SamplingDecision.Drop, sampler.ShouldSample(Request()).Decision);
         Assert.Equal(SamplingDecision.RecordAndSample, sampler.ShouldSample(Received(sampledParent)).Decision);
     }
 
@@ -109,17 +109,28 @@ public sealed class TraceSamplingTests
         var sampler = TelemetryDefaults.CreateSampler(tracesPerSecond: 1, _time, untraced: () => untraced);
 
         // Health probes and live-view reads, many more than the bucket holds: none traced, none counted.
-        Assert.All(Enumerable.Range(0, 100), _ => Assert.Equal(SamplingDecision.Drop, sampler.ShouldSample(Root()).Decision));
+        Assert.All(Enumerable.Range(0, 100), _ => Assert.Equal(SamplingDecision.Drop, sampler.ShouldSample(Request()).Decision));
         untraced = false;
 
         // The records posted next still find the whole first handful.
-        Assert.All(Enumerable.Range(0, (int)RateLimitingSampler.MinimumBurst), _ => Assert.Equal(SamplingDecision.RecordAndSample, sampler.ShouldSample(Root()).Decision));
+        Assert.All(Enumerable.Range(0, (int)RateLimitingSampler.MinimumBurst), _ => Assert.Equal(SamplingDecision.RecordAndSample, sampler.ShouldSample(Request()).Decision));
+    }
+
+    [Fact]
+    public void ARecordReadOnAnUntracedRequestIsStillTraced()
+    {
+        // A tutorial node's record arrives on its WebSocket request (never traced itself) with no traceparent: the
+        // node's receive span starts a trace of its own, from the budget.
+        var sampler = TelemetryDefaults.CreateSampler(tracesPerSecond: 1, _time, untraced: () => true);
+        var receive = new SamplingParameters(default, ActivityTraceId.CreateRandom(), "receive records", ActivityKind.Consumer);
+
+        Assert.Equal(SamplingDecision.RecordAndSample, sampler.ShouldSample(receive).Decision);
     }
 
     /// <summary>The request that posts a record (its root), then the node's publish span below it: kept, and the traceparent sent on.</summary>
     private static (bool Kept, ActivityContext Traceparent) Publish(Sampler origin)
     {
-        var root = origin.ShouldSample(Root()).Decision == SamplingDecision.RecordAndSample;
+        var root = origin.ShouldSample(Request()).Decision == SamplingDecision.RecordAndSample;
         var request = new ActivityContext(ActivityTraceId.CreateRandom(), ActivitySpanId.CreateRandom(), root ? ActivityTraceFlags.Recorded : ActivityTraceFlags.None);
         var publish = origin.ShouldSample(new SamplingParameters(request, request.TraceId, "publish records", ActivityKind.Producer)).Decision;
         Assert.Equal(root ? SamplingDecision.RecordAndSample : SamplingDecision.RecordOnly, publish);
@@ -127,13 +138,14 @@ public sealed class TraceSamplingTests
         return (root, new ActivityContext(request.TraceId, ActivitySpanId.CreateRandom(), flags, isRemote: true));
     }
 
-    private static SamplingParameters Root() => new(default, ActivityTraceId.CreateRandom(), "POST /record", ActivityKind.Server);
+    /// <summary>The span ASP.NET Core starts for a request with no traceparent, as the sampler sees it.</summary>
+    private static SamplingParameters Request() => new(default, ActivityTraceId.CreateRandom(), UntracedRequestSampler.RequestSpanName, ActivityKind.Server);
 
     private static SamplingParameters Received(ActivityContext traceparent) => new(traceparent, traceparent.TraceId, "receive records", ActivityKind.Consumer);
 
     private static Sampler Drained(Sampler sampler)
     {
-        while (sampler.ShouldSample(Root()).Decision == SamplingDecision.RecordAndSample)
+        while (sampler.ShouldSample(Request()).Decision == SamplingDecision.RecordAndSample)
         {
         }
 
