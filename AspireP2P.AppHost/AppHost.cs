@@ -9,6 +9,7 @@ NetworkOptions network;
 try
 {
     network = builder.Configuration.GetNetworkOptions();
+    NetworkTelemetry.Validate(builder.Configuration);
 }
 catch (NetworkArgumentException bad)
 {
@@ -28,6 +29,9 @@ for (var i = 0; i < network.Nodes; i++)
 
 // --spares N: more nodes that start only when asked, each joining a running node.
 builder.AddSpares(network, room);
+
+// The record traces the network starts per second, and the dashboard's telemetry limits (NetworkTelemetry.cs).
+builder.AddNetworkTelemetry(room.Nodes, network.Nodes);
 
 await builder.Build().RunAsync();
 return 0;

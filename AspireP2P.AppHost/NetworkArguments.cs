@@ -28,6 +28,7 @@ internal static class NetworkArguments
         ["--spares"] = Key(nameof(NetworkOptions.Spares)),
         ["--live-interval"] = Key(nameof(NetworkOptions.LiveInterval)),
         ["--proxy"] = Key(nameof(NetworkOptions.Proxy)),
+        ["--traces-per-second"] = NetworkTelemetry.TracesPerSecondKey,
     };
 
     /// <summary>Reads <c>--nodes 5 --base-port 3030</c> as <c>Network:Nodes</c> and <c>Network:BasePort</c>; added last, so the command line wins.</summary>
