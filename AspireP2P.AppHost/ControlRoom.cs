@@ -31,6 +31,7 @@ internal sealed class ControlRoom
     public static ControlRoom Add(IDistributedApplicationBuilder builder, NetworkOptions network)
     {
         var room = new ControlRoom(NetworkSecrets.Add(builder), builder.ExecutionContext.IsRunMode);
+        ApiKeyFile.WriteOnStart(builder, room.Secrets, network);
         if (!room._runMode)
         {
             return room;
@@ -49,17 +50,21 @@ internal sealed class ControlRoom
         });
         if (network.LiveInterval > TimeSpan.Zero)
         {
-            builder.Services.AddSingleton<NodeStatusReader>();
-            builder.Services.AddHostedService(services => new NetworkMonitor(
+            builder.Services.AddSingleton<INodeStatusReader, NodeStatusReader>();
+            builder.Services.AddSingleton(services => new NodeConsoles(services.GetRequiredService<ResourceLoggerService>(), TimeProvider.System));
+            builder.Services.AddSingleton(services => new NetworkMonitor(
                 room.Nodes,
                 resource.Resource,
-                services.GetRequiredService<NodeStatusReader>(),
+                services.GetRequiredService<INodeStatusReader>(),
                 services.GetRequiredService<ResourceStates>(),
                 services.GetRequiredService<ResourceNotificationService>(),
                 services.GetRequiredService<ResourceLoggerService>(),
+                services.GetRequiredService<NodeConsoles>(),
                 network.LiveInterval,
                 TimeProvider.System,
                 services.GetRequiredService<ILogger<NetworkMonitor>>()));
+            // The burst command tells it when it changes the records (FaultCommands).
+            builder.Services.AddHostedService(services => services.GetRequiredService<NetworkMonitor>());
             // From the start on, the Graph shows live links only (none until the first read), not the declared chain.
             builder.Eventing.Subscribe<BeforeStartEvent>((_, _) =>
             {
@@ -75,8 +80,9 @@ internal sealed class ControlRoom
     public IResourceBuilder<T> Join<T>(IResourceBuilder<T> node, bool spare)
         where T : IResourceWithArgs, IResourceWithEndpoints, IResourceWithEnvironment
     {
-        Nodes.Add(node.Resource, spare);
-        node.WithNetworkSecrets(Secrets)
+        var member = Nodes.Add(node.Resource, spare);
+        node.WithNodeHealthCheck(member)
+            .WithNetworkSecrets(Secrets)
             // ASP.NET Core's own per-request lines (the template's default level): the dashboard shows requests as
             // traces, and the live view's reads would add a dozen console lines per node and second.
             .WithEnvironment("Logging__LogLevel__Microsoft.AspNetCore", "Warning")

@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Reflection;
 using System.Runtime.Versioning;
-using Microsoft.Extensions.Configuration;
 
 namespace AspireP2P.AppHost;
 
@@ -10,55 +9,6 @@ internal static class Extensions
 {
     /// <summary>The name of every node's HTTP/WebSocket endpoint.</summary>
     public const string EndpointName = "http";
-
-    private static readonly Dictionary<string, string> SwitchMappings = new()
-    {
-        ["--nodes"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Nodes)}",
-        ["--base-port"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.BasePort)}",
-        ["--launch"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Launch)}",
-        ["--data-dir"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.DataDir)}",
-        ["--target-peers"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.TargetPeers)}",
-        ["--spares"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Spares)}",
-        ["--live-interval"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.LiveInterval)}",
-        ["--proxy"] = $"{NetworkOptions.SectionName}:{nameof(NetworkOptions.Proxy)}",
-    };
-
-    /// <summary>Reads <c>--nodes 5 --base-port 3030</c> as <c>Network:Nodes</c> and <c>Network:BasePort</c>; added last, so the command line wins.</summary>
-    public static IConfigurationBuilder AddNetworkCommandLine(this IConfigurationBuilder configuration, string[] args) =>
-        configuration.AddCommandLine(args, SwitchMappings);
-
-    public static NetworkOptions GetNetworkOptions(this IConfiguration configuration)
-    {
-        var options = configuration.GetSection(NetworkOptions.SectionName).Get<NetworkOptions>() ?? new NetworkOptions();
-        if (options.Nodes < 1)
-        {
-            throw new InvalidOperationException($"--nodes (Network:Nodes) must be at least 1, not {options.Nodes}.");
-        }
-
-        if (options.Spares is < 0 or > 1000)
-        {
-            throw new InvalidOperationException($"--spares (Network:Spares) must be between 0 and 1000, not {options.Spares}.");
-        }
-
-        var ports = options.Nodes + options.Spares;
-        if (options.BasePort < 1 || options.BasePort + ports - 1 > 65535)
-        {
-            throw new InvalidOperationException(
-                $"--base-port (Network:BasePort) {options.BasePort} with {ports} nodes and spares needs ports {options.BasePort}-{options.BasePort + ports - 1}, outside 1-65535.");
-        }
-
-        if (options.LiveInterval < TimeSpan.Zero)
-        {
-            throw new InvalidOperationException($"--live-interval (Network:LiveInterval) must not be negative, not {options.LiveInterval}.");
-        }
-
-        if (options.TargetPeers is < 0 or > 64)
-        {
-            throw new InvalidOperationException($"--target-peers (Network:TargetPeers) must be between 0 and 64, not {options.TargetPeers}.");
-        }
-
-        return options;
-    }
 
     /// <summary>
     /// Adds the node's built binary as an executable (with <c>--launch NativeAot</c>, the node published with Native AOT).
@@ -81,10 +31,8 @@ internal static class Extensions
             throw new FileNotFoundException($"The node binary is missing; build the AppHost (it builds the node) or use --launch Project.", executable);
         }
 
-        if (builder.Configuration.GetNetworkOptions().Launch == NodeLaunch.NativeAot)
-        {
-            executable = NativeAotNode.Binary(projectDirectory, executable);
-        }
+        // Decided once for every node: the Native AOT node or the JIT build (NodeLaunchPlan.cs).
+        executable = NodeLaunchPlan.For(builder, builder.Configuration.GetNetworkOptions().Launch, projectDirectory, executable).Binary;
 
         return builder.AddExecutable(name, executable, projectDirectory)
             .WithEnvironment("DOTNET_ENVIRONMENT", builder.Environment.EnvironmentName)
@@ -114,7 +62,6 @@ internal static class Extensions
                 "--port", self.Property(EndpointProperty.TargetPort),
                 "--public-address", self.Property(EndpointProperty.HostAndPort),
                 "--name", name)
-            .WithHttpHealthCheck("/health")
             .WithUrlForEndpoint(EndpointName, url => url.DisplayText = $"{name} API")
             .WithUrlForEndpoint(EndpointName, _ => new ResourceUrlAnnotation { Url = "/ui", DisplayText = "Node UI" })
             .WithPostTestRecordCommand()

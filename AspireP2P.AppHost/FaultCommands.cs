@@ -157,6 +157,13 @@ internal static class FaultCommands
         }
 
         var count = context.Arguments.GetInt32("count");
+        // The network row must not call the nodes converged from reads taken before these records: it checks again.
+        var liveView = context.Services.GetService<NetworkMonitor>();
+        if (liveView is not null)
+        {
+            await liveView.RecordsChangingAsync($"{Convergence.Plural(count, "record")} being posted to {node.Name}").ConfigureAwait(false);
+        }
+
         var http = context.Services.GetRequiredService<IHttpClientFactory>().CreateClient(NodeHttp.ClientName);
         var url = new Uri(new Uri(endpoint.Url), "/record");
         var burst = Guid.NewGuid().ToString("N")[..8];
@@ -185,6 +192,11 @@ internal static class FaultCommands
                 }
             }).ConfigureAwait(false);
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        if (liveView is not null)
+        {
+            await liveView.RecordsChangingAsync($"{Convergence.Plural(count - failed, "record")} posted to {node.Name}, spreading").ConfigureAwait(false);
+        }
+
         var summary = $"Posted {count - failed} of {count} records (burst {burst}) to {node.Name} in {seconds:0.00} s";
         return failed == 0 ? CommandResults.Success(summary) : CommandResults.Failure($"{summary}; first failure: {firstError}");
     }

@@ -13,30 +13,42 @@ internal sealed class NetworkResource(string name) : Resource(name)
     public const string Nodes = "network.nodes";
     public const string Laggards = "network.laggards";
     public const string Digests = "network.digests";
+    public const string CheckedAt = "network.checkedAt";
+    public const string LiveViewErrors = "network.liveViewErrors";
 
     /// <summary>Before the first reading; with the live view off (<c>--live-interval 0</c>) it stays so.</summary>
     public static CustomResourceSnapshot InitialSnapshot(bool live) => new()
     {
         ResourceType = ResourceType,
-        State = new ResourceStateSnapshot(live ? Convergence.NoNodes : "Live view off", KnownResourceStateStyles.Info),
+        State = new ResourceStateSnapshot(live ? Convergence.Starting : "Live view off", KnownResourceStateStyles.Info),
         Properties = [],
         IconName = "Organization",
     };
 
-    public static CustomResourceSnapshot Show(CustomResourceSnapshot snapshot, Convergence convergence) => snapshot with
+    /// <param name="checkedAt">When the round the verdict comes from began (its reads are from then).</param>
+    /// <param name="liveViewErrors">The live view's failures so far and the last one, when there were any.</param>
+    public static CustomResourceSnapshot Show(CustomResourceSnapshot snapshot, Convergence convergence, DateTimeOffset? checkedAt, string? liveViewErrors) => snapshot with
     {
         State = new ResourceStateSnapshot(convergence.State, convergence.StateStyle),
         Properties =
         [
             new(Nodes, $"{convergence.Running} of {convergence.Declared} running") { DisplayName = "Nodes", IsHighlighted = true, SortOrder = 101 },
             new(MaxRecords, convergence.MaxRecords) { DisplayName = "Records (fullest node)", IsHighlighted = true, SortOrder = 102 },
-            new(Laggards, convergence.Laggards.Count == 0 ? "none" : string.Join("; ", convergence.Laggards))
+            new(Laggards, convergence.Laggards.Count > 0 ? string.Join("; ", convergence.Laggards)
+                : convergence.State == Convergence.Converged ? "none" : convergence.Why ?? "not known yet")
             {
                 DisplayName = "Laggards",
                 IsHighlighted = true,
                 SortOrder = 103,
             },
             new(Digests, convergence.Digests) { DisplayName = "Distinct digests", IsHighlighted = true, SortOrder = 104 },
+            new(CheckedAt, checkedAt is { } at ? at.ToLocalTime().ToString("HH:mm:ss.f", System.Globalization.CultureInfo.InvariantCulture) : "not yet")
+            {
+                DisplayName = "Checked at (every node read)",
+                IsHighlighted = true,
+                SortOrder = 105,
+            },
+            .. liveViewErrors is null ? Array.Empty<ResourcePropertySnapshot>() : [new(LiveViewErrors, liveViewErrors) { DisplayName = "Live view errors", IsHighlighted = true, SortOrder = 106 }],
         ],
     };
 }

@@ -22,6 +22,7 @@ internal static class NodeStateProperties
     public const string Digest = "p2p.digest";
     public const string NodeId = "p2p.nodeId";
     public const string Faults = "p2p.faults";
+    public const string StopReason = "p2p.stopReason";
 
     private const string Prefix = "p2p.";
 
@@ -52,11 +53,22 @@ internal static class NodeStateProperties
     public static CustomResourceSnapshot NotAnswering(CustomResourceSnapshot snapshot, HealthReportSnapshot health) =>
         WithHealth(Clear(snapshot), health);
 
-    /// <summary>A node that is not running shows no live state.</summary>
+    /// <summary>A node that is not running shows no live state: neither its numbers nor a health report of when it ran.</summary>
     public static CustomResourceSnapshot Clear(CustomResourceSnapshot snapshot) =>
-        snapshot with { Properties = [.. snapshot.Properties.Where(p => !IsOurs(p))] };
+        snapshot.WithHealthReports([.. snapshot.HealthReports.Where(r => r.Name != HealthReportName)]) with
+        {
+            Properties = [.. snapshot.Properties.Where(p => !IsOurs(p))],
+        };
 
-    public static HealthReportSnapshot HealthReport(HealthStatus status, string description, DateTimeOffset checkedAt) =>
+    /// <summary>A node that stopped: why, when its console said (a port already in use, a failed start).</summary>
+    public static CustomResourceSnapshot Stopped(CustomResourceSnapshot snapshot, string? reason)
+    {
+        var cleared = Clear(snapshot);
+        return reason is null ? cleared : cleared with { Properties = [.. cleared.Properties, Property(StopReason, "Why it stopped", reason, 0)] };
+    }
+
+    /// <param name="status">Null when it is not known (a node still starting, a live view that could not read it).</param>
+    public static HealthReportSnapshot HealthReport(HealthStatus? status, string description, DateTimeOffset checkedAt) =>
         new(HealthReportName, status, description, ExceptionText: null) { LastRunAt = checkedAt.UtcDateTime };
 
     private static CustomResourceSnapshot WithHealth(CustomResourceSnapshot snapshot, HealthReportSnapshot health) =>

@@ -3,8 +3,19 @@ using System.Text.Json.Serialization.Metadata;
 
 namespace AspireP2P.AppHost;
 
+/// <summary>Reads a running node's state; the live view's one source (a test gives it one that fails on purpose).</summary>
+internal interface INodeStatusReader
+{
+    /// <summary>
+    /// The node's state. A node that cannot be read as expected throws <see cref="HttpRequestException"/>,
+    /// <see cref="OperationCanceledException"/> (the deadline), <see cref="System.Text.Json.JsonException"/> or
+    /// <see cref="InvalidDataException"/>: the live view shows it as not answering. Anything else is a fault of the reader.
+    /// </summary>
+    Task<NodeStatus> ReadAsync(Uri node, CancellationToken cancellationToken);
+}
+
 /// <summary>Reads a node's state over its public HTTP API: <c>GET /api/node</c> and <c>GET /api/peers</c>, side by side.</summary>
-internal sealed class NodeStatusReader(IHttpClientFactory httpClients)
+internal sealed class NodeStatusReader(IHttpClientFactory httpClients) : INodeStatusReader
 {
     public async Task<NodeStatus> ReadAsync(Uri node, CancellationToken cancellationToken)
     {

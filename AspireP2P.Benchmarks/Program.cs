@@ -1,6 +1,7 @@
 using AspireP2P.Benchmarks.Compare;
 using AspireP2P.Benchmarks.Macro;
 using AspireP2P.Benchmarks.Micro;
+using AspireP2P.Benchmarks.Soak;
 
 namespace AspireP2P.Benchmarks;
 
@@ -15,6 +16,11 @@ public static class Program
 
         usage: dotnet run -c Release --project AspireP2P.Benchmarks -- <what> [options]
 
+          speed        issue 22's figures in one run, medians of 3, fresh processes, with the date and load average:
+                       ours ÷ the tutorial's node (3 peers), ours ÷ bare Kestrel (0 peers), AppHost ÷ standalone (3-node
+                       chain), signed ÷ unsigned (--unsigned SHA, 097d7a5), 10 and 50 nodes under the AppHost until all
+                       healthy, idle node RSS; = compare --runs 3 --warmup 0 --apphost-nodes 3 --only kestrel,tutorial,
+                       signed,apphost,startup; takes compare's options (--ports 43000-44999, --no-build, …); ≈ 15 min
           compare      issue 10's ratios side by side in one run (wrk -t1 -c16; apt-get install -y wrk): ours at 0 peers
                        against a bare Kestrel endpoint and against itself with logging off; ours against the tutorial's
                        Deno node with 3 peers each; under the real AppHost against the same chain standalone; AppHost
@@ -23,8 +29,24 @@ public static class Program
               --baseline SHA | --baseline-repo DIR   also measure that one, its rounds interleaved with this one's, and
                             print both side by side (--label, --baseline-label name the columns)
               --runs N (5)  --apphost-runs N (3)  --duration S (5)  --warmup S (3)  --no-build
-              --only kestrel,tutorial,apphost,startup,build   --apphost-nodes N (4)  --startup-nodes 10,50
+              --only kestrel,tutorial,signed,apphost,startup,build   --apphost-nodes N (4)  --startup-nodes 10,50
+              --unsigned SHA (097d7a5)   --ports FIRST-LAST (or P2P_BENCH_PORTS): every port the run takes
               --out FILE (benchmark-results/compare.json)  --label TEXT
+          broadcast    issue 21's broadcast workload (Maelstrom/Gossip Glomers style) on 25 real nodes, each on a host of its
+                       own (network namespaces: needs root, iproute2, iptables), joined as the AppHost joins them (--peers
+                       the predecessor, --target-peers 3): 20 records/s for 20 s at random nodes, then again with a third of
+                       the nodes cut off for 10 s; prints record sends and peer bytes per record, full-propagation
+                       median/p99/max, lost, convergence after the heal, idle bytes/s, links and diameter; ≈ 3 min
+              --delay-ms 100 (every packet between hosts held back, eng/NetDelay)  --nodes N (25)  --target-peers N (3)
+              --rate R (20)  --seconds S (20)  --nemesis false  --partition-at S (5)  --partition-seconds S (10)
+              --idle-seconds S (10)  --seed N (21)  --port P (43999: the nodes' port on their hosts)  --node DLL  --no-build
+          soak         issue 25: the AppHost with 5 nodes left running under ~50 records/s with a burst now and then; once
+                       a minute the dashboard's trace list (GET /api/telemetry/traces?limit=20), its Traces page and one
+                       record's trace in Chromium, its RSS and CPU, what it received and holds, whether kept traces are whole
+              --minutes M (60)  --nodes N (5)  --rate R (50 records/s)  --burst N (500)  --burst-every M (7 min; 0: none)
+              --base-port P --dashboard-port D (free ports; the dashboard takes D, D+1, D+2)  --no-build
+              --cooldown M (0: sample this long after the load stops)  --repo DIR (another checkout's AppHost)
+              --chromium PATH (/usr/bin/chromium)  --out FILE (benchmark-results/soak.json)  -- <AppHost arguments>
           all          every macro figure (node issue 5 and resilience issue 4), table + JSON
           ingest       POST /record throughput at 16 connections, 0 and 3 peers (delivery to every peer verified)
           latency      one-hop delivery (A -> probe peer) and 10-node chain propagation, p50/p99
@@ -72,11 +94,11 @@ public static class Program
             return 0;
         }
 
-        if (args[0] == "compare")
+        if (args[0] is "compare" or "speed")
         {
             try
             {
-                return await CompareRunner.RunAsync(CompareOptions.Parse(args));
+                return await CompareRunner.RunAsync(args[0] == "speed" ? CompareOptions.ParseSpeed(args) : CompareOptions.Parse(args));
             }
             catch (ArgumentException ex)
             {
@@ -89,6 +111,37 @@ public static class Program
         if (args[0] == "memory")
         {
             return await Memory.MemoryRunner.RunAsync(args[1..]);
+        }
+
+        if (args[0] == "broadcast")
+        {
+            try
+            {
+                return await Broadcast.BroadcastRunner.RunAsync(Broadcast.BroadcastOptions.Parse(args));
+            }
+            catch (ArgumentException ex)
+            {
+                Console.Error.WriteLine(ex.Message);
+                Console.Error.WriteLine(Usage);
+                return 2;
+            }
+        }
+
+        if (args[0] == "soak")
+        {
+            SoakOptions soak;
+            try
+            {
+                soak = SoakOptions.Parse(args);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+            {
+                Console.Error.WriteLine(ex.Message);
+                Console.Error.WriteLine(Usage);
+                return 2;
+            }
+
+            return await SoakRunner.RunAsync(soak);
         }
 
         if (args[0] == "micro")

@@ -18,7 +18,8 @@ esac
 export ASPIRE_CLI_TELEMETRY_OPTOUT=true DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 ASPIRE_VERSION=13.6.5
-ASPIRE="${ASPIRE_CLI:-.ci/tools/aspire/aspire}"
+# ./build.sh --test installs it into .ci/tools/aspire (eng/test-tools.tsv) and the tests put it on PATH.
+ASPIRE="${ASPIRE_CLI:-$(command -v aspire || echo .ci/tools/aspire/aspire)}"
 if [[ "$("$ASPIRE" --version 2>/dev/null || true)" != "$ASPIRE_VERSION"* ]]; then
   dotnet tool install Aspire.Cli --version "$ASPIRE_VERSION" --tool-path .ci/tools/aspire
   ASPIRE=.ci/tools/aspire/aspire
@@ -30,7 +31,8 @@ json() { python3 -c "import json,sys; text=sys.stdin.read(); print(eval(sys.argv
 if [[ "$build" == true ]]; then dotnet build "$APPHOST" -v quiet -nologo; fi
 API_KEY="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 
-started="$(cli start --isolated --no-build --format Json -- --nodes 3 "--Parameters:api-key=$API_KEY")"
+# --launch Executable: a check never publishes the Native AOT node (the default launch would, in the background).
+started="$(cli start --isolated --no-build --format Json -- --nodes 3 --launch Executable "--Parameters:api-key=$API_KEY")"
 apphost_pid="$(json 'd["appHostPid"]' <<<"$started")"
 stop() { cli stop >/dev/null || true; }
 trap stop EXIT
@@ -58,6 +60,24 @@ for _ in $(seq 60); do
   sleep 1
 done
 [[ "$sources" == "node-0 node-1 node-2" ]] || { echo "trace $trace has spans on [$sources], not on node-0, node-1 and node-2" >&2; exit 1; }
+
+# One resource: the CLI resolves a resource's relationships only among the resources it prints, so `aspire describe
+# node-1` lists none while plain `aspire describe` lists node-1's links; the node's "Linked to" property (p2p.linkedTo)
+# carries the same links, and must name the same nodes.
+all="$(cli describe --format Json)"
+one="$(cli describe node-1 --format Json)"
+links="$(python3 -c '
+import json, re, sys
+def load(text): return json.loads(text[text.index("{"):])
+def display(name): return re.sub(r"-[a-z0-9]{8}$", "", name)
+every, one = load(sys.argv[1]), load(sys.argv[2])
+node = next(r for r in every["resources"] if display(r["name"]) == "node-1")
+related = sorted({display(x["resourceName"]) for x in node.get("relationships", [])})
+linked = one["resources"][0].get("properties", {}).get("p2p.linkedTo", "")
+named = sorted(n.split(" ")[0] for n in linked.split(", ") if n and n != "none")
+print(" ".join(named) if related == named else f"differ: relationships {related}, p2p.linkedTo {named}")
+' "$all" "$one")"
+echo "aspire describe node-1: linked to $links"
 
 trap - EXIT
 cli stop

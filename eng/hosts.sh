@@ -12,9 +12,11 @@ Usage: eng/hosts.sh <command>
   up N [--no-nodes] [node flags…]   N hosts, node i started with --peers = host i-1 (extra flags go to every node)
   partition I                        host I can neither send to nor hear the other hosts
   partition-oneway I                 what host I sends to the other hosts is dropped; it still hears them
+  partition-group I,J,…              hosts I, J, … hear each other, but neither send to nor hear the rest
   heal                               remove every partition
   delay 50ms [20ms]                  each host's packets to the others leave 50 ms (± 20 ms) late; "delay 0" removes it
   loss 5%                            each host drops 5 % of its packets to the others; "loss 0%" removes it
+  counters                           per host: bytes and packets it sent to the other hosts (IP, headers included)
   status                             hosts, addresses, nodes and rules
   down                               stop the nodes, remove the namespaces, veths, bridge and rules
 Environment: P2P_HOSTS_ID (default 1; "auto" picks a free one and prints id=N) selects the network 10.231.<id>.0/24;
@@ -49,6 +51,7 @@ require_tools() {
   [[ $EUID -eq 0 ]] || die "creating network namespaces needs root (run as root, or with sudo)"
   command -v ip >/dev/null || die "ip not found: apt-get install iproute2"
   command -v iptables >/dev/null || die "iptables not found: apt-get install iptables"
+  command -v iptables-restore >/dev/null || die "iptables-restore not found: apt-get install iptables"
 }
 
 # A network whose owner process is gone was left by a crashed or killed run: remove it before making a new one.
@@ -108,10 +111,15 @@ up() {
     in_ns "$i" ip addr add "$(addr "$i")/24" dev eth0
     in_ns "$i" ip link set eth0 up
     # Partitions, loss and delay each have a chain of their own, so each can be changed without touching the others.
-    for chain in p2p-cut-in p2p-cut-out p2p-loss p2p-delay; do in_ns "$i" iptables -N "$chain"; done
+    for chain in p2p-cut-in p2p-cut-out p2p-loss p2p-count p2p-delay; do in_ns "$i" iptables -N "$chain"; done
     in_ns "$i" iptables -A INPUT -j p2p-cut-in
     in_ns "$i" iptables -A OUTPUT -j p2p-cut-out
     in_ns "$i" iptables -A OUTPUT -j p2p-loss
+    # Counts what the host really sends to the other hosts: after the cuts and the loss (dropped packets are not
+    # sent), before the delay (NFQUEUE ends the chain); the bridge address (this machine) is never counted.
+    in_ns "$i" iptables -A p2p-count -d "$GATEWAY" -j RETURN
+    in_ns "$i" iptables -A p2p-count -d "10.231.$ID.0/24"
+    in_ns "$i" iptables -A OUTPUT -j p2p-count
     in_ns "$i" iptables -A OUTPUT -j p2p-delay
   done
   trap - ERR
@@ -145,11 +153,56 @@ partition() {
   return 0
 }
 
-heal() {
-  for ((i = 1; i <= $(host_count); i++)); do
-    in_ns "$i" iptables -F p2p-cut-in
-    in_ns "$i" iptables -F p2p-cut-out
+# The hosts in the list form one side, every other host the other: no packet crosses between the sides.
+partition_group() {
+  local list="$1" count i j
+  count="$(host_count)"
+  [[ "$list" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "partition-group needs host numbers, e.g. 1,2,3"
+  local -A inside=()
+  for i in ${list//,/ }; do
+    [[ "$i" -ge 1 && "$i" -le "$count" ]] || die "no host $i"
+    inside[$i]=1
   done
+  # One iptables-restore per host on the cut side, all at once, so a third of 25 hosts is cut off in a fraction of a second.
+  for i in "${!inside[@]}"; do
+    {
+      echo "*filter"
+      for ((j = 1; j <= count; j++)); do
+        [[ -n "${inside[$j]:-}" ]] && continue
+        echo "-A p2p-cut-out -d $(addr "$j") -j DROP"
+        echo "-A p2p-cut-in -s $(addr "$j") -j DROP"
+      done
+      echo "COMMIT"
+    } | in_ns "$i" iptables-restore --noflush &
+  done
+  wait_all
+}
+
+# Waits for every background job of this shell; fails if any failed.
+wait_all() {
+  local job failed=0
+  for job in $(jobs -p); do wait "$job" || failed=1; done
+  [[ $failed -eq 0 ]] || die "a host's rules could not be changed"
+}
+
+counters() {
+  local count i
+  count="$(host_count)"
+  for ((i = 1; i <= count; i++)); do
+    # The second rule of p2p-count matches the other hosts: "pkts bytes" are its first two columns. All hosts at once;
+    # each prints one short line (one write), so lines do not mix.
+    echo "$i $(in_ns "$i" iptables -nvxL p2p-count | awk 'NR == 4 { print $2, $1 }')" &
+  done
+  wait_all
+}
+
+heal() {
+  local count i
+  count="$(host_count)"
+  for ((i = 1; i <= count; i++)); do
+    printf '*filter\n-F p2p-cut-in\n-F p2p-cut-out\nCOMMIT\n' | in_ns "$i" iptables-restore --noflush &
+  done
+  wait_all
 }
 
 milliseconds() { [[ "$1" =~ ^([0-9]+)(ms)?$ ]] || die "not a duration in ms: $1"; echo "${BASH_REMATCH[1]}"; }
@@ -229,6 +282,8 @@ case "$command" in
   up) up "$@" ;;
   partition) partition "${1:-}" ;;
   partition-oneway) partition "${1:-}" oneway ;;
+  partition-group) partition_group "${1:-}" ;;
+  counters) counters ;;
   heal) heal ;;
   delay) delay "$@" ;;
   loss) loss "$@" ;;

@@ -4,7 +4,13 @@ namespace AspireP2P.Benchmarks.Compare;
 
 public sealed class CompareOptions
 {
-    public static readonly string[] AllParts = ["kestrel", "tutorial", "apphost", "startup", "build"];
+    public static readonly string[] AllParts = ["kestrel", "tutorial", "signed", "apphost", "startup", "build", "launch", "suspects"];
+
+    /// <summary>The parts <c>speed</c> runs: every ratio of issue 22.</summary>
+    public static readonly string[] SpeedParts = ["kestrel", "tutorial", "signed", "apphost", "startup"];
+
+    /// <summary>The unsigned, in-memory node of issue 10 (the perf branch's head) that signed feeds are measured against.</summary>
+    public const string UnsignedCommit = "097d7a5";
 
     public int Runs { get; set; } = 5;
     public int AppHostRuns { get; set; } = 3;
@@ -21,6 +27,27 @@ public sealed class CompareOptions
     public string? Baseline { get; set; }
     public string? BaselineRepo { get; set; }
     public string BaselineLabel { get; set; } = "baseline";
+    public string UnsignedRevision { get; set; } = UnsignedCommit;
+
+    /// <summary>The node builds the <c>launch</c> part compares (<see cref="NodeBuilds.All"/>).</summary>
+    public string[] Launches { get; set; } = NodeBuilds.All;
+
+    /// <summary>
+    /// <c>speed</c>: issue 22's figures as users meet them. Every server is a fresh process measured with no warm-up,
+    /// the AppHost arm is the default launch only (no extra NativeAot arm), the 0-peer part compares ours with bare
+    /// Kestrel alone, and the 50-node start-up gets as many rounds as the rest.
+    /// </summary>
+    public bool Speed { get; set; }
+
+    /// <summary>The same as <c>compare</c>'s options, with <c>speed</c>'s defaults: 3 rounds of everything, a 3-node chain.</summary>
+    public static CompareOptions ParseSpeed(string[] args)
+    {
+        var options = Parse(["compare", "--runs", "3", "--apphost-runs", "3", "--warmup", "0", "--apphost-nodes", "3",
+            "--only", string.Join(',', SpeedParts), .. args[1..]]);
+        options.Speed = true;
+        options.Out = args.Contains("--out") ? options.Out : Path.Combine("benchmark-results", "speed.json");
+        return options;
+    }
 
     public static CompareOptions Parse(string[] args)
     {
@@ -47,8 +74,16 @@ public sealed class CompareOptions
                 case "--baseline": options.Baseline = Next(); break;
                 case "--baseline-repo": options.BaselineRepo = Next(); break;
                 case "--baseline-label": options.BaselineLabel = Next(); break;
+                case "--unsigned": options.UnsignedRevision = Next(); break;
+                case "--ports": Ports.Range = Ports.Parse(Next()); break;
+                case "--launches": options.Launches = Next().Split(',', StringSplitOptions.RemoveEmptyEntries); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
+        }
+
+        if (options.Launches.Except(NodeBuilds.All).FirstOrDefault() is { } unknownBuild)
+        {
+            throw new ArgumentException($"--launches: unknown node build '{unknownBuild}' (builds: {string.Join(',', NodeBuilds.All)})");
         }
 
         if (options.Parts.Except(AllParts).FirstOrDefault() is { } unknown)

@@ -20,10 +20,23 @@ public static class CompareRunner
     public static async Task<int> RunAsync(CompareOptions options)
     {
         var harnessRoot = RepoRoot();
-        if (!Wrk.Installed && options.Parts.Overlaps(["kestrel", "tutorial", "apphost"]))
+        if (!Wrk.Installed && options.Parts.Overlaps(["kestrel", "tutorial", "signed", "apphost"]))
         {
             Console.Error.WriteLine("compare needs wrk: apt-get install -y wrk");
             return 1;
+        }
+
+        if (options.Parts.Contains("tutorial"))
+        {
+            try
+            {
+                _ = new Servers(await CodeUnderTest.ResolveAsync(harnessRoot, null, null), harnessRoot).Deno();
+            }
+            catch (InvalidOperationException ex)
+            {
+                Console.Error.WriteLine($"compare needs Deno for the tutorial's node: {ex.Message}");
+                return 1;
+            }
         }
 
         var current = new Side(options.Label ?? "current", await CodeUnderTest.ResolveAsync(harnessRoot, options.Repo, options.Commit), harnessRoot);
@@ -50,12 +63,21 @@ public static class CompareRunner
         {
             foreach (var part in CompareOptions.AllParts.Where(options.Parts.Contains))
             {
-                var parts = sides.Where(s => s.Code.HasAppHost || part is "kestrel" or "tutorial").Select(s => Create(part, s, options)).ToArray();
+                var parts = sides.Where(s => s.Code.HasAppHost || part is "kestrel" or "tutorial" or "signed" or "launch").Select(s => Create(part, s, options)).ToArray();
                 for (var round = 0; round < parts.Select(p => p.Rounds).DefaultIfEmpty().Max(); round++)
                 {
                     foreach (var p in Measure.Rotate(parts, round).Where(p => round < p.Rounds))
                     {
-                        await p.RoundAsync(round);
+                        try
+                        {
+                            await p.RoundAsync(round);
+                        }
+                        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or HttpRequestException)
+                        {
+                            // One failed round is a note, not the end of a run that took many minutes to get here.
+                            p.Side.Report.Notes.Add($"{part} round {round + 1} failed: {ex.Message.Split(Environment.NewLine)[0]}");
+                            Console.WriteLine($"  [{p.Side.Label}] {part} round {round + 1} FAILED: {ex.Message.Split(Environment.NewLine)[0]}");
+                        }
                     }
                 }
             }
@@ -83,6 +105,11 @@ public static class CompareRunner
             }
 
             Console.WriteLine(baseline is null ? current.Report.Table() : SideBySide(baseline, current));
+            if (options.Speed)
+            {
+                Console.WriteLine(SpeedSummary.Table(current.Report, options));
+            }
+
             foreach (var side in sides)
             {
                 foreach (var note in side.Report.Notes)
@@ -104,9 +131,12 @@ public static class CompareRunner
     {
         "kestrel" => new ZeroPeersPart(side, options),
         "tutorial" => new TutorialPart(side, options),
+        "signed" => new SignedPart(side, options),
         "apphost" => new AppHostPart(side, options),
         "startup" => new StartupPart(side, options),
         "build" => new BuildPart(side),
+        "launch" => new LaunchPart(side, options),
+        "suspects" => new SuspectsPart(side, options),
         _ => throw new ArgumentException($"unknown part {part}"),
     };
 
@@ -149,7 +179,8 @@ public static class CompareRunner
         machine["loadavgAtStart"] = ProcFs.LoadAverage();
     }
 
-    private static string RepoRoot()
+    /// <summary>The checkout this harness was built from (the directory with AspireP2P.sln above the binary).</summary>
+    public static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -45,7 +45,43 @@ public static class ProcFs
         throw new InvalidOperationException($"no Pss for {pid}");
     }
 
+    /// <summary>Seconds since boot when the process started (/proc/&lt;pid&gt;/stat field 22, at 100 ticks a second).</summary>
+    public static double StartedSinceBoot(int pid) => long.Parse(StatFields(pid)[19], CultureInfo.InvariantCulture) / 100.0;
+
+    /// <summary>Seconds since boot now (/proc/uptime), on the clock of <see cref="StartedSinceBoot"/>.</summary>
+    public static double Uptime() => double.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], CultureInfo.InvariantCulture);
+
     public static int ParentOf(int pid) => int.Parse(StatFields(pid)[1], CultureInfo.InvariantCulture);
+
+    /// <summary>The parent of a live process, or -1 once it has exited.</summary>
+    public static int ParentOrNone(int pid)
+    {
+        try
+        {
+            return ParentOf(pid);
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>The processes <paramref name="roots"/> and all their live descendants.</summary>
+    public static HashSet<int> WithDescendants(IEnumerable<int> roots)
+    {
+        var parents = Processes().Select(p => p.Pid).ToDictionary(p => p, ParentOrNone);
+        var family = new HashSet<int>(roots);
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (pid, parent) in parents)
+            {
+                grew |= family.Contains(parent) && family.Add(pid);
+            }
+        }
+
+        return family;
+    }
 
     /// <summary>Every live process with its arguments (NUL-separated in /proc, split here).</summary>
     public static IEnumerable<(int Pid, string[] Args)> Processes()
@@ -80,6 +116,14 @@ public static class ProcFs
 
     public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
 
+    /// <summary>A process's command line (the binary first).</summary>
+    public static string[] CommandLine(int pid) => File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>A process's environment as it was started (/proc/&lt;pid&gt;/environ; readable by its owner and root).</summary>
+    public static Dictionary<string, string> EnvironmentOf(int pid) =>
+        File.ReadAllText($"/proc/{pid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => v.Split('=', 2)).Where(v => v.Length == 2).GroupBy(v => v[0]).ToDictionary(g => g.Key, g => g.Last()[1]);
+
     public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     /// <summary>Fields after the command name in /proc/&lt;pid&gt;/stat (state is [0], ppid [1], utime [11], stime [12]).</summary>
@@ -92,26 +136,70 @@ public static class ProcFs
 
 public static class Ports
 {
+    /// <summary>
+    /// Where the harness takes ports for everything it starts (servers, AppHost nodes, the dashboard): <c>--ports
+    /// 43000-44999</c> or the environment variable <c>P2P_BENCH_PORTS</c>, so runs on a shared machine stay inside the
+    /// range their user was given; unset, the kernel's free ephemeral ports and a random range for AppHost nodes.
+    /// </summary>
+    public static (int First, int Last)? Range { get; set; } = Parse(Environment.GetEnvironmentVariable("P2P_BENCH_PORTS"));
+
+    public static (int First, int Last)? Parse(string? range)
+    {
+        if (string.IsNullOrWhiteSpace(range))
+        {
+            return null;
+        }
+
+        var parts = range.Split('-');
+        return parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var first)
+            && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var last) && first is > 0 and <= 65535 && last >= first && last <= 65535
+            ? (first, last)
+            : throw new ArgumentException($"a port range is FIRST-LAST within 1-65535, not '{range}'");
+    }
+
+    private static readonly HashSet<int> HandedOut = [];
+
     public static int Free()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        if (Range is null)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        return FreeRange(1);
     }
 
     /// <summary>A run of <paramref name="count"/> consecutive ports that nothing listens on (the AppHost takes --base-port and the next ones).</summary>
     public static int FreeRange(int count)
     {
-        for (var attempt = 0; attempt < 200; attempt++)
+        var (low, high) = Range ?? (20_000, 32_000);
+        if (high - low + 1 < count)
         {
-            var first = Random.Shared.Next(20_000, 32_000 - count);
-            if (Enumerable.Range(first, count).All(IsFree))
+            throw new InvalidOperationException($"the port range {low}-{high} has fewer than {count} ports");
+        }
+
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            var first = Random.Shared.Next(low, high - count + 2);
+            lock (HandedOut)
             {
-                return first;
+                if (HandedOut.Count > (high - low + 1) / 2)
+                {
+                    HandedOut.Clear(); // long runs: ports handed out long ago are bound or free by now
+                }
+
+                // A port handed out a moment ago may not be bound yet: never hand it out twice in one run.
+                if (Enumerable.Range(first, count).All(p => !HandedOut.Contains(p) && IsFree(p)))
+                {
+                    HandedOut.UnionWith(Enumerable.Range(first, count));
+                    return first;
+                }
             }
         }
 
-        throw new InvalidOperationException($"no {count} consecutive free ports found");
+        throw new InvalidOperationException($"no {count} consecutive free ports found in {low}-{high}");
     }
 
     private static bool IsFree(int port)

@@ -19,10 +19,12 @@ public sealed class ServerProcess : IAsyncDisposable
     ];
 
     private readonly Process _process;
+    private readonly Stopwatch _sinceSpawn;
     private long _lines;
 
-    private ServerProcess(Process process, string name, int port)
+    private ServerProcess(Process process, string name, int port, Stopwatch sinceSpawn)
     {
+        _sinceSpawn = sinceSpawn;
         _process = process;
         Name = name;
         Port = port;
@@ -39,10 +41,32 @@ public sealed class ServerProcess : IAsyncDisposable
     public Uri BaseUri => new($"http://127.0.0.1:{Port}");
     public long Lines => Interlocked.Read(ref _lines);
 
+    /// <summary>From the spawn until the process first answered its ready path (/alive for our node).</summary>
+    public TimeSpan ReadyAfter { get; private set; }
+
     public static async Task<ServerProcess> StartAsync(string name, string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
-        string? workingDirectory = null, string readyPath = "/alive")
+        string? workingDirectory = null, string readyPath = "/alive", int? port = null, bool exactEnvironment = false)
     {
-        var port = Ports.Free();
+        // A port of the range can be taken between the check and the bind (the kernel's ephemeral ports for outgoing
+        // connections overlap most ranges): a server on a port of our choosing gets two more ports before it fails.
+        for (var attempt = 1; port is null && attempt < 3; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(name, file, args, environment, workingDirectory, readyPath, Ports.Free(), exactEnvironment);
+            }
+            catch (ExitedEarlyException)
+            {
+                // Try the next port.
+            }
+        }
+
+        return await StartOnceAsync(name, file, args, environment, workingDirectory, readyPath, port ?? Ports.Free(), exactEnvironment);
+    }
+
+    private static async Task<ServerProcess> StartOnceAsync(string name, string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment,
+        string? workingDirectory, string readyPath, int chosen, bool exactEnvironment)
+    {
         var start = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
@@ -52,10 +76,10 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         foreach (var arg in args)
         {
-            start.ArgumentList.Add(arg.Replace("{port}", port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
+            start.ArgumentList.Add(arg.Replace("{port}", chosen.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
         }
 
-        foreach (var variable in Inherited)
+        foreach (var variable in exactEnvironment ? start.Environment.Keys.ToArray() : Inherited)
         {
             start.Environment.Remove(variable);
         }
@@ -65,8 +89,9 @@ public sealed class ServerProcess : IAsyncDisposable
             start.Environment[key] = value;
         }
 
+        var clock = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
-        var server = new ServerProcess(process, name, port);
+        var server = new ServerProcess(process, name, chosen, clock);
         try
         {
             await server.WaitReadyAsync(readyPath);
@@ -134,7 +159,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode} before answering {path}");
+                throw new ExitedEarlyException($"{Name} exited with code {_process.ExitCode} before answering {path}");
             }
 
             try
@@ -142,6 +167,7 @@ public sealed class ServerProcess : IAsyncDisposable
                 using var response = await Http.Client.GetAsync(new Uri(BaseUri, path));
                 if (response.IsSuccessStatusCode)
                 {
+                    ReadyAfter = _sinceSpawn.Elapsed;
                     return;
                 }
             }
@@ -164,3 +190,6 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A server process that exited before it answered (a port taken at the last moment, a crash at start).</summary>
+public sealed class ExitedEarlyException(string message) : InvalidOperationException(message);

@@ -23,6 +23,10 @@ public sealed class Servers(CodeUnderTest code, string harnessRoot)
     public Task<ServerProcess> OursAsync(string name, IReadOnlyDictionary<string, string>? environment = null, params string[] args) =>
         ServerProcess.StartAsync(name, code.ReleaseNode, ["--host", "127.0.0.1", "--port", "{port}", .. args], environment);
 
+    /// <summary>Our node as built or published some way (<see cref="NodeBuilds"/>), with the tutorial's flags and that build's runtime settings.</summary>
+    public static Task<ServerProcess> BuildAsync(NodeBuild build, string name, int? port = null, params string[] args) =>
+        ServerProcess.StartAsync(name, build.Binary, ["--host", "127.0.0.1", "--port", "{port}", .. args], build.Environment, port: port);
+
     /// <summary>The bare Kestrel endpoint, served by this harness's own binary in a process of its own, with the web SDK's server GC.</summary>
     public Task<ServerProcess> BareKestrelAsync()
     {

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace AspireP2P.Benchmarks.Macro;
@@ -42,12 +40,8 @@ public sealed class NodeProcess : IAsyncDisposable
         get { lock (_output) { return string.Join(Environment.NewLine, _output); } }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>A free port on 127.0.0.1, within <see cref="Compare.Ports.Range"/> when one is set (P2P_BENCH_PORTS).</summary>
+    public static int FreePort() => Compare.Ports.Free();
 
     /// <summary>Starts a node and waits until it answers /alive.</summary>
     public static async Task<NodeProcess> StartAsync(string name, int? port = null, params string[] args)

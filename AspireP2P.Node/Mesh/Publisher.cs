@@ -61,7 +61,7 @@ public sealed class Publisher(NodeContext node)
 
         Enqueue(draft);
         var (entry, position) = await draft.Completion.Task.WaitAsync(cancellationToken);
-        publish?.SetTag("messaging.message.id", entry.Key);
+        RecordTracing.Published(publish, entry.Key, node.Links.RecordCarriers);
         node.Telemetry.RecordPublished();
         try
         {
@@ -229,7 +229,6 @@ public sealed class Publisher(NodeContext node)
         EntrySignature.SignedMessage(origin, root, message);
         var signature = node.Local.Keys.Sign(message);
         var publicKey = node.Local.Keys.PublicKey;
-        var fanout = node.Links.RecordCarriers;
         for (var i = 0; i < batch.Count; i++)
         {
             var draft = batch[i];
@@ -249,8 +248,7 @@ public sealed class Publisher(NodeContext node)
                 Hops = draft.Flags == EntryTraits.Adopted ? 1 : 0,
                 Leaf = leaves[i],
             };
-            using var send = fanout == 0 ? null : RecordTracing.StartSend(draft.Parent, entry.Key, fanout);
-            var traceparent = send?.Id ?? (draft.Parent != default ? Traceparent(draft.Parent) : null);
+            var traceparent = draft.Parent != default ? Traceparent(draft.Parent) : null;
             var result = node.Store.Append(entry, publicKey, new RelayContext(0, publicKey, entry.Hops, traceparent, draft.Tracestate, Sync: false));
             if (result.Stored)
             {

@@ -177,7 +177,7 @@ public static class EntrySignature
         return (level[0], proofs.Select(p => p.ToArray()).ToArray());
     }
 
-    private static void Combine(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, Span<byte> parent)
+    internal static void Combine(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, Span<byte> parent)
     {
         Span<byte> buffer = stackalloc byte[NodeTag.Length + 2 * HashLength];
         NodeTag.CopyTo(buffer);

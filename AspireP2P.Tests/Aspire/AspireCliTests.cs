@@ -19,9 +19,10 @@ public sealed partial class AspireCliTests(ITestOutputHelper output)
     {
         var root = RepositoryRoot.Find() ?? throw new InvalidOperationException("the tests run outside the repository");
         // The test project references the AppHost, so it is built; the script installs the CLI into .ci/tools when missing.
-        var start = new ProcessStartInfo("bash") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(root, "eng", "aspire-cli-check.sh"));
-        start.ArgumentList.Add("--no-build");
+        var start = TestTools.StartInfo("bash", Path.Combine(root, "eng", "aspire-cli-check.sh"), "--no-build");
+        start.WorkingDirectory = root;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         start.Environment["NO_COLOR"] = "1";
         using var script = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
         var log = new StringBuilder();
@@ -43,6 +44,8 @@ public sealed partial class AspireCliTests(ITestOutputHelper output)
         var text = Text(log);
         Assert.True(script.ExitCode == 0, $"eng/aspire-cli-check.sh exited with {script.ExitCode}:{Environment.NewLine}{text}");
         Assert.Matches(TracedOnEveryNode(), text);
+        // `aspire describe node-1` alone shows node-1's links (as its "Linked to" property), the ones plain `aspire describe` relates it to.
+        Assert.Contains("aspire describe node-1: linked to node-0 node-2", text, StringComparison.Ordinal);
         Assert.Contains("stopped: no process of the run is left", text, StringComparison.Ordinal);
     }
 
@@ -57,7 +60,7 @@ public sealed partial class AspireCliTests(ITestOutputHelper output)
             return;
         }
 
-        using (var term = Process.Start("kill", ["-TERM", script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        using (var term = Process.Start(TestTools.StartInfo("kill", "-TERM", script.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)))!)
         {
             await term.WaitForExitAsync().WaitAsync(Timeouts.Request);
         }

@@ -84,17 +84,7 @@ public sealed class ControlRoomModelTests
         }
     }
 
-    [Fact]
-    public async Task TooManySparesForThePortRangeIsRefusedWithTheFlagsName()
-    {
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(["--base-port", "65530", "--nodes", "3", "--spares", "5"], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken));
-
-        Assert.Contains("--base-port", error.Message, StringComparison.Ordinal);
-        Assert.Contains("spares", error.Message, StringComparison.Ordinal);
-    }
-
-    private static IEnumerable<IResource> Nodes(IDistributedApplicationTestingBuilder builder) =>
+    internal static IEnumerable<IResource> Nodes(IDistributedApplicationTestingBuilder builder) =>
         builder.Resources.Where(r => r.Name.StartsWith("node-", StringComparison.Ordinal) || r.Name.StartsWith("spare-", StringComparison.Ordinal));
 
     private static async Task<List<object>> EvaluateArgsAsync(IResource node)
@@ -109,7 +99,7 @@ public sealed class ControlRoomModelTests
         return args;
     }
 
-    private static async Task<Dictionary<string, object>> EvaluateEnvironmentAsync(IResource node, DistributedApplicationOperation operation)
+    internal static async Task<Dictionary<string, object>> EvaluateEnvironmentAsync(IResource node, DistributedApplicationOperation operation)
     {
         var environment = new Dictionary<string, object>();
         var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(operation), environment);

@@ -114,6 +114,12 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
         // A graceful stop ends the process with exit code 0; a SIGKILL leaves no code of its own.
         Assert.NotEqual(0, exited.ExitCode);
         Assert.Throws<ArgumentException>(() => Process.GetProcessById(pid));
+        // Its row keeps nothing of the live node: no "linked to 2 peers", no records, no links.
+        await network.WaitForSnapshotAsync(
+            Crashed,
+            s => s.HealthReports.All(r => r.Name != NodeStateProperties.HealthReportName) && s.Properties.All(p => p.Name == NodeStateProperties.StopReason || !p.Name.StartsWith("p2p.", StringComparison.Ordinal)) && s.Relationships.IsEmpty,
+            Timeouts.Converge,
+            $"{Crashed}'s row to drop its live state");
 
         var missed = await network.PostRecordAsync("node-0", $"while {Crashed} was down {Guid.NewGuid():N}");
         var start = await network.ExecuteAsync(Crashed, KnownResourceCommands.StartCommand);
@@ -162,6 +168,15 @@ public sealed class ControlRoomTests(MeshNetwork network) : IClassFixture<MeshNe
 
         Assert.True(burst.Success, burst.Message);
         Assert.Contains("Posted 200 of 200", burst.Message, StringComparison.Ordinal);
+        // The network row says Converged again only from reads that show the burst everywhere, never from older ones.
+        var converged = await network.WaitForSnapshotAsync(
+            ControlRoomNetwork.Network, s => s.State?.Text == Convergence.Converged, Timeouts.AppHostStart, "the network to converge after the burst");
+        Assert.True(Property(converged, NetworkResource.MaxRecords) is long max && max >= before + 200, $"Converged with {Property(converged, NetworkResource.MaxRecords)} records, before the burst's {before + 200}");
+        foreach (var node in await network.RunningNodesAsync())
+        {
+            Assert.True((await network.NodeInfoAsync(node)).GetProperty("records").GetInt64() >= before + 200, $"{node} lacks the burst although the network row says Converged");
+        }
+
         await Eventually.UntilAsync(
             async () => (await network.NodeInfoAsync("node-3")).GetProperty("records").GetInt64(), records => records >= before + 200, Timeouts.Converge,
             "the burst at node-3");

@@ -4,13 +4,11 @@ using Microsoft.Playwright;
 namespace AspireP2P.Tests.Browser;
 
 /// <summary>
-/// One real headless Chromium per test class, driven by Playwright. The browser is Debian's <c>chromium</c>
-/// (Playwright never downloads one here); <c>P2P_CHROMIUM</c> points at another executable.
+/// One real headless Chromium per test class, driven by Playwright. The browser is Debian's <c>chromium</c>, a program
+/// of eng/test-tools.tsv (Playwright never downloads one here); <c>P2P_CHROMIUM</c> points a developer's run at another.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
-    public const string DefaultExecutable = "/usr/bin/chromium";
-
     private static readonly string[] LaunchArgs =
     [
         "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -21,19 +19,19 @@ public sealed class BrowserFixture : IAsyncLifetime
     private IBrowser? _browser;
     private string? _missing;
 
-    public static string ExecutablePath =>
-        Environment.GetEnvironmentVariable("P2P_CHROMIUM") is { Length: > 0 } path ? path : DefaultExecutable;
-
     /// <summary>Bounds every Playwright action and expectation.</summary>
     public static float TimeoutMs => (float)Timeouts.Converge.TotalMilliseconds;
 
     public async ValueTask InitializeAsync()
     {
-        var executable = ExecutablePath;
-        if (!File.Exists(executable))
+        string executable;
+        try
         {
-            _missing = $"No Chromium at {executable}: the browser tests drive a real Chromium. Install Debian's with " +
-                "`apt-get update && apt-get install -y chromium` (./build.sh --test does this), or set P2P_CHROMIUM to a Chromium executable.";
+            executable = TestTools.PathOf("chromium");
+        }
+        catch (InvalidOperationException missing)
+        {
+            _missing = $"The browser tests drive a real Chromium: {missing.Message} Or set P2P_CHROMIUM to a Chromium executable.";
             return;
         }
 

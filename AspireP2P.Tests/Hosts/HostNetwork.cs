@@ -176,12 +176,9 @@ public sealed class HostNetwork : IAsyncDisposable
 
     private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string script, string id, params string[] args)
     {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(script);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = TestTools.StartInfo("bash", [script, .. args]);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
 
         start.Environment["P2P_HOSTS_ID"] = id;
         start.Environment["P2P_HOSTS_PORT"] = Port.ToString();

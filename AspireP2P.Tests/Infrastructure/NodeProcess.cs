@@ -66,17 +66,11 @@ public sealed class NodeProcess : IAsyncDisposable
 
     private static async Task<NodeProcess> StartAsync(string name, string? networkNamespace, string host, int port, string[] args, NodeLaunch? launch)
     {
+        // Each program of the chain (ip, faketime, dotnet) execs the next through PATH, which holds the listed programs only.
         string[] command = [.. networkNamespace is null ? [] : (string[])["ip", "netns", "exec", networkNamespace], .. launch?.Under ?? [], "dotnet"];
-        var start = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in (string[])[.. command[1..], NodeDll, "--host", host, "--port", port.ToString(), .. args])
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = TestTools.StartInfo(command[0], [.. command[1..], NodeDll, "--host", host, "--port", port.ToString(), .. args]);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
 
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__Console__FormatterName"] = "simple";

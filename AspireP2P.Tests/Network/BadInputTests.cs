@@ -75,7 +75,7 @@ public sealed class BadInputTests
         await using var network = await TestNetwork.StartChainAsync(2);
         var (target, other) = (network[0], network[1]);
         using var identity = new TestFeed(77);
-        await using var peer = await SignedPeer.ConnectAsync(target, identity, FreePort.Next());
+        await using var peer = await SignedPeer.ConnectAsync(target, identity, TestPorts.Reserve());
         peer.StartHeartbeats();
         var genuine = identity.Sign(1, "\"genuine\"");
         var targetId = target.Identity.Id;

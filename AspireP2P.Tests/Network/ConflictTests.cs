@@ -23,8 +23,8 @@ public sealed class ConflictTests
         var winner = EntrySignature.LeafHash(one).AsSpan().SequenceCompareTo(EntrySignature.LeafHash(other)) < 0 ? one : other;
 
         // The same origin tells each of two nodes, apart, a different story about its seq 1.
-        await using var toFirst = await SignedPeer.ConnectAsync(network[0], twoFaced, FreePort.Next());
-        await using var toSecond = await SignedPeer.ConnectAsync(network[1], twoFaced, FreePort.Next());
+        await using var toFirst = await SignedPeer.ConnectAsync(network[0], twoFaced, TestPorts.Reserve());
+        await using var toSecond = await SignedPeer.ConnectAsync(network[1], twoFaced, TestPorts.Reserve());
         await toFirst.SendTextAsync(Frame(one, twoFaced.PublicKey));
         await toSecond.SendTextAsync(Frame(other, twoFaced.PublicKey));
         await Eventually.UntilAsync(network[0].GetRecordsRawAsync, r => r.SequenceEqual(["\"one\""]), Timeouts.Converge, "node-0 to hold one story");

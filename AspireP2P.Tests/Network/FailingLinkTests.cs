@@ -36,7 +36,7 @@ public sealed class FailingLinkTests
 
         // One of our nodes (a peer link, both ways).
         using var feed = new TestFeed(61);
-        await using var peer = await SignedPeer.ConnectAsync(node, feed, FreePort.Next());
+        await using var peer = await SignedPeer.ConnectAsync(node, feed, TestPorts.Reserve());
         peer.StartHeartbeats();
         await peer.SendTextAsync(LoneSurrogate.Replace("HANDSHAKE", "NEW_RECORD", StringComparison.Ordinal));
         await peer.SendAsync(MessageCodec.EncodeRecord(feed.Sign(1, "\"peer link alive\""), feed.PublicKey, 1, null, null, sync: false));
@@ -59,7 +59,7 @@ public sealed class FailingLinkTests
     {
         await using var node = await TestNode.StartAsync("greeted");
         using var feed = new TestFeed(62);
-        var self = new LocalNode(feed.Keys, "bad-hello", () => new PeerAddress("127.0.0.1", FreePort.Next(), false), new NetworkKeyring(null), false);
+        var self = new LocalNode(feed.Keys, "bad-hello", () => new PeerAddress("127.0.0.1", TestPorts.Reserve(), false), new NetworkKeyring(null), false);
         var request = LinkHandshake.CreateRequest(self, LinkHandshake.NewNonce(RandomNumberGenerator.GetBytes));
         using var socket = new ClientWebSocket();
         foreach (var (name, value) in request.Headers)
@@ -88,7 +88,7 @@ public sealed class FailingLinkTests
     {
         await using var node = await TestNode.StartAsync("strict");
         using var feed = new TestFeed(63);
-        await using (var bad = await SignedPeer.ConnectAsync(node, feed, FreePort.Next()))
+        await using (var bad = await SignedPeer.ConnectAsync(node, feed, TestPorts.Reserve()))
         {
             await Eventually.UntilAsync(() => Task.FromResult(node.Core.Context.Links.Count), n => n == 1, Timeouts.Connect, "the peer's link");
             for (var i = 0; i < 40 && bad.State == WebSocketState.Open; i++)
@@ -107,10 +107,10 @@ public sealed class FailingLinkTests
         }
 
         // Its next link is refused, with the reason; another node still links.
-        var refused = await Assert.ThrowsAsync<WebSocketException>(() => SignedPeer.ConnectAsync(node, feed, FreePort.Next()));
+        var refused = await Assert.ThrowsAsync<WebSocketException>(() => SignedPeer.ConnectAsync(node, feed, TestPorts.Reserve()));
         Assert.Contains("503", refused.ToString(), StringComparison.Ordinal);
         using var other = new TestFeed(64);
-        await using var good = await SignedPeer.ConnectAsync(node, other, FreePort.Next());
+        await using var good = await SignedPeer.ConnectAsync(node, other, TestPorts.Reserve());
         await Eventually.UntilAsync(() => Task.FromResult(node.Core.Context.Links.Snapshot.Any(l => l.PeerId == other.Id)), Timeouts.Connect, "another peer to link");
         Assert.NotNull(node.Core.Mesh.Penalties.HeldUntil(feed.Id.ToString()));
     }

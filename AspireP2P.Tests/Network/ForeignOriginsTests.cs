@@ -16,7 +16,7 @@ public sealed class ForeignOriginsTests
     {
         await using var node = await TestNode.StartAsync("target", "--P2P:NewOriginsPerSecond", "2");
         using var stranger = new TestFeed(81);
-        await using var peer = await SignedPeer.ConnectAsync(node, stranger, FreePort.Next());
+        await using var peer = await SignedPeer.ConnectAsync(node, stranger, TestPorts.Reserve());
         peer.StartHeartbeats();
         var feeds = Enumerable.Range(0, 120).Select(i => new TestFeed((byte)(100 + i))).ToList();
         try

@@ -106,10 +106,7 @@ public sealed class HandshakeTests
     public async Task UnreachablePeerIsReportedNotSilentlyAccepted()
     {
         await using var node = await TestNode.StartAsync("lonely");
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var closedPort = TestPorts.Reserve();
 
         using var response = await node.PostPeerAsync($"127.0.0.1:{closedPort}");
 
@@ -122,10 +119,8 @@ public sealed class HandshakeTests
     [Fact]
     public async Task BootstrapPeerThatStartsLaterIsJoinedOnceItListens()
     {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        // Reserved: nobody listens there until the late node does (a freed port was once taken meanwhile, linking "early").
+        var port = TestPorts.Reserve();
 
         await using var early = await TestNode.StartAsync("early", "--peers", $"127.0.0.1:{port}");
         Assert.False(await early.IsHealthyAsync());

@@ -16,7 +16,7 @@ public sealed class TimingTests
     public async Task UnreachablePeerIsRedialedWithCappedExponentialBackoff()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var closedPort = FreePort.Next();
+        var closedPort = TestPorts.Reserve();
         await using var node = await TestNode.StartAsync("dialer", time,
             "--peers", $"127.0.0.1:{closedPort}", "--P2P:ReconnectMinDelay=00:00:01", "--P2P:ReconnectMaxDelay=00:00:04");
 
@@ -50,7 +50,7 @@ public sealed class TimingTests
     public async Task PeerThatDialsUsDuringTheBackoffIsLinkedAtOnce()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var port = FreePort.Next();
+        var port = TestPorts.Reserve();
         await using var waiting = await TestNode.StartAsync("waiting", time,
             "--peers", $"127.0.0.1:{port}", "--P2P:ReconnectMinDelay=00:00:30", "--P2P:ReconnectMaxDelay=00:01:00");
         await Eventually.UntilAsync(() => PeerAsync(waiting), p => p.GetProperty("nextAttemptAt").ValueKind == JsonValueKind.String,
@@ -73,7 +73,7 @@ public sealed class TimingTests
         await using var node = await TestNode.StartAsync("watcher", time);
         using var identity = new TestFeed(42);
         // A peer of ours that completes the handshake and then never says another word.
-        await using var hung = await SignedPeer.ConnectAsync(node, identity, FreePort.Next());
+        await using var hung = await SignedPeer.ConnectAsync(node, identity, TestPorts.Reserve());
         await Eventually.UntilAsync(() => LinksAsync(node), l => l.Length == 1, Timeouts.Converge, "the hung peer's link to register");
 
         time.Advance(Tick);

@@ -131,7 +131,7 @@ public sealed class WaiterTests
         await using var hole = new FakeServer(FakeServerKind.BlackHole);
         await using var garbage = new FakeServer(FakeServerKind.Garbage);
         await using var web = new FakeServer(FakeServerKind.PlainHttp);
-        var closed = $"127.0.0.1:{FreePort.Next()}";
+        var closed = $"127.0.0.1:{TestPorts.Reserve()}";
 
         var answers = new List<(string Address, int Status, string Body)>();
         foreach (var address in new[] { closed, garbage.Address, web.Address, hole.Address })

@@ -12,20 +12,18 @@ namespace AspireP2P.Tests.Processes;
 [Trait(Tier.Category, Tier.Process)]
 public sealed class ClockSkewTests(ITestOutputHelper output)
 {
-    private const string Faketime = "/usr/bin/faketime";
-
     /// <summary>An hour behind; timers keep the real monotonic clock (a negative uptime would confuse them).</summary>
     private static readonly NodeLaunch HourBehind = new(
-        new Dictionary<string, string> { ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1" }, [Faketime, "-f", "-1h"]);
+        new Dictionary<string, string> { ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1" }, ["faketime", "-f", "-1h"]);
 
     [Fact]
     public async Task AConflictMetByANodeAnHourBehindConvergesAndTheLogIsNotResentForever()
     {
-        Assert.True(File.Exists(Faketime), $"{Faketime} is missing: apt-get install faketime (./build.sh --test installs it)");
+        TestTools.PathOf("faketime"); // fails at once, with how to install it, on a machine without it
         var dataDir = Path.Combine(Directory.CreateTempSubdirectory("aspirep2p-data-").FullName, "data");
         using var backup = new DataDirectoryBackup();
-        var port = FreePort.Next();
-        await using var peer = await NodeProcess.StartAsync("peer", FreePort.Next());
+        var port = TestPorts.Reserve();
+        await using var peer = await NodeProcess.StartAsync("peer", TestPorts.Reserve());
         try
         {
             await using (var node = await NodeProcess.StartAsync("node", port, "--data-dir", dataDir, "--peers", peer.Address))
@@ -51,7 +49,7 @@ public sealed class ClockSkewTests(ITestOutputHelper output)
             // The node comes back on its older state, an hour behind, apart (on another port: nobody re-dials it), and writes
             // under the same key again: a conflict. Then it links to the peer.
             backup.RestoreTo(dataDir);
-            await using var skewed = await NodeProcess.StartAsync(HourBehind, "skewed", FreePort.Next(), "--data-dir", dataDir);
+            await using var skewed = await NodeProcess.StartAsync(HourBehind, "skewed", TestPorts.Reserve(), "--data-dir", dataDir);
             using (var response = await skewed.Http.GetAsync("/", TestContext.Current.CancellationToken))
             {
                 var behind = DateTimeOffset.UtcNow - response.Headers.Date!.Value;

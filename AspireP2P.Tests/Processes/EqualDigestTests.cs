@@ -15,8 +15,8 @@ public sealed class EqualDigestTests(ITestOutputHelper output)
     [Fact]
     public async Task PartitionedNodesWhoseDigestsCollideStillExchangeEveryRecordWhenTheyMeetAgain()
     {
-        await using var a = await NodeProcess.StartAsync("a", FreePort.Next());
-        await using var b = await NodeProcess.StartAsync("b", FreePort.Next());
+        await using var a = await NodeProcess.StartAsync("a", TestPorts.Reserve());
+        await using var b = await NodeProcess.StartAsync("b", TestPorts.Reserve());
         Assert.Equal(HttpStatusCode.Created, await a.AddPeerAsync(b));
         var shared = await a.PostRecordAsync("written before the partition");
         Assert.True(shared.Created, shared.ToString());

@@ -25,10 +25,10 @@ public sealed class FailWellTests(ITestOutputHelper output)
     [Fact]
     public async Task Case1_AMalformedFrameLeavesNoZombieLink()
     {
-        await using var node = await NodeProcess.StartAsync("node", FreePort.Next());
+        await using var node = await NodeProcess.StartAsync("node", TestPorts.Reserve());
         await using var stranger = await RawPeer.ConnectAsync(node.WebSocketUri);
         using var feed = new TestFeed(71);
-        await using var peer = await SignedPeer.ConnectAsync(node.WebSocketUri, feed, FreePort.Next());
+        await using var peer = await SignedPeer.ConnectAsync(node.WebSocketUri, feed, TestPorts.Reserve());
         peer.StartHeartbeats();
 
         await stranger.SendTextAsync(LoneSurrogate);
@@ -46,7 +46,7 @@ public sealed class FailWellTests(ITestOutputHelper output)
     [Fact]
     public async Task Case2_StrangersCannotLockANodeOutOfItsPeers()
     {
-        await using var node = await NodeProcess.StartAsync("target", FreePort.Next());
+        await using var node = await NodeProcess.StartAsync("target", TestPorts.Reserve());
         for (var i = 0; i < 15; i++)
         {
             var stranger = await RawPeer.ConnectAsync(node.WebSocketUri);
@@ -74,7 +74,7 @@ public sealed class FailWellTests(ITestOutputHelper output)
                 }
             }
 
-            await using var real = await NodeProcess.StartAsync("real", FreePort.Next());
+            await using var real = await NodeProcess.StartAsync("real", TestPorts.Reserve());
             Assert.Equal(HttpStatusCode.Created, await real.AddPeerAsync(node));
             await Eventually.UntilAsync(async () => (await real.GetPeersAsync()).Length == 1, Timeouts.Connect, "the real node to link");
             Assert.Equal(4, refused);
@@ -98,7 +98,7 @@ public sealed class FailWellTests(ITestOutputHelper output)
         var state = Path.Combine(dataDir, OwnFeed.FileName);
         try
         {
-            await using var node = await NodeProcess.StartAsync("node", FreePort.Next(), "--data-dir", dataDir);
+            await using var node = await NodeProcess.StartAsync("node", TestPorts.Reserve(), "--data-dir", dataDir);
 
             // The first block of seqs (4,096) was reserved at start; the next record needs a new reservation.
             var acknowledged = await PostManyAsync(node, 4096);
@@ -142,7 +142,7 @@ public sealed class FailWellTests(ITestOutputHelper output)
     [InlineData(nameof(IOException))]
     public async Task Case3_ASignerThatThrowsAnythingAnswersAndGoesOn(string exception)
     {
-        await using var node = await NodeProcess.StartAsync("node", FreePort.Next(), "--dev-faults", "true");
+        await using var node = await NodeProcess.StartAsync("node", TestPorts.Reserve(), "--dev-faults", "true");
         using var injected = await node.Http.PostAsJsonAsync("/api/dev/throw", new { part = "Signer", exception, times = 2 }, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.OK, injected.StatusCode);
 
@@ -160,7 +160,7 @@ public sealed class FailWellTests(ITestOutputHelper output)
     {
         await using var hole = new FakeServer(FakeServerKind.BlackHole);
         await using var node = await NodeProcess.StartAsync(
-            NodeLaunch.With(("P2P__ConnectTimeout", "00:05:00"), ("P2P__RequestTimeout", "00:10:00")), "node", FreePort.Next());
+            NodeLaunch.With(("P2P__ConnectTimeout", "00:05:00"), ("P2P__RequestTimeout", "00:10:00")), "node", TestPorts.Reserve());
         using var client = new HttpClient { BaseAddress = node.Http.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         var pending = client.PostAsJsonAsync("/peer", new { targetUrl = hole.Address }, TestContext.Current.CancellationToken);
         await Eventually.UntilAsync(async () => (await node.GetPeerRowsAsync()).Any(r => r.Address == hole.Address), Timeouts.Request, "the dial to be under way");
@@ -177,13 +177,13 @@ public sealed class FailWellTests(ITestOutputHelper output)
     public async Task Case7_PostPeerIsNoPortScanningOracle()
     {
         await using var node = await NodeProcess.StartAsync(
-            NodeLaunch.With(("P2P__ConnectTimeout", "00:00:01"), ("P2P__RequestTimeout", "00:00:05")), "prober", FreePort.Next());
+            NodeLaunch.With(("P2P__ConnectTimeout", "00:00:01"), ("P2P__RequestTimeout", "00:00:05")), "prober", TestPorts.Reserve());
         await using var hole = new FakeServer(FakeServerKind.BlackHole);
         await using var garbage = new FakeServer(FakeServerKind.Garbage);
         await using var web = new FakeServer(FakeServerKind.PlainHttp);
 
         var said = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var address in new[] { $"127.0.0.1:{FreePort.Next()}", garbage.Address, web.Address, hole.Address })
+        foreach (var address in new[] { $"127.0.0.1:{TestPorts.Reserve()}", garbage.Address, web.Address, hole.Address })
         {
             using var response = await node.Http.PostAsJsonAsync("/peer", new { targetUrl = address }, TestContext.Current.CancellationToken);
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
@@ -197,7 +197,7 @@ public sealed class FailWellTests(ITestOutputHelper output)
     public async Task APartThatCannotRecoverStopsTheNodeWithANonZeroExitCodeAndARestartRecovers()
     {
         var dataDir = Directory.CreateTempSubdirectory("aspirep2p-failstop-").FullName;
-        var port = FreePort.Next();
+        var port = TestPorts.Reserve();
         try
         {
             await using (var node = await NodeProcess.StartAsync("node", port, "--data-dir", dataDir, "--dev-faults", "true"))
@@ -248,8 +248,9 @@ public sealed class FailWellTests(ITestOutputHelper output)
             return;
         }
 
-        using var chattr = Process.Start(new ProcessStartInfo("chattr", [change, path]) { RedirectStandardError = true })
-            ?? throw new InvalidOperationException("chattr did not start");
+        var start = TestTools.StartInfo("chattr", change, path);
+        start.RedirectStandardError = true;
+        using var chattr = Process.Start(start) ?? throw new InvalidOperationException("chattr did not start");
         await chattr.WaitForExitAsync().WaitAsync(Timeouts.Request);
         Assert.True(chattr.ExitCode == 0, $"chattr {change} {path}: {await chattr.StandardError.ReadToEndAsync()}");
     }

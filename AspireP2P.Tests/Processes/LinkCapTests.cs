@@ -20,12 +20,12 @@ public sealed class LinkCapTests(ITestOutputHelper output)
         var nodes = new List<NodeProcess>();
         try
         {
-            var hub = await NodeProcess.StartAsync(CappedHub, "hub", FreePort.Next());
+            var hub = await NodeProcess.StartAsync(CappedHub, "hub", TestPorts.Reserve());
             nodes.Add(hub);
             var joiners = new List<NodeProcess>();
             for (var i = 1; i <= 2 * Cap; i++)
             {
-                var joiner = await NodeProcess.StartAsync($"joiner-{i}", FreePort.Next(), "--peers", hub.Address);
+                var joiner = await NodeProcess.StartAsync($"joiner-{i}", TestPorts.Reserve(), "--peers", hub.Address);
                 nodes.Add(joiner);
                 joiners.Add(joiner);
             }
@@ -71,13 +71,13 @@ public sealed class LinkCapTests(ITestOutputHelper output)
         try
         {
             // Peers the hub is told to dial at start, more than its cap...
-            var targets = await Task.WhenAll(Enumerable.Range(1, 2 * Cap + 1).Select(i => NodeProcess.StartAsync($"target-{i}", FreePort.Next())));
+            var targets = await Task.WhenAll(Enumerable.Range(1, 2 * Cap + 1).Select(i => NodeProcess.StartAsync($"target-{i}", TestPorts.Reserve())));
             nodes.AddRange(targets);
-            var hub = await NodeProcess.StartAsync(CappedHub, "hub", FreePort.Next(), "--peers", string.Join(',', targets.Select(t => t.Address)));
+            var hub = await NodeProcess.StartAsync(CappedHub, "hub", TestPorts.Reserve(), "--peers", string.Join(',', targets.Select(t => t.Address)));
             nodes.Add(hub);
 
             // ...and nodes that all dial it at once.
-            var dialers = await Task.WhenAll(Enumerable.Range(1, 2 * Cap).Select(i => NodeProcess.StartAsync($"dialer-{i}", FreePort.Next(), "--peers", hub.Address)));
+            var dialers = await Task.WhenAll(Enumerable.Range(1, 2 * Cap).Select(i => NodeProcess.StartAsync($"dialer-{i}", TestPorts.Reserve(), "--peers", hub.Address)));
             nodes.AddRange(dialers);
 
             var most = 0;

@@ -17,7 +17,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
     [Fact]
     public async Task ChainHealsAfterAMiddleNodeIsKilledAndRestartedUnderAWriteStream()
     {
-        var ports = Enumerable.Range(0, 5).Select(_ => FreePort.Next()).ToArray();
+        var ports = Enumerable.Range(0, 5).Select(_ => TestPorts.Reserve()).ToArray();
         var nodes = new NodeProcess[5];
         try
         {
@@ -49,7 +49,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
     [Fact]
     public async Task NodeStartedAfterAThousandRecordsExistGetsAllOfThem()
     {
-        await using var first = await NodeProcess.StartAsync("first", FreePort.Next());
+        await using var first = await NodeProcess.StartAsync("first", TestPorts.Reserve());
         await using (var writer = new RecordWriter([first]))
         {
             await writer.WaitForAsync(1000);
@@ -59,7 +59,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
         var count = (await first.GetHoldingsAsync()).Records;
         Assert.True(count >= 1000);
         var joinedAt = Stopwatch.StartNew();
-        await using var late = await NodeProcess.StartAsync("late", FreePort.Next(), "--peers", first.Address);
+        await using var late = await NodeProcess.StartAsync("late", TestPorts.Reserve(), "--peers", first.Address);
 
         var holdings = await WaitConvergedAsync([first, late], count);
         output.WriteLine($"late joiner holds all {count} records ({holdings}) {joinedAt.Elapsed.TotalMilliseconds:0} ms after its process started");
@@ -68,7 +68,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
     [Fact]
     public async Task WithPeerExchangeAChainBecomesAMeshThatSurvivesLosingAMiddleNode()
     {
-        var ports = Enumerable.Range(0, 5).Select(_ => FreePort.Next()).ToArray();
+        var ports = Enumerable.Range(0, 5).Select(_ => TestPorts.Reserve()).ToArray();
         var nodes = new NodeProcess[5];
         try
         {
@@ -104,7 +104,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
     public async Task PersistentNodeKeepsEveryAcknowledgedRecordAfterSigkill()
     {
         var dataDir = Directory.CreateTempSubdirectory("aspirep2p-data-").FullName;
-        var port = FreePort.Next();
+        var port = TestPorts.Reserve();
         try
         {
             string nodeId;
@@ -139,7 +139,7 @@ public sealed class ProcessNetworkTests(ITestOutputHelper output)
         // Records may leave a node before its log keeps them; if a restarted node issued one of their seqs again, peers
         // would hold two different records under one key. The feed's reservation survives SIGKILL, whatever the log keeps.
         var dataDir = Directory.CreateTempSubdirectory("aspirep2p-data-").FullName;
-        var port = FreePort.Next();
+        var port = TestPorts.Reserve();
         try
         {
             string nodeId;

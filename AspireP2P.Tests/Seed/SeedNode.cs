@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using AspireP2P.Tests.Infrastructure;
@@ -53,27 +51,18 @@ public sealed class SeedNode : IAsyncDisposable
     /// <summary>Starts <c>deno run server.ts --host 127.0.0.1 --port N [args]</c> and waits until it answers HTTP.</summary>
     public static async Task<SeedNode> StartAsync(Action<string>? log, params string[] args)
     {
-        var deno = Deno.Executable;
-        for (var attempt = 1; ; attempt++)
+        var port = TestPorts.Reserve();
+        var denoDir = Directory.CreateTempSubdirectory("aspirep2p-deno-").FullName;
+        var node = new SeedNode(Launch(denoDir, port, args), denoDir, port, log);
+        try
         {
-            var port = FreePort();
-            var denoDir = Directory.CreateTempSubdirectory("aspirep2p-deno-").FullName;
-            var node = new SeedNode(Launch(deno, denoDir, port, args), denoDir, port, log);
-            try
-            {
-                await node.WaitUntilListeningAsync();
-                return node;
-            }
-            catch (SeedExitedException) when (attempt < 3 && node.Output.Contains("AddrInUse", StringComparison.Ordinal))
-            {
-                // Another process took the free port between our probe and Deno's bind: pick another.
-                await node.DisposeAsync();
-            }
-            catch
-            {
-                await node.DisposeAsync();
-                throw;
-            }
+            await node.WaitUntilListeningAsync();
+            return node;
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
         }
     }
 
@@ -137,28 +126,21 @@ public sealed class SeedNode : IAsyncDisposable
         }
     }
 
-    private static Process Launch(string deno, string denoDir, int port, string[] args)
+    private static Process Launch(string denoDir, int port, string[] args)
     {
-        var start = new ProcessStartInfo(deno)
-        {
-            WorkingDirectory = Deno.SeedDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-
         // Network access to loopback only; no config/lock file discovery; never fetch a remote module.
-        foreach (var argument in (string[])[
+        var start = TestTools.StartInfo("deno",
+        [
             "run", "--allow-net=127.0.0.1,localhost", "--no-prompt", "--no-config", "--no-lock", "--no-remote", "--no-check",
-            "--import-map=import_map.json", "tutorial/server.ts", "--host", "127.0.0.1", "--port", port.ToString(), .. args])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+            "--import-map=import_map.json", "tutorial/server.ts", "--host", "127.0.0.1", "--port", port.ToString(), .. args,
+        ]);
+        start.WorkingDirectory = Deno.SeedDirectory;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         start.Environment["DENO_DIR"] = denoDir;
         start.Environment["DENO_NO_UPDATE_CHECK"] = "1";
         start.Environment["NO_COLOR"] = "1";
-        return Process.Start(start) ?? throw new InvalidOperationException($"could not start {deno}");
+        return Process.Start(start) ?? throw new InvalidOperationException("could not start deno");
     }
 
     private async Task WaitUntilListeningAsync()
@@ -203,13 +185,6 @@ public sealed class SeedNode : IAsyncDisposable
         }
 
         lock (_output) { _output.AppendLine(line); }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class SeedExitedException(string message) : Exception(message);

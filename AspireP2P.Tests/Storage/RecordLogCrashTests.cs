@@ -62,12 +62,9 @@ public sealed class RecordLogCrashTests : IDisposable
     /// <summary>Runs the writer until it acknowledged at least the given position, kills it (SIGKILL); returns the last acknowledged position.</summary>
     private async Task<long> RunWriterUntilKilledAsync(long minimumAcknowledged)
     {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "AspireP2P.Tests.LogWriter"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            ArgumentList = { _directory, "false" },
-        };
+        var start = TestTools.StartInfoForBuilt("AspireP2P.Tests.LogWriter", _directory, "false");
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         using var writer = Process.Start(start) ?? throw new InvalidOperationException("the writer did not start");
         var errors = writer.StandardError.ReadToEndAsync();
         var acknowledged = -1L;

@@ -61,12 +61,8 @@ public sealed class RecordLogFullDiskTests
 
     private static async Task RunAsync(string command, params string[] arguments)
     {
-        var start = new ProcessStartInfo(command) { RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = TestTools.StartInfo(command, arguments);
+        start.RedirectStandardError = true;
         using var process = Process.Start(start)!;
         var errors = await process.StandardError.ReadToEndAsync().WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
         await process.WaitForExitAsync().WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);

@@ -40,8 +40,15 @@ public sealed class AppHostFigures
 
     public async Task MeasureAsync(CodeUnderTest code, double duration, string[] args, Report report)
     {
+        await using var run = AppHostRun.Start(code.Root, _nodes, args);
+        await MeasureAsync(run, duration, report);
+    }
+
+    /// <summary>Measures a running AppHost (started just now, with this figure's node count); leaves it running.</summary>
+    public async Task MeasureAsync(AppHostRun run, double duration, Report report)
+    {
         var n = _nodes;
-        await using var run = AppHostRun.Start(code.Root, n, args);
+        var args = run.ExtraArgs;
         var healthy = await run.WaitHealthyAsync(TimeSpan.FromMinutes(3));
         Startup.Runs.Add(healthy.TotalSeconds);
         var pids = run.NodePids();

@@ -23,7 +23,7 @@ public sealed class AppHostPart : ComparePart
         var report = side.Report;
         var topology = $"{n}-node chain, POST at the last node (its record crosses {n - 1} hops), {Wrk.Command} for {options.Duration:0} s on its public port";
         _jit = new AppHostFigures(report, "apphost", "Under the AppHost (dotnet run --no-build, http profile)", n, topology, side.Ratios.Complete);
-        _aot = side.Code.SupportsNativeAotLaunch ? new AppHostFigures(report, "apphost.aot", "Under the AppHost with --launch NativeAot", n, topology, null) : null;
+        _aot = side.Code.SupportsNativeAotLaunch && !options.Speed ? new AppHostFigures(report, "apphost.aot", "Under the AppHost with --launch NativeAot", n, topology, null) : null;
         _standaloneRate = report.Add("standalone.rate", "Standalone, same chain (Release build, default settings)", "records/s", higherIsBetter: true);
         _standaloneRate.Note = topology;
         _standaloneCpu = report.Add("standalone.cpu", "…CPU per record, the nodes", "µs");
@@ -34,6 +34,7 @@ public sealed class AppHostPart : ComparePart
 
     public override async Task RoundAsync(int round)
     {
+        await Side.Code.EnsureDefaultLaunchReadyAsync(Side.Report);
         if (round == 0 && _aot is not null)
         {
             var (seconds, error) = await Side.Code.NativeAotAsync();

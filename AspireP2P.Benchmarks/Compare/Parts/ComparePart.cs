@@ -7,7 +7,7 @@ namespace AspireP2P.Benchmarks.Compare.Parts;
 /// </summary>
 public abstract class ComparePart(Side side)
 {
-    protected Side Side { get; } = side;
+    public Side Side { get; } = side;
 
     public abstract int Rounds { get; }
 

@@ -7,11 +7,12 @@ public sealed class StartupPart : ComparePart
 {
     private readonly CompareOptions _options;
     private readonly List<(string[] Args, int Nodes, int Runs, Figure Healthy, Figure Aspire, Figure Rss, Figure Pss, bool Aot)> _cases = [];
+    private readonly Dictionary<Figure, (Figure First, Figure Last)> _starts = [];
 
     public StartupPart(Side side, CompareOptions options) : base(side)
     {
         _options = options;
-        (string Id, string Name, string[] Args, bool Aot)[] modes = side.Code.SupportsNativeAotLaunch
+        (string Id, string Name, string[] Args, bool Aot)[] modes = side.Code.SupportsNativeAotLaunch && !options.Speed
             ? [("", "", [], false), (".aot", " with --launch NativeAot", ["--launch", "NativeAot"], true)]
             : [("", "", [], false)];
         foreach (var (id, name, args, aot) in modes)
@@ -25,7 +26,9 @@ public sealed class StartupPart : ComparePart
                 var aspire = report.Add($"apphost{id}.startup.{n}.aspire", "…of which Aspire itself (spawn → the AppHost prints \"Distributed application started\")", "s");
                 var rss = report.Add($"apphost{id}.startup.{n}.rss", "…node RSS 10 s after all-healthy (median node)", "MB", "≤ 60", targetValue: 60);
                 var pss = report.Add($"apphost{id}.startup.{n}.pss", "…node PSS (its share of the memory the nodes use)", "MB");
-                _cases.Add((args, n, n > 20 ? Math.Min(options.AppHostRuns, 2) : options.AppHostRuns, healthy, aspire, rss, pss, aot));
+                _starts[healthy] = (report.Add($"apphost{id}.startup.{n}.first", "…the first node process started (after the spawn)", "s"),
+                    report.Add($"apphost{id}.startup.{n}.last", "…the last node process started", "s"));
+                _cases.Add((args, n, n > 20 && !options.Speed ? Math.Min(options.AppHostRuns, 2) : options.AppHostRuns, healthy, aspire, rss, pss, aot));
             }
         }
     }
@@ -34,7 +37,8 @@ public sealed class StartupPart : ComparePart
 
     public override async Task RoundAsync(int round)
     {
-        var (aotSeconds, aotError) = Side.Code.SupportsNativeAotLaunch ? await Side.Code.NativeAotAsync() : (null, null);
+        await Side.Code.EnsureDefaultLaunchReadyAsync(Side.Report);
+        var (aotSeconds, aotError) = Side.Code.SupportsNativeAotLaunch && !_options.Speed ? await Side.Code.NativeAotAsync() : (null, null);
         if (round == 0 && aotError is not null && !_options.Parts.Contains("apphost"))
         {
             Side.Report.Notes.Add(aotError);
@@ -50,6 +54,9 @@ public sealed class StartupPart : ComparePart
             await using var appHost = AppHostRun.Start(Side.Code.Root, n, args);
             var up = await appHost.WaitHealthyAsync(TimeSpan.FromMinutes(5));
             healthy.Runs.Add(up.TotalSeconds);
+            var (firstStart, lastStart) = appHost.NodeStarts();
+            _starts[healthy].First.Runs.Add(firstStart);
+            _starts[healthy].Last.Runs.Add(lastStart);
             await Task.Delay(TimeSpan.FromSeconds(10));
             var pids = appHost.NodePids();
             rss.Runs.Add(Stats.Median([.. pids.Select(ProcFs.RssMb)]));
@@ -60,7 +67,7 @@ public sealed class StartupPart : ComparePart
             }
 
             Console.WriteLine($"  [{Side.Label}] AppHost {string.Join(' ', args)}, {n} nodes, run {round + 1}: all healthy after {up.TotalSeconds:0.0} s " +
-                $"(Aspire started after {appHost.AspireStarted?.TotalSeconds:0.0} s); node RSS median {rss.Runs[^1]:0} MB, PSS {pss.Runs[^1]:0} MB ({pids.Length} node processes)");
+                $"(Aspire started after {appHost.AspireStarted?.TotalSeconds:0.0} s, node processes started from {firstStart:0.0} to {lastStart:0.0} s); node RSS median {rss.Runs[^1]:0} MB, PSS {pss.Runs[^1]:0} MB ({pids.Length} node processes); {appHost.Launch ?? "(no launch line)"}");
         }
     }
 }

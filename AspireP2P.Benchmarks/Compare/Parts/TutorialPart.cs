@@ -33,40 +33,12 @@ public sealed class TutorialPart : ComparePart
         var measured = new Dictionary<string, double>();
         foreach (var (id, name, start) in Measure.Rotate(_kinds, round))
         {
-            var nodes = new List<ServerProcess>();
-            try
-            {
-                foreach (var letter in "ABCD")
-                {
-                    nodes.Add(await start($"{id} {letter}"));
-                }
-
-                var a = nodes[0];
-                foreach (var peer in nodes.Skip(1))
-                {
-                    await a.ConnectAsync(peer.Address);
-                }
-
-                await Measure.WaitAsync(async () => await a.PeerCountAsync() == 3 && (await Task.WhenAll(nodes.Skip(1).Select(n => n.PeerCountAsync()))).All(c => c >= 1),
-                    TimeSpan.FromSeconds(30), $"{name}: A and its three peers to connect");
-                var cpuBefore = nodes.Sum(n => n.CpuTime().TotalMicroseconds);
-                var result = await Wrk.PostAsync(a.BaseUri, _options.Duration);
-                Measure.Check(Side.Report, name, result);
-                var held = await a.RecordCountAsync();
-                await Measure.WaitAsync(async () => (await Task.WhenAll(nodes.Skip(1).Select(n => n.RecordCountAsync()))).All(c => c == held),
-                    TimeSpan.FromSeconds(120), $"{name}: every peer to hold A's {held} records");
-                _cpu[id].Runs.Add((nodes.Sum(n => n.CpuTime().TotalMicroseconds) - cpuBefore) / held);
-                measured[id] = result.Rate;
-                _rates[id].Runs.Add(result.Rate);
-                Console.WriteLine($"  [{Side.Label}] 3 peers round {round + 1}: {name}: {result.Rate:0} records/s, {held} records on every node");
-            }
-            finally
-            {
-                foreach (var node in nodes)
-                {
-                    await node.DisposeAsync();
-                }
-            }
+            var star = await Star.MeasureAsync(id, start, _options.Duration);
+            Measure.Check(Side.Report, name, star.Load);
+            _cpu[id].Runs.Add(star.CpuPerRecord);
+            measured[id] = star.Rate;
+            _rates[id].Runs.Add(star.Rate);
+            Console.WriteLine($"  [{Side.Label}] 3 peers round {round + 1}: {name}: {star.Rate:0} records/s, {star.CpuPerRecord:0} µs of CPU per record, {star.Held} records on every node");
         }
 
         Side.Ratios.Tutorial.Runs.Add(measured["ours"] / measured["tutorial"]);

@@ -23,11 +23,17 @@ public sealed class ZeroPeersPart : ComparePart
             ("logoff", "Ours, 0 peers, logging off", () => servers.OursAsync("ours, logging off", Servers.LoggingOff)),
             ("off", "Ours, 0 peers, logging and OpenTelemetry off", () => servers.OursAsync("ours, logging and telemetry off", Servers.LoggingAndTelemetryOff)),
         ];
+        if (options.Speed)
+        {
+            _variants = _variants[..2]; // speed: ours against bare Kestrel only
+        }
+
         var report = side.Report;
         foreach (var (id, name, _) in _variants)
         {
             _rates[id] = report.Add($"zero.{id}", name, "records/s", higherIsBetter: true);
-            _rates[id].Note = $"{Wrk.Command}, {options.Duration:0} s after {options.Warmup:0} s of warm-up, fresh process";
+            _rates[id].Note = options.Warmup > 0 ? $"{Wrk.Command}, {options.Duration:0} s after {options.Warmup:0} s of warm-up, fresh process"
+                : $"{Wrk.Command}, {options.Duration:0} s from the start of a fresh process, no warm-up";
             _cpu[id] = report.Add($"zero.{id}.cpu", "…its CPU per request", "µs");
         }
 
@@ -67,8 +73,11 @@ public sealed class ZeroPeersPart : ComparePart
 
         var ratios = Side.Ratios;
         ratios.Kestrel.Runs.Add(measured["default"] / measured["bare"]);
-        ratios.Logging.Runs.Add(measured["default"] / measured["logoff"]);
         ratios.KestrelCpu.Runs.Add(_cpu["bare"].Runs[^1] / _cpu["default"].Runs[^1]);
-        ratios.LoggingCpu.Runs.Add(_cpu["logoff"].Runs[^1] / _cpu["default"].Runs[^1]);
+        if (measured.TryGetValue("logoff", out var loggingOff))
+        {
+            ratios.Logging.Runs.Add(measured["default"] / loggingOff);
+            ratios.LoggingCpu.Runs.Add(_cpu["logoff"].Runs[^1] / _cpu["default"].Runs[^1]);
+        }
     }
 }
