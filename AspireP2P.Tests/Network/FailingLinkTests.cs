@@ -127,7 +127,9 @@ public sealed class FailingLinkTests
         await using var hub = await TestNode.StartAsync("hub");
         await using var node = await TestNode.StartAsync("wounded", services => services.AddSingleton(faults), "--peers", hub.Address);
         await Eventually.UntilAsync(node.IsHealthyAsync, Timeouts.Connect, "the node to link to the hub");
-        var first = Assert.Single(node.Core.Context.Links.Snapshot);
+        // Healthy says the hub is linked; the open links are published by the mesh loop a moment later.
+        var first = (await Eventually.UntilAsync(() => Task.FromResult(node.Core.Context.Links.Snapshot.ToArray()),
+            links => links.Length == 1, Timeouts.Connect, "the link to the hub among the open links"))[0];
 
         faults.Inject(part, 1, () => ComponentFaults.Kinds[exception]($"injected into the {part}"));
         using var posted = await hub.PostRecordAsync($"through the {part}");
