@@ -153,6 +153,23 @@ public sealed class PublisherFailureTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task CallersAtOnceAreAnsweredOnlyOnceDurableEachWithItsOwnSeq()
+    {
+        // Callers sign on their own threads when nobody else is signing; whoever queues meanwhile is signed by the
+        // signer at work or the loop. None may be answered before its row is durable, none may be left waiting.
+        _log.StallDurability();
+        var publishes = Enumerable.Range(0, 64).Select(_ => Task.Run(PublishAsync, TestContext.Current.CancellationToken)).ToList();
+        await Eventually.UntilAsync(() => Task.FromResult(_core.Store.Count), count => count == 64, Timeouts.Request, "every record signed and stored");
+        Assert.All(publishes, publish => Assert.False(publish.IsCompleted, "answered before its row was durable"));
+
+        _log.ReleaseDurability();
+        var published = await Task.WhenAll(publishes);
+
+        Assert.Equal(Enumerable.Range(1, 64).Select(seq => (long)seq), published.Select(p => p.Entry.Seq).Order());
+        Assert.Equal(published.Select(p => p.Entry.Key).Order(), _core.Store.Visible().Select(v => v.Item.Entry.Key).Order());
+    }
+
     private Task<PublishResult> PublishAsync() => _core.Publisher.PublishAsync(Value, CancellationToken.None).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync() => await _core.DisposeAsync();
