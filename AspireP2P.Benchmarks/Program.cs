@@ -20,7 +20,7 @@ public static class Program
                        ours ÷ the tutorial's node (3 peers), ours ÷ bare Kestrel (0 peers), AppHost ÷ standalone (3-node
                        chain), signed ÷ unsigned (--unsigned SHA, 097d7a5), 10 and 50 nodes under the AppHost until all
                        healthy, idle node RSS; = compare --runs 3 --warmup 0 --apphost-nodes 3 --only kestrel,tutorial,
-                       signed,apphost,startup; takes compare's options (--ports 43000-44999, --no-build, …); ≈ 15 min
+                       signed,apphost,startup; takes compare's options (--ports 19000-20999, --no-build, …); ≈ 15 min
           compare      issue 10's ratios side by side in one run (wrk -t1 -c16; apt-get install -y wrk): ours at 0 peers
                        against a bare Kestrel endpoint and against itself with logging off; ours against the tutorial's
                        Deno node with 3 peers each; under the real AppHost against the same chain standalone; AppHost

@@ -138,7 +138,7 @@ public static class Ports
 {
     /// <summary>
     /// Where the harness takes ports for everything it starts (servers, AppHost nodes, the dashboard): <c>--ports
-    /// 43000-44999</c> or the environment variable <c>P2P_BENCH_PORTS</c>, so runs on a shared machine stay inside the
+    /// 19000-20999</c> or the environment variable <c>P2P_BENCH_PORTS</c>, so runs on a shared machine stay inside the
     /// range their user was given; unset, the kernel's free ephemeral ports and a random range for AppHost nodes.
     /// </summary>
     public static (int First, int Last)? Range { get; set; } = Parse(Environment.GetEnvironmentVariable("P2P_BENCH_PORTS"));
