@@ -1,33 +1,22 @@
-using AspireP2P.AppHost;
-
 // A chain of P2P nodes: node-0 ← node-1 ← … ← node-{N-1}; each node dials its predecessor with --peers.
 // Choose the size with `dotnet run --project AspireP2P.AppHost -- --nodes 5 --base-port 3030`,
-// or with configuration (Network:Nodes, Network:BasePort; env Network__Nodes=5).
+// or with configuration (Network:Nodes, Network:BasePort; env Network__Nodes=5). The network is AspireP2P.Hosting's.
 var builder = DistributedApplication.CreateBuilder(args);
-builder.Configuration.AddNetworkCommandLine(args);
-NetworkOptions network;
+builder.Configuration.AddP2PNetworkCommandLine(args);
+P2PNetworkOptions network;
 try
 {
-    network = builder.Configuration.GetNetworkOptions();
+    network = builder.Configuration.GetP2PNetworkOptions();
 }
-catch (NetworkArgumentException bad)
+catch (P2PNetworkArgumentException bad)
 {
     // One line that names the flag and what it allows; 2, as for any command-line usage error.
     await Console.Error.WriteLineAsync($"AspireP2P.AppHost: {bad.Message}");
     return 2;
 }
 
-// The network's secrets, its dashboard row, the live view and the fault commands (ControlRoom.cs).
-var room = ControlRoom.Add(builder, network);
-
-IResourceWithEndpoints? predecessor = null;
-for (var i = 0; i < network.Nodes; i++)
-{
-    predecessor = builder.AddP2PNode($"node-{i}", network.BasePort + i, predecessor, network, room).Resource;
-}
-
-// --spares N: more nodes that start only when asked, each joining a running node.
-builder.AddSpares(network, room);
+// The nodes run the node project this AppHost builds (--launch Auto and NativeAot need it); the dashboard is the control room.
+builder.AddP2PNetwork<Projects.AspireP2P_Node>("network", network);
 
 await builder.Build().RunAsync();
 return 0;

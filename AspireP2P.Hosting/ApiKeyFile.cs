@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// The network's API key where a shell can read it in a millisecond: <c>~/.aspirep2p/&lt;base port&gt;/api-key</c>, readable
@@ -46,8 +46,11 @@ internal static partial class ApiKeyFile
     public static string Announcement(string path) =>
         $"The nodes' API key (send it as X-Api-Key on POST /record, POST /peer, …) is in {path}: KEY=$(cat {path})";
 
-    /// <summary>In run mode, writes the key once the parameters are resolved and says where it is.</summary>
-    public static void WriteOnStart(IDistributedApplicationBuilder builder, NetworkSecrets secrets, NetworkOptions network)
+    /// <summary>
+    /// In run mode with a base port, writes the key once the parameters are resolved and says where it is (with dynamic
+    /// ports there is no base port to name the file by: the key is in the AppHost's user secrets).
+    /// </summary>
+    public static void WriteOnStart(IDistributedApplicationBuilder builder, ControlRoom room)
     {
         if (!builder.ExecutionContext.IsRunMode || builder.Configuration.GetValue<bool>("DcpPublisher:RandomizePorts"))
         {
@@ -56,11 +59,16 @@ internal static partial class ApiKeyFile
 
         builder.Eventing.Subscribe<AfterResourcesCreatedEvent>(async (e, cancellationToken) =>
         {
-            var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AspireP2P.AppHost");
-            var path = PathFor(network.BasePort);
+            if (room.Options.BasePort is not { } basePort)
+            {
+                return;
+            }
+
+            var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AspireP2P.Hosting");
+            var path = PathFor(basePort);
             try
             {
-                var key = await secrets.ApiKey.Resource.GetValueAsync(cancellationToken).ConfigureAwait(false);
+                var key = await room.Secrets.ApiKey.Resource.GetValueAsync(cancellationToken).ConfigureAwait(false);
                 if (string.IsNullOrEmpty(key))
                 {
                     return;
@@ -80,6 +88,6 @@ internal static partial class ApiKeyFile
     [LoggerMessage(Level = LogLevel.Information, Message = "{Announcement}")]
     private static partial void LogWhere(ILogger logger, string announcement);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the API key to {Path}; dotnet user-secrets list --project AspireP2P.AppHost shows it")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the API key to {Path}; dotnet user-secrets list --project <the AppHost> shows it")]
     private static partial void LogNotWritten(ILogger logger, string path, Exception exception);
 }

@@ -1,97 +1,150 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// The dashboard as the network's control room. Every node gets the network's secrets and an "API reference" link; in
-/// run mode also the development faults (<c>--dev-faults true</c> and their commands), and the AppHost adds the
-/// <c>network</c> resource (converged or not, Heal all) and the live view that keeps the Graph, each node's state and
-/// the network's convergence current. Publish mode gets none of the run-time parts.
+/// run mode also the development faults (<c>--dev-faults true</c> and their commands), and the network's own resource
+/// (converged or not, Heal all) with the live view that keeps the Graph, each node's state and the network's convergence
+/// current. Publish mode gets none of the run-time parts.
 /// </summary>
 internal sealed class ControlRoom
 {
+    /// <summary>The name this repository's AppHost gives its network: its row in the dashboard is <c>network</c>.</summary>
     public const string NetworkResourceName = "network";
 
     private readonly bool _runMode;
+    private readonly IDistributedApplicationBuilder _builder;
 
-    private ControlRoom(NetworkSecrets secrets, bool runMode)
+    private ControlRoom(IDistributedApplicationBuilder builder, P2PNetworkResource network, NetworkSecrets secrets)
     {
+        _builder = builder;
+        Network = network;
         Secrets = secrets;
-        _runMode = runMode;
+        _runMode = builder.ExecutionContext.IsRunMode;
     }
 
-    public NetworkSecrets Secrets { get; }
+    public P2PNetworkResource Network { get; }
+
+    public P2PNetworkOptions Options => Network.Options;
+
+    public NodeSource Source => Network.Source;
+
+    /// <summary>The network's secrets; <c>WithApiKey</c>/<c>WithNetworkKey</c> replace them before the application starts.</summary>
+    public NetworkSecrets Secrets { get; set; }
 
     public NetworkNodes Nodes { get; } = new();
+
+    /// <summary>The HttpClient (by name) the AppHost talks to this network's nodes with: it sends this network's API key.</summary>
+    public string HttpClientName => $"{NodeHttp.ClientName}-{Network.Name}";
 
     /// <summary>Every resource's latest state, once the application is built (run mode).</summary>
     public ResourceStates? States { get; private set; }
 
-    public static ControlRoom Add(IDistributedApplicationBuilder builder, NetworkOptions network)
+    /// <summary>The live view, once the application is built (run mode with a live interval).</summary>
+    public NetworkMonitor? Monitor { get; private set; }
+
+    public static IResourceBuilder<P2PNetworkResource> Add(IDistributedApplicationBuilder builder, string name, P2PNetworkOptions options, NodeSource source)
     {
-        var room = new ControlRoom(NetworkSecrets.Add(builder), builder.ExecutionContext.IsRunMode);
-        ApiKeyFile.WriteOnStart(builder, room.Secrets, network);
+        var network = new P2PNetworkResource(name, options, source);
+        var room = new ControlRoom(builder, network, NetworkSecrets.Add(builder));
+        network.Room = room;
+        builder.Services.AddNodeHttpClient(room.HttpClientName, () => room.Secrets.ApiKey.Resource);
+        ApiKeyFile.WriteOnStart(builder, room);
+        var resource = builder.AddResource(network)
+            .WithInitialState(NetworkResource.InitialSnapshot(live: options.LiveInterval > TimeSpan.Zero))
+            .ExcludeFromManifest();
         if (!room._runMode)
         {
-            return room;
+            return resource;
         }
 
-        var resource = builder.AddResource(new NetworkResource(NetworkResourceName))
-            .WithInitialState(NetworkResource.InitialSnapshot(live: network.LiveInterval > TimeSpan.Zero))
-            .ExcludeFromManifest()
-            .WithHealAllCommand(room.Nodes);
-        builder.Services.AddSingleton<ResourceStates>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ResourceStates>());
+        resource.WithHealAllCommand(room);
+        if (!builder.Services.Any(d => d.ServiceType == typeof(ResourceStates)))
+        {
+            builder.Services.AddNodeHttpClient(NodeHttp.ClientName, apiKey: null);
+            builder.Services.AddSingleton<ResourceStates>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<ResourceStates>());
+            builder.Services.TryAddSingleton<INodeStatusReader, NodeStatusReader>();
+            builder.Services.TryAddSingleton(services => new NodeConsoles(services.GetRequiredService<ResourceLoggerService>(), TimeProvider.System));
+        }
+
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {
             room.States = e.Services.GetRequiredService<ResourceStates>();
-            return Task.CompletedTask;
-        });
-        if (network.LiveInterval > TimeSpan.Zero)
-        {
-            builder.Services.AddSingleton<INodeStatusReader, NodeStatusReader>();
-            builder.Services.AddSingleton(services => new NodeConsoles(services.GetRequiredService<ResourceLoggerService>(), TimeProvider.System));
-            builder.Services.AddSingleton(services => new NetworkMonitor(
-                room.Nodes,
-                resource.Resource,
-                services.GetRequiredService<INodeStatusReader>(),
-                services.GetRequiredService<ResourceStates>(),
-                services.GetRequiredService<ResourceNotificationService>(),
-                services.GetRequiredService<ResourceLoggerService>(),
-                services.GetRequiredService<NodeConsoles>(),
-                network.LiveInterval,
-                TimeProvider.System,
-                services.GetRequiredService<ILogger<NetworkMonitor>>()));
-            // The burst command tells it when it changes the records (FaultCommands).
-            builder.Services.AddHostedService(services => services.GetRequiredService<NetworkMonitor>());
             // From the start on, the Graph shows live links only (none until the first read), not the declared chain.
-            builder.Eventing.Subscribe<BeforeStartEvent>((_, _) =>
+            if (options.LiveInterval > TimeSpan.Zero)
             {
                 LiveTopology.ForgetDeclaredLinks(room.Nodes);
-                return Task.CompletedTask;
-            });
-        }
+            }
 
-        return room;
+            return Task.CompletedTask;
+        });
+
+        // The live view (whether it runs is read at start, so WithLiveView may come after AddP2PNetwork).
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(services => room.Monitor = new NetworkMonitor(
+            room.Nodes,
+            network,
+            services.GetRequiredService<INodeStatusReader>(),
+            services.GetRequiredService<ResourceStates>(),
+            services.GetRequiredService<ResourceNotificationService>(),
+            services.GetRequiredService<ResourceLoggerService>(),
+            services.GetRequiredService<NodeConsoles>(),
+            options.LiveInterval,
+            TimeProvider.System,
+            services.GetRequiredService<ILogger<NetworkMonitor>>()));
+        return resource;
     }
 
-    /// <summary>Makes a node resource part of the control room.</summary>
-    public IResourceBuilder<T> Join<T>(IResourceBuilder<T> node, bool spare)
+    /// <summary>Makes a node resource part of the network and of the control room.</summary>
+    public IResourceWithEndpoints Join<T>(IResourceBuilder<T> node, int? portOffset, IResourceWithEndpoints? bootstrap, bool spare, bool asSettings = false)
         where T : IResourceWithArgs, IResourceWithEndpoints, IResourceWithEnvironment
     {
-        var member = Nodes.Add(node.Resource, spare);
-        node.WithNodeHealthCheck(member)
-            .WithNetworkSecrets(Secrets)
+        var member = Nodes.Add(node.Resource, spare, portOffset);
+        if (portOffset is not null)
+        {
+            node.WithHttpEndpoint(port: null, name: Extensions.EndpointName);
+        }
+
+        node.AsP2PNode(member, bootstrap, this, asSettings)
+            .WithNodeHealthCheck(member)
+            .WithNetworkSecrets(this, asSettings)
             // ASP.NET Core's own per-request lines (the template's default level): the dashboard shows requests as
             // traces, and the live view's reads would add a dozen console lines per node and second.
             .WithEnvironment("Logging__LogLevel__Microsoft.AspNetCore", "Warning")
             .WithUrlForEndpoint(Extensions.EndpointName, _ => new ResourceUrlAnnotation { Url = "/scalar", DisplayText = "API reference" });
         if (_runMode)
         {
-            node.WithArgs("--dev-faults", "true").WithFaultCommands();
+            if (asSettings)
+            {
+                node.WithEnvironment("P2P__DevFaults", "true");
+            }
+            else
+            {
+                node.WithArgs("--dev-faults", "true");
+            }
+
+            node.WithFaultCommands(this);
         }
 
-        return spare ? node.AsSpare(this) : node;
+        ApplyPorts();
+        return spare ? node.AsSpare(this).Resource : node.Resource;
+    }
+
+    /// <summary>
+    /// Gives every node and spare its public port (the base port plus its place) and puts DCP's proxy in front when the
+    /// options ask for it; a member that joined keeps its own. Called whenever the ports or the proxy change.
+    /// </summary>
+    public void ApplyPorts()
+    {
+        var proxied = Options.UsesProxy(_builder);
+        foreach (var node in Nodes.All.Where(n => n.PortOffset is not null))
+        {
+            var endpoint = node.Resource.Annotations.OfType<EndpointAnnotation>().Single(e => e.Name == Extensions.EndpointName);
+            endpoint.Port = Options.BasePort + node.PortOffset;
+            endpoint.IsProxied = proxied;
+        }
     }
 }

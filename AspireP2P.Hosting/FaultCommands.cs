@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// Breaking the network on a click, in run mode only: partition a node for N seconds, slow or lossy links, a crash
@@ -23,7 +23,7 @@ internal static class FaultCommands
 
     private const string PidProperty = "executable.pid";
 
-    public static IResourceBuilder<T> WithFaultCommands<T>(this IResourceBuilder<T> node) where T : IResourceWithEndpoints
+    public static IResourceBuilder<T> WithFaultCommands<T>(this IResourceBuilder<T> node, ControlRoom room) where T : IResourceWithEndpoints
     {
         var name = node.Resource.Name;
         node.WithHttpCommand("/api/dev/partition", "Partition", Extensions.EndpointName, Partition, new HttpCommandOptions
@@ -38,7 +38,7 @@ internal static class FaultCommands
                 return Task.CompletedTask;
             },
             GetCommandResult = context => DevResultAsync(context, name),
-            HttpClientName = NodeHttp.ClientName,
+            HttpClientName = room.HttpClientName,
         });
         node.WithHttpCommand("/api/dev/link-faults", "Slow or lossy links", Extensions.EndpointName, LinkFaults, new HttpCommandOptions
         {
@@ -67,14 +67,14 @@ internal static class FaultCommands
                 return Task.CompletedTask;
             },
             GetCommandResult = context => DevResultAsync(context, name),
-            HttpClientName = NodeHttp.ClientName,
+            HttpClientName = room.HttpClientName,
         });
         node.WithHttpCommand("/api/dev/heal", "Heal", Extensions.EndpointName, Heal, new HttpCommandOptions
         {
             Description = "Ends this node's partition and link faults",
             IconName = "HeartPulse",
             GetCommandResult = context => DevResultAsync(context, name),
-            HttpClientName = NodeHttp.ClientName,
+            HttpClientName = room.HttpClientName,
         });
         node.WithCommand(Crash, "Crash (SIGKILL)", CrashAsync, new CommandOptions
         {
@@ -83,7 +83,7 @@ internal static class FaultCommands
             ConfirmationMessage = $"Kill {name}'s process with SIGKILL? Start brings it back (empty, unless the network runs with --data-dir).",
             UpdateState = WhenRunning,
         });
-        node.WithCommand(Burst, "Post a burst", context => BurstAsync(context, node.Resource), new CommandOptions
+        node.WithCommand(Burst, "Post a burst", context => BurstAsync(context, node.Resource, room), new CommandOptions
         {
             Description = "POSTs N records to this node at once (16 at a time) and reports how long it took",
             IconName = "DocumentMultiple",
@@ -95,10 +95,11 @@ internal static class FaultCommands
     }
 
     /// <summary>One click that heals every running node: ends all partitions and link faults.</summary>
-    public static IResourceBuilder<NetworkResource> WithHealAllCommand(this IResourceBuilder<NetworkResource> network, NetworkNodes nodes) =>
+    public static IResourceBuilder<P2PNetworkResource> WithHealAllCommand(this IResourceBuilder<P2PNetworkResource> network, ControlRoom room) =>
         network.WithCommand(HealAll, "Heal all", async context =>
         {
-            var http = context.Services.GetRequiredService<IHttpClientFactory>().CreateClient(NodeHttp.ClientName);
+            var nodes = room.Nodes;
+            var http = context.Services.GetRequiredService<IHttpClientFactory>().CreateClient(room.HttpClientName);
             var states = context.Services.GetRequiredService<ResourceStates>();
             var running = nodes.All.Where(n => states.IsRunning(n.Resource) && n.Url is not null).ToList();
             var failures = await Task.WhenAll(running.Select(async node =>
@@ -148,7 +149,7 @@ internal static class FaultCommands
         return Task.FromResult(CommandResults.Success($"Killed process {pid} with SIGKILL"));
     }
 
-    private static async Task<ExecuteCommandResult> BurstAsync(ExecuteCommandContext context, IResourceWithEndpoints node)
+    private static async Task<ExecuteCommandResult> BurstAsync(ExecuteCommandContext context, IResourceWithEndpoints node, ControlRoom room)
     {
         var endpoint = node.GetEndpoint(Extensions.EndpointName);
         if (!endpoint.IsAllocated)
@@ -158,13 +159,13 @@ internal static class FaultCommands
 
         var count = context.Arguments.GetInt32("count");
         // The network row must not call the nodes converged from reads taken before these records: it checks again.
-        var liveView = context.Services.GetService<NetworkMonitor>();
+        var liveView = room.Monitor;
         if (liveView is not null)
         {
             await liveView.RecordsChangingAsync($"{Convergence.Plural(count, "record")} being posted to {node.Name}").ConfigureAwait(false);
         }
 
-        var http = context.Services.GetRequiredService<IHttpClientFactory>().CreateClient(NodeHttp.ClientName);
+        var http = context.Services.GetRequiredService<IHttpClientFactory>().CreateClient(room.HttpClientName);
         var url = new Uri(new Uri(endpoint.Url), "/record");
         var burst = Guid.NewGuid().ToString("N")[..8];
         var failed = 0;

@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// The Graph draws each node's relationships; these are kept equal to the links the node reports, so the Graph shows the

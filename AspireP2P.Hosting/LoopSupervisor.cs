@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>One failure of a supervised loop, as the dashboard shows it.</summary>
 internal sealed record LoopFault(string Loop, Exception Error, DateTimeOffset At, TimeSpan RestartIn)

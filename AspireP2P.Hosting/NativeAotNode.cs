@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// The node published with Native AOT, in <c>AspireP2P.Node/bin/NativeAot/&lt;rid&gt;/</c>. It is current when it was

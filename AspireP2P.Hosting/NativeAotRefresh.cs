@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// <c>--launch Auto</c> with a stale Native AOT node: waits until every node resource is healthy (a publish would slow

@@ -1,4 +1,4 @@
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>What the AppHost knows of one node in one round of the live view.</summary>
 /// <param name="Name">The node's resource name.</param>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// The dashboard's live view, in rounds. Once per interval a round asks every node's reader to read its node now
@@ -23,7 +23,7 @@ internal sealed partial class NetworkMonitor : BackgroundService
     private static readonly TimeSpan RoundGrace = TimeSpan.FromSeconds(1);
 
     private readonly NetworkNodes _nodes;
-    private readonly NetworkResource _network;
+    private readonly P2PNetworkResource _network;
     private readonly INodeStatusReader _reader;
     private readonly ResourceStates _states;
     private readonly ResourceNotificationService _notifications;
@@ -43,7 +43,7 @@ internal sealed partial class NetworkMonitor : BackgroundService
 
     public NetworkMonitor(
         NetworkNodes nodes,
-        NetworkResource network,
+        P2PNetworkResource network,
         INodeStatusReader reader,
         ResourceStates states,
         ResourceNotificationService notifications,
@@ -86,7 +86,7 @@ internal sealed partial class NetworkMonitor : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(
+        _interval <= TimeSpan.Zero ? Task.CompletedTask : Task.WhenAll(
         [
             .. _watches.Select(watch => Supervisor.RunAsync($"live view of {watch.Node.Name}", watch.RunAsync, watch.ShowFaultAsync, stoppingToken)),
             .. _nodes.All.Select(node => Supervisor.RunAsync($"console watch of {node.Name}", c => _consoles.WatchAsync(node, c), ShowFaultAsync, stoppingToken)),

@@ -1,4 +1,4 @@
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>The node resources the AppHost declared (spares included), as the live view and the commands address them.</summary>
 internal sealed class NetworkNodes
@@ -7,9 +7,9 @@ internal sealed class NetworkNodes
 
     public IReadOnlyList<NetworkNode> All => _nodes;
 
-    public NetworkNode Add(IResourceWithEndpoints resource, bool spare)
+    public NetworkNode Add(IResourceWithEndpoints resource, bool spare, int? portOffset)
     {
-        var node = new NetworkNode(resource, spare);
+        var node = new NetworkNode(resource, spare, portOffset);
         _nodes.Add(node);
         return node;
     }
@@ -23,7 +23,7 @@ internal sealed class NetworkNodes
 }
 
 /// <summary>One node resource and its public endpoint (the DCP proxy: its port survives restarts).</summary>
-internal sealed class NetworkNode(IResourceWithEndpoints resource, bool spare)
+internal sealed class NetworkNode(IResourceWithEndpoints resource, bool spare, int? portOffset)
 {
     public IResourceWithEndpoints Resource { get; } = resource;
 
@@ -31,6 +31,9 @@ internal sealed class NetworkNode(IResourceWithEndpoints resource, bool spare)
 
     /// <summary>Declared with <c>--spares</c>: starts only when asked.</summary>
     public bool Spare { get; } = spare;
+
+    /// <summary>Its public port is the network's base port plus this; null for an app that joined (its port is its own).</summary>
+    public int? PortOffset { get; } = portOffset;
 
     public EndpointReference Endpoint { get; } = resource.GetEndpoint(Extensions.EndpointName);
 

@@ -1,13 +1,13 @@
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
-/// The <c>network</c> row of the dashboard: one place that says whether the nodes have converged (State Converged or
-/// Diverging, the laggards and how far behind they are in its properties, each change in its console log) and holds
-/// the network-wide commands.
+/// What the network's row of the dashboard (<see cref="P2PNetworkResource"/>) shows: one place that says whether the nodes
+/// have converged (State Converged or Diverging, the laggards and how far behind they are in its properties, each change
+/// in its console log) and holds the network-wide commands.
 /// </summary>
-internal sealed class NetworkResource(string name) : Resource(name)
+internal static class NetworkResource
 {
-    public const string ResourceType = "P2PNetwork";
+    public const string ResourceType = P2PNetworkResource.ResourceType;
 
     public const string MaxRecords = "network.records";
     public const string Nodes = "network.nodes";

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// What each node printed on stderr (where .NET writes an unhandled exception; the node logs to stdout), with when the

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// Each node's <c>/health</c> probe, read for what it says: the node answers 503 both when it is Degraded (a bootstrap
@@ -39,6 +39,8 @@ internal sealed class NodeHealthCheck(NetworkNode node, IHttpClientFactory httpC
     {
         (200, "Healthy") => HealthCheckResult.Healthy(),
         (503, "Degraded") => HealthCheckResult.Degraded("the node reports Degraded (the p2p report says why)"),
+        // An app that hosts the node maps /health itself; the Aspire template's mapping answers 200 for Degraded.
+        (200, "Degraded") => HealthCheckResult.Degraded("the node reports Degraded (the p2p report says why)"),
         (503, "Unhealthy") => HealthCheckResult.Unhealthy("the node reports Unhealthy (the p2p report says why)"),
         _ => HealthCheckResult.Unhealthy($"GET /health answered {statusCode} '{(body.Length > 60 ? body[..60] + "…" : body)}'"),
     };

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// The one HttpClient the AppHost talks to its nodes with: dashboard commands, the live view's reads and bursts.
@@ -20,22 +20,30 @@ internal static class NodeHttp
     /// </summary>
     public const string LiveViewHeader = "X-P2P-Live-View";
 
-    public static IServiceCollection AddNodeHttpClient(this IServiceCollection services, ParameterResource apiKey)
+    /// <param name="name">The client's name: one per network, since each network has its own API key.</param>
+    /// <param name="apiKey">
+    /// The network's API key parameter, read on every request (it may be replaced before the start); null for the client
+    /// that only reads (the live view, health checks), which every network shares.
+    /// </param>
+    public static IServiceCollection AddNodeHttpClient(this IServiceCollection services, string name, Func<ParameterResource>? apiKey)
     {
         // No request logging: the live view reads every node every second, and a node that is still starting refuses
         // the connection; IHttpClientFactory would print four lines (and a stack trace) per read into the AppHost's
         // console. The live view and the commands report failures themselves.
-        services.AddHttpClient(ClientName, http => http.Timeout = TimeSpan.FromSeconds(30))
-            .AddHttpMessageHandler(() => new ApiKeyHandler(apiKey))
-            .RemoveAllLoggers();
+        var client = services.AddHttpClient(name, http => http.Timeout = TimeSpan.FromSeconds(30)).RemoveAllLoggers();
+        if (apiKey is not null)
+        {
+            client.AddHttpMessageHandler(() => new ApiKeyHandler(apiKey));
+        }
+
         return services;
     }
 
-    private sealed class ApiKeyHandler(ParameterResource apiKey) : DelegatingHandler
+    private sealed class ApiKeyHandler(Func<ParameterResource> apiKey) : DelegatingHandler
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            if (!request.Headers.Contains(ApiKeyHeader) && await apiKey.GetValueAsync(cancellationToken).ConfigureAwait(false) is { Length: > 0 } key)
+            if (!request.Headers.Contains(ApiKeyHeader) && await apiKey().GetValueAsync(cancellationToken).ConfigureAwait(false) is { Length: > 0 } key)
             {
                 request.Headers.Add(ApiKeyHeader, key);
             }

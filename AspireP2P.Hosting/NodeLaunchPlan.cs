@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// Which binary the node resources run, decided once per AppHost start (not once per node). <c>--launch Auto</c>, the
@@ -34,7 +34,7 @@ internal sealed class NodeLaunchPlan
     /// <summary>The JIT build runs because the Native AOT node is stale; publish it once the network is up.</summary>
     public bool RefreshInBackground { get; }
 
-    public static NodeLaunchPlan For(IDistributedApplicationBuilder builder, NodeLaunch launch, string projectDirectory, string jitBinary)
+    public static NodeLaunchPlan For(IDistributedApplicationBuilder builder, P2PNodeLaunch launch, string projectDirectory, string jitBinary)
     {
         lock (Plans)
         {
@@ -47,12 +47,12 @@ internal sealed class NodeLaunchPlan
             var testing = builder.Configuration.GetValue<bool>("DcpPublisher:RandomizePorts");
             var plan = launch switch
             {
-                NodeLaunch.NativeAot when NativeAotNode.IsCurrent(projectDirectory, jitBinary) =>
+                P2PNodeLaunch.NativeAot when NativeAotNode.IsCurrent(projectDirectory, jitBinary) =>
                     new NodeLaunchPlan(aot, "Nodes: Native AOT (--launch NativeAot; the publish is current).", false),
-                NodeLaunch.NativeAot => PublishNow(projectDirectory, jitBinary),
-                NodeLaunch.Auto when !testing && NativeAotNode.IsCurrent(projectDirectory, jitBinary) =>
+                P2PNodeLaunch.NativeAot => PublishNow(projectDirectory, jitBinary),
+                P2PNodeLaunch.Auto when !testing && NativeAotNode.IsCurrent(projectDirectory, jitBinary) =>
                     new NodeLaunchPlan(aot, "Nodes: Native AOT (its publish is current; --launch Executable runs the JIT build).", false),
-                NodeLaunch.Auto when !testing =>
+                P2PNodeLaunch.Auto when !testing =>
                     new NodeLaunchPlan(jitBinary, "Nodes: the JIT build (the node changed since its Native AOT publish). Once every node is healthy, " +
                         "the AppHost publishes it with Native AOT in the background (low priority, a minute or two), and the next start uses it.", true),
                 _ => new NodeLaunchPlan(jitBinary, "Nodes: the JIT build.", false),

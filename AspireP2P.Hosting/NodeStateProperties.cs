@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// A node's live state in its dashboard row (the details pane): records, how far behind the fullest node it is, links,

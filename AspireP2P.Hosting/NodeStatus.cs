@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>What one read of a running node's <c>GET /api/node</c> and <c>GET /api/peers</c> says, in the AppHost's terms.</summary>
 internal sealed record NodeStatus(

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>Reads a running node's state; the live view's one source (a test gives it one that fails on purpose).</summary>
 internal interface INodeStatusReader

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// Why a node's process ended, as its console said it: the message of the last exception it printed

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// The latest snapshot of every resource, by resource: the live view, the spares and Heal all ask whether a node is

@@ -1,15 +1,16 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
-/// <c>--spares N</c>: nodes <c>spare-0</c> … declared with the network but started only when someone clicks Start
+/// <c>--spares N</c> (<c>WithSpares</c>): nodes <c>spare-0</c> … declared with the network but started only when someone clicks Start
 /// (Aspire cannot add resources to a running AppHost, but it can hold some back). Each joins as a late joiner through
 /// a node that is running when it starts, so its catch-up shows in its trace and metrics.
 /// </summary>
 internal static class Spares
 {
-    public static void AddSpares(this IDistributedApplicationBuilder builder, NetworkOptions network, ControlRoom room)
+    /// <summary>Declares spares until the network has <paramref name="count"/> (more calls add more, never fewer).</summary>
+    public static void AddSpares(this IDistributedApplicationBuilder builder, ControlRoom room, int count)
     {
         // Starting on request is a dashboard feature: a published network has no spares.
         if (builder.ExecutionContext.IsPublishMode)
@@ -17,9 +18,10 @@ internal static class Spares
             return;
         }
 
-        for (var i = 0; i < network.Spares; i++)
+        var options = room.Options;
+        for (var i = room.Nodes.All.Count(n => n.Spare); i < count; i++)
         {
-            builder.AddP2PNode($"spare-{i}", network.BasePort + network.Nodes + i, bootstrap: null, network, room, spare: true);
+            builder.AddP2PNode($"{options.SpareNamePrefix}-{i}", options.Nodes + i, bootstrap: null, room, spare: true);
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace AspireP2P.AppHost;
+namespace AspireP2P.Hosting;
 
 /// <summary>
 /// A child process the AppHost waits for at start (the Native AOT publish), run in plain sight: each line it prints is
