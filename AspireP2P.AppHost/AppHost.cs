@@ -4,9 +4,12 @@
 var builder = DistributedApplication.CreateBuilder(args);
 builder.Configuration.AddP2PNetworkCommandLine(args);
 P2PNetworkOptions network;
+bool sample;
 try
 {
     network = builder.Configuration.GetP2PNetworkOptions();
+    sample = bool.TryParse(builder.Configuration["sample"] ?? "false", out var on) ? on
+        : throw new P2PNetworkArgumentException($"--sample must be true or false, not '{builder.Configuration["sample"]}'.");
 }
 catch (P2PNetworkArgumentException bad)
 {
@@ -16,7 +19,13 @@ catch (P2PNetworkArgumentException bad)
 }
 
 // The nodes run the node project this AppHost builds (--launch Auto and NativeAot need it); the dashboard is the control room.
-builder.AddP2PNetwork<Projects.AspireP2P_Node>("network", network);
+var p2p = builder.AddP2PNetwork<Projects.AspireP2P_Node>("network", network);
+
+// --sample true: the chat sample, an ASP.NET Core app that hosts the node as a library, joins as one more node.
+if (sample)
+{
+    builder.AddProject<Projects.AspireP2P_Samples_Chat>("chat", launchProfileName: null).JoinP2PNetwork(p2p);
+}
 
 await builder.Build().RunAsync();
 return 0;
