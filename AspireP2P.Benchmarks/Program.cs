@@ -1,6 +1,7 @@
 using AspireP2P.Benchmarks.Compare;
 using AspireP2P.Benchmarks.Macro;
 using AspireP2P.Benchmarks.Micro;
+using AspireP2P.Benchmarks.Soak;
 
 namespace AspireP2P.Benchmarks;
 
@@ -39,6 +40,13 @@ public static class Program
               --delay-ms 100 (every packet between hosts held back, eng/NetDelay)  --nodes N (25)  --target-peers N (3)
               --rate R (20)  --seconds S (20)  --nemesis false  --partition-at S (5)  --partition-seconds S (10)
               --idle-seconds S (10)  --seed N (21)  --port P (43999: the nodes' port on their hosts)  --node DLL  --no-build
+          soak         issue 25: the AppHost with 5 nodes left running under ~50 records/s with a burst now and then; once
+                       a minute the dashboard's trace list (GET /api/telemetry/traces?limit=20), its Traces page and one
+                       record's trace in Chromium, its RSS and CPU, what it received and holds, whether kept traces are whole
+              --minutes M (60)  --nodes N (5)  --rate R (50 records/s)  --burst N (500)  --burst-every M (7 min; 0: none)
+              --base-port P --dashboard-port D (free ports; the dashboard takes D, D+1, D+2)  --no-build
+              --cooldown M (0: sample this long after the load stops)  --repo DIR (another checkout's AppHost)
+              --chromium PATH (/usr/bin/chromium)  --out FILE (benchmark-results/soak.json)  -- <AppHost arguments>
           all          every macro figure (node issue 5 and resilience issue 4), table + JSON
           ingest       POST /record throughput at 16 connections, 0 and 3 peers (delivery to every peer verified)
           latency      one-hop delivery (A -> probe peer) and 10-node chain propagation, p50/p99
@@ -108,6 +116,23 @@ public static class Program
                 Console.Error.WriteLine(Usage);
                 return 2;
             }
+        }
+
+        if (args[0] == "soak")
+        {
+            SoakOptions soak;
+            try
+            {
+                soak = SoakOptions.Parse(args);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+            {
+                Console.Error.WriteLine(ex.Message);
+                Console.Error.WriteLine(Usage);
+                return 2;
+            }
+
+            return await SoakRunner.RunAsync(soak);
         }
 
         if (args[0] == "micro")

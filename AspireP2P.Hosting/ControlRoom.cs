@@ -62,6 +62,7 @@ internal sealed class ControlRoom
         }
 
         resource.WithHealAllCommand(room);
+        builder.AddDashboardLimits();
         if (!builder.Services.Any(d => d.ServiceType == typeof(ResourceStates)))
         {
             builder.Services.AddNodeHttpClient(NodeHttp.ClientName, apiKey: null);
@@ -111,6 +112,7 @@ internal sealed class ControlRoom
         node.AsP2PNode(member, bootstrap, this, asSettings)
             .WithNodeHealthCheck(member)
             .WithNetworkSecrets(this, asSettings)
+            .WithTraceBudget(Options)
             // ASP.NET Core's own per-request lines (the template's default level): the dashboard shows requests as
             // traces, and the live view's reads would add a dozen console lines per node and second.
             .WithEnvironment("Logging__LogLevel__Microsoft.AspNetCore", "Warning")

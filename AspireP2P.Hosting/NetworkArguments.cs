@@ -1,4 +1,5 @@
 using System.Globalization;
+using AspireP2P.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace Aspire.Hosting;
@@ -9,7 +10,8 @@ public sealed class P2PNetworkArgumentException(string message) : Exception(mess
 /// <summary>
 /// An opt-in command-line front end for a P2P network: <c>--nodes</c>, <c>--base-port</c>, <c>--launch</c>,
 /// <c>--data-dir</c>, <c>--target-peers</c>, <c>--spares</c>, <c>--live-interval</c> and <c>--proxy</c>, read as the
-/// <c>Network:*</c> settings. Every value is checked before anything starts: a bad one is refused with one line that
+/// <c>Network:*</c> settings, and <c>--traces-per-second</c> (<c>Telemetry:TracesPerSecond</c>) with the dashboard's
+/// limits (<c>Dashboard:TelemetryLimits:*</c>). Every value is checked before anything starts: a bad one is refused with one line that
 /// names the flag and what it allows (<see cref="P2PNetworkArgumentException"/>; an AppHost prints it and exits with 2),
 /// never with the configuration binder's exception and a stack.
 /// </summary>
@@ -34,6 +36,7 @@ public static class P2PNetworkCommandLine
         ["--spares"] = Key(nameof(P2PNetworkOptions.Spares)),
         ["--live-interval"] = Key(nameof(P2PNetworkOptions.LiveInterval)),
         ["--proxy"] = Key(nameof(P2PNetworkOptions.Proxy)),
+        ["--traces-per-second"] = NetworkTelemetry.TracesPerSecondKey,
     };
 
     /// <summary>
@@ -60,15 +63,19 @@ public static class P2PNetworkCommandLine
         OneOf<P2PNodeLaunch>(section, nameof(P2PNetworkOptions.Launch), "--launch");
         TrueOrFalse(section, nameof(P2PNetworkOptions.Proxy), "--proxy");
         var liveInterval = Interval(section, nameof(P2PNetworkOptions.LiveInterval), "--live-interval");
+        NetworkTelemetry.Validate(configuration);
 
-        // The binder reads "2" as two days and refuses "0.5": the live interval is read above, the rest bound as usual.
+        // The binder reads "2" as two days and refuses "0.5": the live interval is read above, the rest bound as usual
+        // (the trace budget, under Telemetry or Network, is read with its own refusal by NetworkTelemetry).
         var bindable = new ConfigurationBuilder()
             .AddInMemoryCollection(section.AsEnumerable(makePathsRelative: true)
-                .Where(setting => !string.Equals(setting.Key, nameof(P2PNetworkOptions.LiveInterval), StringComparison.OrdinalIgnoreCase)))
+                .Where(setting => !string.Equals(setting.Key, nameof(P2PNetworkOptions.LiveInterval), StringComparison.OrdinalIgnoreCase)
+                    && !string.Equals(setting.Key, nameof(P2PNetworkOptions.TracesPerSecond), StringComparison.OrdinalIgnoreCase)))
             .Build();
         var options = bindable.Get<P2PNetworkOptions>() ?? new P2PNetworkOptions();
         options.BasePort ??= DefaultBasePort;
         options.LiveInterval = liveInterval ?? options.LiveInterval;
+        options.TracesPerSecond = NetworkTelemetry.TracesPerSecond(configuration) ?? options.TracesPerSecond;
         nodes ??= options.Nodes;
         spares ??= options.Spares;
 

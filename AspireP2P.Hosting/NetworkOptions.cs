@@ -90,6 +90,17 @@ public sealed class P2PNetworkOptions
     /// </summary>
     public bool Proxy { get; set; }
 
+    /// <summary>
+    /// New record traces the whole network starts per second, shared out among the nodes (each starts its share); a
+    /// trace is kept on every node it reaches or on none. The default keeps the dashboard quick for as long as the
+    /// network runs (about 6 spans a trace); raise it to trace more records while debugging. 0: only records posted with
+    /// a sampled trace of their own are traced.
+    /// </summary>
+    public double TracesPerSecond { get; set; } = DefaultTracesPerSecond;
+
+    /// <summary>The default <see cref="TracesPerSecond"/>: a few thousand spans a minute for the dashboard.</summary>
+    public const double DefaultTracesPerSecond = 5;
+
     /// <summary>Node resources are named <c>{NodeNamePrefix}-{i}</c>; two networks in one AppHost need different prefixes.</summary>
     public string NodeNamePrefix { get; set; } = "node";
 
@@ -125,6 +136,11 @@ public sealed class P2PNetworkOptions
         if (BasePort is { } port && (port < 1 || port + Nodes + Spares - 1 > 65535))
         {
             return $"{nameof(BasePort)} {port} leaves no room for {Nodes + Spares} ports up to 65535: use a base port from 1 to {65535 - (Nodes + Spares) + 1}.";
+        }
+
+        if (!double.IsFinite(TracesPerSecond) || TracesPerSecond < 0)
+        {
+            return $"{nameof(TracesPerSecond)} must be a number of traces a second, 0 or more, not {TracesPerSecond}.";
         }
 
         if (string.IsNullOrWhiteSpace(NodeNamePrefix) || string.IsNullOrWhiteSpace(SpareNamePrefix))

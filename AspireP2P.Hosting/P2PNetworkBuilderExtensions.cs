@@ -103,6 +103,15 @@ public static class P2PNetworkBuilderExtensions
         return network.WithInitialState(NetworkResource.InitialSnapshot(live: interval > TimeSpan.Zero));
     }
 
+    /// <summary>
+    /// Sets the record traces the whole network starts per second (<see cref="P2PNetworkOptions.TracesPerSecond"/>, 5 by
+    /// default), shared out among the nodes; a trace is kept on every node it reaches or on none.
+    /// </summary>
+    /// <param name="network">The network.</param>
+    /// <param name="tracesPerSecond">0 or more.</param>
+    public static IResourceBuilder<P2PNetworkResource> WithTracesPerSecond(this IResourceBuilder<P2PNetworkResource> network, double tracesPerSecond) =>
+        network.Change(options => options.TracesPerSecond = tracesPerSecond, nameof(tracesPerSecond));
+
     /// <summary>Declares <paramref name="spares"/> nodes that start only when asked (the dashboard's Start), each joining a running node as a late joiner.</summary>
     /// <param name="network">The network.</param>
     /// <param name="spares">From 0 to <see cref="P2PNetworkOptions.MaxSpares"/>; a second call adds spares, never removes any.</param>

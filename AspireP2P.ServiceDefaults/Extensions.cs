@@ -48,6 +48,8 @@ public static class Extensions
             logging.IncludeScopes = true;
         });
 
+        // The sampler reads the request a root span starts at (ASP.NET Core sets it before it starts the span).
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 // A histogram point (a slow request, a slow hop) links to a trace that was kept.
@@ -59,7 +61,11 @@ public static class Extensions
             .WithTracing(tracing => tracing
                 // Decided once, where a trace starts; every span after it, in every node, follows the traceparent flags.
                 // Set in code, so it wins over OTEL_TRACES_SAMPLER (Aspire sets always_on).
-                .SetSampler(new ParentBasedSampler(new RateLimitingSampler(tracesPerSecond), localParentNotSampled: new UnrecordedChildSampler()))
+                .SetSampler(services =>
+                {
+                    var requests = services.GetRequiredService<IHttpContextAccessor>();
+                    return TelemetryDefaults.CreateSampler(tracesPerSecond, untraced: () => requests.HttpContext is { } request && !IsTraceWorthy(request));
+                })
                 .AddProcessor(new MessagingDisplayProcessor())
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(P2PTelemetryNames.ActivitySource)
@@ -75,7 +81,8 @@ public static class Extensions
     /// <summary>
     /// Health probes and the AppHost's live-view reads (two per node and second, marked with
     /// <see cref="LiveViewHeader"/>) would flood the trace list, and a WebSocket's server span lives as long as the
-    /// socket, so it would never complete; the P2P spans carry the interesting part of those requests.
+    /// socket, so it would never complete; the P2P spans carry the interesting part of those requests. The sampler
+    /// drops their traces before they spend any of the node's budget; the instrumentation's filter leaves out the rest.
     /// </summary>
     private static bool IsTraceWorthy(HttpContext context) =>
         !context.WebSockets.IsWebSocketRequest

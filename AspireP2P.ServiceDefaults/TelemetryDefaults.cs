@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -19,6 +20,25 @@ public static class TelemetryDefaults
     {
         ["OTEL_BSP_MAX_QUEUE_SIZE"] = "8192",
     };
+
+    /// <summary>
+    /// The sampler of every P2P process. The decision is made once, where a trace starts (at most
+    /// <paramref name="tracesPerSecond"/> new traces a second, <see cref="RateLimitingSampler"/>); every span after it,
+    /// in this process and in every process that reads the traceparent's sampled flag, follows it (parent-based), and a
+    /// span below an unsampled local parent is created but never recorded (<see cref="UnrecordedChildSampler"/>), so it
+    /// hands the "not sampled" flag on. A trace is therefore kept on every node it reaches, or on none.
+    /// </summary>
+    /// <param name="untraced">True while the current request is one the node never traces; its span spends no trace.</param>
+    public static Sampler CreateSampler(double tracesPerSecond, TimeProvider? time = null, Func<bool>? untraced = null)
+    {
+        Sampler root = new RateLimitingSampler(tracesPerSecond, time);
+        if (untraced is not null)
+        {
+            root = new UntracedRequestSampler(root, untraced);
+        }
+
+        return new ParentBasedSampler(root, localParentNotSampled: new UnrecordedChildSampler());
+    }
 
     public static double TracesPerSecond(IConfiguration configuration)
     {

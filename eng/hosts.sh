@@ -51,6 +51,7 @@ require_tools() {
   [[ $EUID -eq 0 ]] || die "creating network namespaces needs root (run as root, or with sudo)"
   command -v ip >/dev/null || die "ip not found: apt-get install iproute2"
   command -v iptables >/dev/null || die "iptables not found: apt-get install iptables"
+  command -v iptables-restore >/dev/null || die "iptables-restore not found: apt-get install iptables"
 }
 
 # A network whose owner process is gone was left by a crashed or killed run: remove it before making a new one.

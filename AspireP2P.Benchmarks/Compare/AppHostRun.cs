@@ -14,14 +14,15 @@ public sealed class AppHostRun : IAsyncDisposable
     private readonly Stopwatch _clock;
     private readonly List<string> _output = [];
 
-    private AppHostRun(Process dotnetRun, Stopwatch clock, int nodes, int basePort, int dashboardPort, string apiKey)
+    private AppHostRun(Process dotnetRun, Stopwatch clock, int nodes, AppHostPorts ports, string apiKey, string browserToken)
     {
         _dotnetRun = dotnetRun;
         _clock = clock;
         Nodes = nodes;
-        BasePort = basePort;
-        Dashboard = new Uri($"http://localhost:{dashboardPort}");
+        BasePort = ports.BasePort;
+        Dashboard = new Uri($"http://localhost:{ports.Dashboard}");
         ApiKey = apiKey;
+        BrowserToken = browserToken;
         dotnetRun.OutputDataReceived += (_, e) => Keep(e.Data);
         dotnetRun.ErrorDataReceived += (_, e) => Keep(e.Data);
         dotnetRun.BeginOutputReadLine();
@@ -46,6 +47,12 @@ public sealed class AppHostRun : IAsyncDisposable
     public Uri Dashboard { get; }
     public string ApiKey { get; }
 
+    /// <summary>The dashboard's login token (<c>AppHost:BrowserToken</c>): <c>{Dashboard}/login?t={BrowserToken}</c>.</summary>
+    public string BrowserToken { get; }
+
+    /// <summary>The pid of <c>dotnet run</c>, the process this run started.</summary>
+    public int Pid => _dotnetRun.Id;
+
     /// <summary>Public (proxied or direct) address of node i, as users and peers reach it.</summary>
     public Uri Node(int i) => new($"http://127.0.0.1:{BasePort + i}");
 
@@ -62,13 +69,12 @@ public sealed class AppHostRun : IAsyncDisposable
         get { lock (_output) { return string.Join(Environment.NewLine, _output.TakeLast(60)); } }
     }
 
-    public static AppHostRun Start(string repo, int nodes, IEnumerable<string> extraArgs)
+    /// <param name="ports">The nodes' and the dashboard's ports; free ones when null.</param>
+    public static AppHostRun Start(string repo, int nodes, IEnumerable<string> extraArgs, AppHostPorts? ports = null)
     {
-        var basePort = Ports.FreeRange(nodes);
-        var dashboard = Ports.Free();
-        var otlp = Ports.Free();
-        var resourceService = Ports.Free();
+        var (basePort, dashboard, otlp, resourceService) = ports ?? new AppHostPorts(Ports.FreeRange(nodes), Ports.Free(), Ports.Free(), Ports.Free());
         var apiKey = Guid.NewGuid().ToString("N");
+        var browserToken = Guid.NewGuid().ToString("N");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -84,6 +90,7 @@ public sealed class AppHostRun : IAsyncDisposable
             $"--ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL=http://localhost:{otlp}",
             $"--ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL=http://localhost:{resourceService}",
             $"--AppHost:DashboardApiKey={apiKey}",
+            $"--AppHost:BrowserToken={browserToken}",
             // The nodes' API key (mutating calls need it under the AppHost); an AppHost without the parameter ignores it.
             $"--Parameters:api-key={apiKey}", .. extraArgs])
         {
@@ -96,7 +103,11 @@ public sealed class AppHostRun : IAsyncDisposable
         var spawnedSinceBoot = ProcFs.Uptime();
         var clock = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet run");
-        return new AppHostRun(process, clock, nodes, basePort, dashboard, apiKey) { ExtraArgs = [.. extraArgs], SpawnedSinceBoot = spawnedSinceBoot };
+        return new AppHostRun(process, clock, nodes, new AppHostPorts(basePort, dashboard, otlp, resourceService), apiKey, browserToken)
+        {
+            ExtraArgs = [.. extraArgs],
+            SpawnedSinceBoot = spawnedSinceBoot,
+        };
     }
 
     /// <summary>Waits until every node's /health says Healthy (linked to its peers) and returns the time since the spawn.</summary>
@@ -133,6 +144,9 @@ public sealed class AppHostRun : IAsyncDisposable
         return _clock.Elapsed;
     }
 
+    /// <summary>The dashboard process (DCP starts it as <c>Aspire.Dashboard</c>), or null while it is not running.</summary>
+    public int? DashboardPid() => Family().Where(p => p.Value == "dashboard").Select(p => (int?)p.Key).FirstOrDefault();
+
     /// <summary>The node processes this AppHost started, found by the public address the AppHost passed them.</summary>
     public int[] NodePids()
     {
@@ -151,9 +165,8 @@ public sealed class AppHostRun : IAsyncDisposable
     public Dictionary<int, string> Family()
     {
         var all = ProcFs.Processes().ToArray();
-        var parents = all.Select(p => p.Pid).Where(ProcFs.IsAlive).ToDictionary(p => p, p => SafeParent(p));
         var roots = new HashSet<int> { _dotnetRun.Id };
-        roots.UnionWith(parents.Where(p => p.Value == _dotnetRun.Id).Select(p => p.Key));
+        roots.UnionWith(all.Where(p => ProcFs.ParentOrNone(p.Pid) == _dotnetRun.Id).Select(p => p.Pid));
         var kubeconfig = all.Where(p => p.Args.Contains("--monitor") && roots.Any(r => p.Args.Contains(r.ToString(CultureInfo.InvariantCulture))))
             .Select(p => p.Args.SkipWhile(a => a != "--kubeconfig").Skip(1).FirstOrDefault()).FirstOrDefault(k => k is not null);
         if (kubeconfig is not null)
@@ -161,19 +174,7 @@ public sealed class AppHostRun : IAsyncDisposable
             roots.UnionWith(all.Where(p => p.Args.Contains(kubeconfig)).Select(p => p.Pid));
         }
 
-        var family = new HashSet<int>(roots);
-        for (var grew = true; grew;)
-        {
-            grew = false;
-            foreach (var (pid, parent) in parents)
-            {
-                if (family.Contains(parent) && family.Add(pid))
-                {
-                    grew = true;
-                }
-            }
-        }
-
+        var family = ProcFs.WithDescendants(roots);
         var nodes = NodePids().ToHashSet();
         return all.Where(p => family.Contains(p.Pid)).ToDictionary(p => p.Pid, p => Role(p.Pid, p.Args, nodes));
     }
@@ -183,18 +184,6 @@ public sealed class AppHostRun : IAsyncDisposable
         : Path.GetFileName(args[0]) == "dcp" ? "DCP"
         : args.Any(a => a.Contains("Aspire.Dashboard", StringComparison.Ordinal)) ? "dashboard"
         : "AppHost";
-
-    private static int SafeParent(int pid)
-    {
-        try
-        {
-            return ProcFs.ParentOf(pid);
-        }
-        catch (IOException)
-        {
-            return -1;
-        }
-    }
 
     /// <summary>Stops the AppHost as Ctrl+C would (SIGTERM to the AppHost process; it stops DCP, which stops the nodes).</summary>
     public async ValueTask DisposeAsync()
@@ -271,3 +260,6 @@ public sealed class AppHostRun : IAsyncDisposable
         }
     }
 }
+
+/// <summary>Node i listens on <c>BasePort + i</c>; the dashboard's frontend, OTLP and resource-service ports.</summary>
+public readonly record struct AppHostPorts(int BasePort, int Dashboard, int Otlp, int ResourceService);

@@ -179,6 +179,7 @@ public static class CompareRunner
         machine["loadavgAtStart"] = ProcFs.LoadAverage();
     }
 
+    /// <summary>The checkout this harness was built from (the directory with AspireP2P.sln above the binary).</summary>
     public static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -89,7 +89,8 @@ public static class DashboardTraces
         return last;
     }
 
-    private static string ServiceName(JsonElement resource)
+    /// <summary>The <c>service.name</c> of an OTLP resource (the node), or <c>?</c>.</summary>
+    internal static string ServiceName(JsonElement resource)
     {
         if (resource.TryGetProperty("resource", out var r) && r.TryGetProperty("attributes", out var attributes))
         {

@@ -53,6 +53,36 @@ public static class ProcFs
 
     public static int ParentOf(int pid) => int.Parse(StatFields(pid)[1], CultureInfo.InvariantCulture);
 
+    /// <summary>The parent of a live process, or -1 once it has exited.</summary>
+    public static int ParentOrNone(int pid)
+    {
+        try
+        {
+            return ParentOf(pid);
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>The processes <paramref name="roots"/> and all their live descendants.</summary>
+    public static HashSet<int> WithDescendants(IEnumerable<int> roots)
+    {
+        var parents = Processes().Select(p => p.Pid).ToDictionary(p => p, ParentOrNone);
+        var family = new HashSet<int>(roots);
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (pid, parent) in parents)
+            {
+                grew |= family.Contains(parent) && family.Add(pid);
+            }
+        }
+
+        return family;
+    }
+
     /// <summary>Every live process with its arguments (NUL-separated in /proc, split here).</summary>
     public static IEnumerable<(int Pid, string[] Args)> Processes()
     {

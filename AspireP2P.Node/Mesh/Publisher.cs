@@ -54,7 +54,7 @@ public sealed class Publisher(NodeContext node)
 
         // Awaited as is: the signer completes it, and the rest of this request runs on its own (not in the signer's loop).
         var (entry, position) = await draft.Completion.Task;
-        publish?.SetTag("messaging.message.id", entry.Key);
+        RecordTracing.Published(publish, entry.Key, node.Links.RecordCarriers);
         node.Telemetry.RecordPublished();
         await node.Store.WaitDurableAsync(position, cancellationToken);
         return new PublishResult(entry, draft.TraceId?.ToHexString(), position);
@@ -151,7 +151,6 @@ public sealed class Publisher(NodeContext node)
         EntrySignature.SignedMessage(origin, root, message);
         var signature = node.Local.Keys.Sign(message);
         var publicKey = node.Local.Keys.PublicKey;
-        var fanout = node.Links.RecordCarriers;
         for (var i = 0; i < batch.Count; i++)
         {
             var draft = batch[i];
@@ -170,8 +169,7 @@ public sealed class Publisher(NodeContext node)
                 TraceId = draft.TraceId,
                 Hops = draft.Flags == EntryTraits.Adopted ? 1 : 0,
             };
-            using var send = fanout == 0 ? null : RecordTracing.StartSend(draft.Parent, entry.Key, fanout);
-            var traceparent = send?.Id ?? (draft.Parent != default ? Traceparent(draft.Parent) : null);
+            var traceparent = draft.Parent != default ? Traceparent(draft.Parent) : null;
             var hops = entry.Hops + 1;
             var result = node.Store.Append(entry, publicKey, receivedFrom: 0, e => MessageCodec.EncodeRecord(e, publicKey, hops, traceparent, draft.Tracestate, sync: false));
             if (result.Stored)

@@ -85,9 +85,8 @@ public sealed class RecordIntake(NodeContext node, Publisher publisher)
         // Catch-up copies arrive by the thousand: stored and relayed, but not traced one span each.
         ActivityContext.TryParse(message.Traceparent, message.Tracestate, out var parent);
         using var receive = message.Sync ? null : RecordTracing.StartReceive(parent, entry.Key, link.PeerAddress?.ToString() ?? link.Remote, entry.Hops, entry.Origin.ToString(), receivedAt);
-        var fanout = node.Links.RecordCarriers;
-        using var send = message.Sync || fanout <= 1 ? null : RecordTracing.StartSend(receive?.Context ?? parent, entry.Key, fanout - 1);
-        var next = message.Sync ? null : RecordTracing.Next(send, receive, message.Traceparent);
+        RecordTracing.Relayed(receive, node.Links.RecordCarriers - 1);
+        var next = message.Sync ? null : RecordTracing.Next(receive, message.Traceparent);
         var publicKeyCopy = publicKey;
         var result = node.Store.Append(
             entry, publicKey, link.Id,
@@ -115,7 +114,7 @@ public sealed class RecordIntake(NodeContext node, Publisher publisher)
                 return null;
             case AppendOutcome.Duplicate:
                 node.Telemetry.DuplicateSuppressed();
-                send?.SetTag("p2p.duplicate", true);
+                RecordTracing.Duplicate(receive);
                 return null;
             case AppendOutcome.Deferred:
                 // Not an error of the sender's: the feed has too many gaps here; anti-entropy offers it again once they fill.

@@ -28,6 +28,7 @@ public sealed class NodeTelemetry : IDisposable
     private readonly Counter<long> _conflicts;
     private readonly Counter<long> _peerTimeouts;
     private readonly Counter<long> _meshErrors;
+    private readonly BoundedTagValues _linkReasons = new();
 
     private long _published;
     private long _received;
@@ -113,8 +114,9 @@ public sealed class NodeTelemetry : IDisposable
         _dropped.Add(1);
     }
 
+    /// <summary>A link event; the reason is free text, so its tag is bounded (<see cref="BoundedTagValues"/>).</summary>
     public void Link(string what, string? reason = null) =>
-        _links.Add(1, new KeyValuePair<string, object?>("event", what), new KeyValuePair<string, object?>("reason", reason));
+        _links.Add(1, new KeyValuePair<string, object?>("event", what), new KeyValuePair<string, object?>("reason", _linkReasons.Of(reason)));
 
     public void PropagationLatency(double milliseconds) => _propagation.Record(milliseconds);
 

@@ -132,8 +132,14 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard, params st
     }
 }
 
-/// <summary>Three nodes with the dashboard, whose telemetry API the trace tests read.</summary>
-public sealed class ThreeNodeNetwork() : AspireNetwork(nodeCount: 3, withDashboard: true);
+/// <summary>
+/// Three nodes with the dashboard, whose telemetry API the trace tests read: a trace budget of one new trace a second
+/// per node (after a first handful), and one of the dashboard's limits set on the command line.
+/// </summary>
+public sealed class ThreeNodeNetwork() : AspireNetwork(nodeCount: 3, withDashboard: true, "--traces-per-second", "3", $"--Dashboard:TelemetryLimits:MaxLogCount={MaxLogCount}")
+{
+    public const int MaxLogCount = 12_345;
+}
 
 /// <summary>Five nodes without the dashboard: records must cross four hops.</summary>
 public sealed class FiveNodeNetwork() : AspireNetwork(nodeCount: 5, withDashboard: false);

@@ -87,7 +87,7 @@ public sealed class ControlRoomModelTests
         }
     }
 
-    private static IEnumerable<IResource> Nodes(IDistributedApplicationTestingBuilder builder) =>
+    internal static IEnumerable<IResource> Nodes(IDistributedApplicationTestingBuilder builder) =>
         builder.Resources.Where(r => r.Name.StartsWith("node-", StringComparison.Ordinal) || r.Name.StartsWith("spare-", StringComparison.Ordinal));
 
     private static async Task<List<object>> EvaluateArgsAsync(IResource node)
@@ -102,7 +102,7 @@ public sealed class ControlRoomModelTests
         return args;
     }
 
-    private static async Task<Dictionary<string, object>> EvaluateEnvironmentAsync(IResource node, DistributedApplicationOperation operation)
+    internal static async Task<Dictionary<string, object>> EvaluateEnvironmentAsync(IResource node, DistributedApplicationOperation operation)
     {
         var environment = new Dictionary<string, object>();
         var context = new EnvironmentCallbackContext(new DistributedApplicationExecutionContext(operation), environment);

@@ -11,7 +11,6 @@ namespace AspireP2P.Tests.Aspire;
 public sealed class ThreeNodeNetworkTests(ThreeNodeNetwork network) : IClassFixture<ThreeNodeNetwork>
 {
     private const string Publish = "publish records";
-    private const string Send = "send records";
     private const string Receive = "receive records";
 
     private int Last => network.NodeCount - 1;
@@ -45,27 +44,71 @@ public sealed class ThreeNodeNetworkTests(ThreeNodeNetwork network) : IClassFixt
 
         var traceId = await network.PostRecordAsync(Last, $"traced record {Guid.NewGuid():N}");
 
-        // One publish at the origin, then one send and one receive per hop; export is batched, so wait for all of them.
+        // One span per node: publish at the origin, then one receive per hop; export is batched, so wait for all of them.
         var hops = network.NodeCount - 1;
         var spans = await Eventually.UntilAsync(
             () => dashboard.GetTraceAsync(traceId),
-            s => s.Count(x => x.Name == Publish) == 1 && s.Count(x => x.Name == Send) == hops && s.Count(x => x.Name == Receive) == hops,
+            s => s.Count(x => x.Name == Publish) == 1 && s.Count(x => x.Name == Receive) == hops,
             Timeouts.Telemetry, $"trace {traceId} with {hops} hops in the dashboard");
 
         Assert.Equal(network.NodeNames.Order(), spans.Select(s => s.Resource).Distinct().Order());
+        Assert.Equal(1 + hops, spans.Count(s => s.Name is Publish or Receive));
         var byId = spans.ToDictionary(s => s.SpanId);
+        var publish = Assert.Single(spans, s => s.Name == Publish);
+        Assert.Equal((AspireNetwork.NodeName(Last), ActivityKind.Producer), (publish.Resource, publish.Kind));
+        Assert.Equal("POST /record", byId[publish.ParentSpanId!].Name);
         for (var i = 0; i < Last; i++)
         {
-            // node-i received the record from node-(i+1), whose send span is the parent of node-i's receive span.
-            var receiver = AspireNetwork.NodeName(i);
-            var sender = AspireNetwork.NodeName(i + 1);
-            var receive = Assert.Single(spans, s => s.Resource == receiver && s.Name == Receive);
+            // node-i received the record from node-(i+1): its receive span is the child of node-(i+1)'s span.
+            var receive = Assert.Single(spans, s => s.Resource == AspireNetwork.NodeName(i) && s.Name == Receive);
             Assert.Equal(ActivityKind.Consumer, receive.Kind);
-            var send = byId[receive.ParentSpanId!];
-            Assert.Equal((sender, Send, ActivityKind.Producer), (send.Resource, send.Name, send.Kind));
-            var upstream = byId[send.ParentSpanId!];
-            Assert.Equal((sender, i + 1 == Last ? Publish : Receive), (upstream.Resource, upstream.Name));
+            var upstream = byId[receive.ParentSpanId!];
+            Assert.Equal((AspireNetwork.NodeName(i + 1), i + 1 == Last ? Publish : Receive), (upstream.Resource, upstream.Name));
         }
+    }
+
+    [Fact]
+    public async Task UnderABurstEachRecordTraceIsWholeOnEveryNodeOrAbsentFromAll()
+    {
+        using var dashboard = network.CreateDashboardClient();
+        // More records at once than node-0 may start traces for (its share of the network's budget, after a first handful).
+        var traceIds = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            traceIds.Add(await network.PostRecordAsync(0, $"burst record {i} {Guid.NewGuid():N}"));
+        }
+
+        // Then one more record at node-2, whose spans every node exports after the burst's (each exporter sends its
+        // spans in the order they ended): once its trace is whole, every span of the burst has reached the dashboard.
+        var marker = await network.PostRecordAsync(Last, $"after the burst {Guid.NewGuid():N}");
+        await Eventually.UntilAsync(() => dashboard.GetTraceAsync(marker), s => s.Count(x => x.Name is Publish or Receive) == network.NodeCount,
+            Timeouts.Telemetry, $"the trace of the record posted after the burst ({marker})");
+
+        var traces = await Task.WhenAll(traceIds.Select(async id => await dashboard.GetTraceAsync(id)));
+
+        // Kept: whole, a span on every node the record reached (all three, along the chain). Dropped: no span anywhere.
+        var kept = traces.Where(t => t.Count > 0).ToList();
+        Assert.InRange(kept.Count, 1, traceIds.Count - 1);
+        Assert.All(kept, spans => Assert.True(IsWhole(spans), $"a kept trace is whole: {string.Join(", ", spans.Select(x => $"{x.Resource}: {x.Name}"))}"));
+
+        bool IsWhole(IReadOnlyList<TraceSpan> spans) =>
+            spans.Count(s => s.Name == Publish && s.Resource == AspireNetwork.NodeName(0)) == 1
+            && Enumerable.Range(1, Last).All(i => spans.Count(s => s.Name == Receive && s.Resource == AspireNetwork.NodeName(i)) == 1);
+    }
+
+    [Fact]
+    public async Task TheDashboardRunsWithTheAppHostsTelemetryLimits()
+    {
+        const string Limits = "DASHBOARD__TELEMETRYLIMITS__";
+        var dashboard = await network.App.ResourceNotifications
+            .WaitForResourceAsync("aspire-dashboard", e => e.Snapshot.EnvironmentVariables.Any(v => v.Name.StartsWith(Limits, StringComparison.Ordinal)), TestContext.Current.CancellationToken)
+            .WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        var environment = dashboard.Snapshot.EnvironmentVariables.ToDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal);
+
+        // The project's defaults, and a limit the AppHost was given on its command line (ThreeNodeNetwork).
+        Assert.Equal("1000", environment.GetValueOrDefault(Limits + "MAXTRACECOUNT"));
+        Assert.Equal("720", environment.GetValueOrDefault(Limits + "MAXMETRICSCOUNT"));
+        Assert.Equal(ThreeNodeNetwork.MaxLogCount.ToString(System.Globalization.CultureInfo.InvariantCulture), environment.GetValueOrDefault(Limits + "MAXLOGCOUNT"));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class AspireDocsTests
     public void TheSpansTheDocsNameAreTheOnesTheNodeEmits()
     {
         // RecordTracing names the record spans "{operation} {destination}"; LinkAcceptor and Dialer the link spans.
-        foreach (var span in (string[])[$"publish {NodeTelemetry.RecordsDestination}", $"send {NodeTelemetry.RecordsDestination}", $"receive {NodeTelemetry.RecordsDestination}", "accept link", "connect <host:port>"])
+        foreach (var span in (string[])[$"publish {NodeTelemetry.RecordsDestination}", $"receive {NodeTelemetry.RecordsDestination}", "accept link", "connect <host:port>"])
         {
             Assert.Contains($"`{span}`", Docs, StringComparison.Ordinal);
         }

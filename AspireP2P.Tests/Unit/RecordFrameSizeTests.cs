@@ -79,8 +79,10 @@ public sealed class RecordFrameSizeTests : IDisposable
             Assert.Equal(VerifyOutcome.Valid, verifier.Verify(received.Origin, key, EntrySignature.LeafHash(received), received.Proof, received.LeafIndex, received.LeafCount, received.Signature));
         });
 
+        // One byte of a value the origin signed ("…abcd" → "…bbcd"); found by content, never a byte of the (unsigned, and
+        // random) trace context that follows the entries.
         var tampered = (byte[])frame.Clone();
-        tampered[Array.LastIndexOf(tampered, (byte)'a')] = (byte)'b';
+        tampered[frame.AsSpan().IndexOf("abcd"u8)] = (byte)'b';
         var forged = Assert.IsType<RecordBatch>(BinaryCodec.Decode(tampered).Message);
         Assert.True(RecordBatches.TryOpen(forged, out var forgedEntries, out _));
         Assert.Contains(forgedEntries, e => verifier.Verify(e.Origin, key, EntrySignature.LeafHash(e), e.Proof, e.LeafIndex, e.LeafCount, e.Signature) != VerifyOutcome.Valid);
