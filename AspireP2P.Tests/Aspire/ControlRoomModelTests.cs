@@ -90,7 +90,7 @@ public sealed class ControlRoomModelTests
     internal static IEnumerable<IResource> Nodes(IDistributedApplicationTestingBuilder builder) =>
         builder.Resources.Where(r => r.Name.StartsWith("node-", StringComparison.Ordinal) || r.Name.StartsWith("spare-", StringComparison.Ordinal));
 
-    private static async Task<List<object>> EvaluateArgsAsync(IResource node)
+    internal static async Task<List<object>> EvaluateArgsAsync(IResource node)
     {
         var args = new List<object>();
         var context = new CommandLineArgsCallbackContext(args);

@@ -104,6 +104,28 @@ public sealed class NetworkArgumentsTests
         Assert.StartsWith("--nodes must be a whole number", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TheTraceBudgetIsReadFromTheFlagOrEitherSettingAndDefaultsToFiveASecond()
+    {
+        Assert.Equal(P2PNetworkOptions.DefaultTracesPerSecond, Read().TracesPerSecond);
+        Assert.Equal(12.5, Read(["--traces-per-second", "12.5"], ("Network:TracesPerSecond", "3")).TracesPerSecond);
+        Assert.Equal(3, Read([], ("Network:TracesPerSecond", "3")).TracesPerSecond);
+        Assert.Equal(0, Read(["--Telemetry:TracesPerSecond=0"]).TracesPerSecond);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("fast")]
+    [InlineData("Infinity")]
+    public void ATraceBudgetThatIsNotARateIsRefusedNamingTheFlag(string value)
+    {
+        var error = Assert.Throws<P2PNetworkArgumentException>(() => Read(["--traces-per-second", value]));
+
+        Assert.Equal($"--traces-per-second must be a number of traces a second for the whole network, 0 or more, not '{value}'.", error.Message);
+        // The same setting under the network's own section is checked the same way, never by the binder.
+        Assert.Throws<P2PNetworkArgumentException>(() => Read([], ("Network:TracesPerSecond", value)));
+    }
+
     private static P2PNetworkOptions Read(string[]? args = null, params (string Key, string Value)[] settings)
     {
         var configuration = new ConfigurationBuilder()
