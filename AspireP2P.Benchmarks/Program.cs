@@ -55,6 +55,10 @@ public static class Program
           resilience   reconnect after restart, catch-up of 1,000/100,000 missed records, dead-peer detection, mesh degree
           storage      record log storage engines side by side (SQLite, LMDB, RocksDB, FasterLog vs in memory); -- storage --help
           micro        BenchmarkDotNet micro-benchmarks of the hot path (extra arguments go to BenchmarkDotNet)
+          memory       issue 20's memory figures: RSS above idle after 3,000 records of 60 KB (publisher, receiver) and
+                       after 100,000 foreign origins from one stranger, and what the default rate of new origins lets in
+              --records N (3000)  --record-bytes N (60000)  --origins N (100000)  --rate-seconds S (10)
+              --base-port N (free ports otherwise)  --node PATH  --no-build
 
         options:
           --runs N          runs per figure (default: 5 for cheap figures, 3 for the others)
@@ -102,6 +106,11 @@ public static class Program
                 Console.Error.WriteLine(Usage);
                 return 2;
             }
+        }
+
+        if (args[0] == "memory")
+        {
+            return await Memory.MemoryRunner.RunAsync(args[1..]);
         }
 
         if (args[0] == "broadcast")

@@ -14,7 +14,7 @@ public interface IScenario
 
 public static class Scenarios
 {
-    public static readonly string[] Names = ["steady", "churn", "partition", "bridge", "crash-restart", "skew", "disk"];
+    public static readonly string[] Names = ["steady", "churn", "partition", "bridge", "crash-restart", "skew", "disk", "faults"];
 
     public static IScenario Create(string name) => name switch
     {
@@ -25,6 +25,7 @@ public static class Scenarios
         "crash-restart" => new CrashRestart(),
         "skew" => new Skew(),
         "disk" => new DiskFaults(),
+        "faults" => new ComponentFailures(),
         _ => throw new ArgumentException($"unknown scenario '{name}' (choose {string.Join(", ", Names)})", nameof(name)),
     };
 
@@ -186,19 +187,65 @@ public static class Scenarios
             var victims = simulation.Alive.OrderBy(_ => simulation.Random.Next()).Take(Math.Max(1, simulation.Nodes.Count / 20)).ToList();
             foreach (var victim in victims)
             {
-                victim.Log.FailWrites("simulated disk failure: no space left on device");
+                victim.BreakDisk("simulated disk failure: no space left on device");
             }
 
+            // Each fails stop (its log cannot write) and stays down: an orchestrator's restarts would fail the same way.
             simulation.Note($"disk failure on {victims.Count} nodes");
             await simulation.Scheduler.Delay(options.PublishWindow * 0.4);
             foreach (var victim in victims)
             {
                 simulation.Crash(victim);
+                victim.ReplaceDisk();
                 simulation.Restart(victim, withData: true);
             }
 
             simulation.Note("failed disks replaced: those nodes restarted with their data");
             await publishing;
+        }
+    }
+
+    /// <summary>
+    /// Exceptions nobody expected, injected into random parts of random nodes while records are published: the mesh loop
+    /// and its tick, the signer, link readers and writers, the intake; a few at a time, sometimes enough to go past a
+    /// loop's restart intensity. Links close and are re-dialed, loops restart, publishes fail with a reason, and nodes
+    /// that fail stop are restarted with their data (the orchestrator); nothing acknowledged may be lost.
+    /// </summary>
+    private sealed class ComponentFailures : IScenario
+    {
+        private static readonly string[] Kinds = [.. AspireP2P.Node.Faults.ComponentFaults.Kinds.Keys];
+
+        public async Task RunAsync(Simulation simulation, SimulationOptions options)
+        {
+            var publishing = PublishAsync(simulation, options);
+            var end = simulation.Now + (options.PublishWindow * 0.8);
+            var points = Enum.GetValues<AspireP2P.Node.Faults.FaultPoint>();
+            var injected = 0;
+            while (simulation.Now < end)
+            {
+                await simulation.Scheduler.Delay(TimeSpan.FromMilliseconds(250));
+                var alive = simulation.Alive.ToList();
+                if (alive.Count == 0)
+                {
+                    continue;
+                }
+
+                var node = alive[simulation.Random.Next(alive.Count)];
+                var point = points[simulation.Random.Next(points.Length)];
+                var kind = Kinds[simulation.Random.Next(Kinds.Length)];
+                // Mostly one or two; now and then a burst past the restart intensity (five within a minute).
+                var times = simulation.Random.NextDouble() < 0.1 ? 8 : 1 + simulation.Random.Next(2);
+                node.Faults.Inject(point, times, () => AspireP2P.Node.Faults.ComponentFaults.Kinds[kind]($"injected into the {point} by the faults scenario"));
+                injected++;
+            }
+
+            await publishing;
+            foreach (var node in simulation.Nodes)
+            {
+                node.Faults.Clear();
+            }
+
+            simulation.Note($"faults: {injected} injections of exceptions into nodes' parts; {simulation.FailStops} fail-stops so far");
         }
     }
 }

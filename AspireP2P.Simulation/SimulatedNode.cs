@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using AspireP2P.Node.Faults;
 using AspireP2P.Node.Hosting;
 using AspireP2P.Node.Identity;
 using AspireP2P.Node.Protocol;
@@ -12,7 +13,8 @@ namespace AspireP2P.Simulation;
 /// <summary>
 /// One simulated node: a real <see cref="NodeCore"/> on the in-memory transport, the simulated clock (shifted when its
 /// clock is skewed) and a random source and key drawn from the run's seed. It can crash (its links cut at once, as a
-/// killed process's are) and restart, with its data or as a new node at the same address.
+/// killed process's are) and restart, with its data or as a new node at the same address. A node that fails stop (a part
+/// that could not recover) crashes the same way, and says so (<see cref="FailStopped"/>), as its process would exit.
 /// </summary>
 public sealed class SimulatedNode
 {
@@ -50,6 +52,15 @@ public sealed class SimulatedNode
 
     public byte[] Seed { get; private set; }
 
+    /// <summary>Exceptions the scenario injects into this node's parts (whatever life it is in).</summary>
+    public ComponentFaults Faults { get; } = new();
+
+    /// <summary>Its disk refuses every write until it is replaced (<see cref="BreakDisk"/>, <see cref="ReplaceDisk"/>).</summary>
+    public bool DiskBroken { get; private set; }
+
+    /// <summary>Raised on the simulation's thread when the node failed stop, with why; the handler crashes it (else it crashes itself).</summary>
+    public event Action<SimulatedNode, string>? FailStopped;
+
     /// <summary>How far this node's wall clock is from true (simulated) time.</summary>
     public TimeSpan ClockSkew { get; set; }
 
@@ -74,7 +85,24 @@ public sealed class SimulatedNode
                 random.NextBytes(bytes);
                 return bytes;
             },
+            ComponentFaults = Faults,
         });
+        var core = Core;
+        // As the process would exit: the crash happens after whatever failed has returned, on the simulation's thread.
+        core.Failure.OnFailed(report => _scheduler.Post(_ =>
+        {
+            if (Core == core)
+            {
+                if (FailStopped is { } handler)
+                {
+                    handler(this, $"{report.Part}: {report.Reason}");
+                }
+                else
+                {
+                    Crash();
+                }
+            }
+        }, null));
         Identity = Core.Local.Id;
         _registration = _network.Transport.Register(Address, Core.Acceptor);
         _generation++;
@@ -108,8 +136,23 @@ public sealed class SimulatedNode
             Log = Log.Reopened();
         }
 
+        if (DiskBroken)
+        {
+            Log.FailWrites("simulated disk failure: no space left on device");
+        }
+
         Start(bootstrap);
     }
+
+    /// <summary>The disk stops taking writes (a full disk): the node fails stop, and so does every restart until the disk is replaced.</summary>
+    public void BreakDisk(string reason)
+    {
+        DiskBroken = true;
+        Log.FailWrites(reason);
+    }
+
+    /// <summary>The broken disk is replaced by one with the same data (the next start writes again).</summary>
+    public void ReplaceDisk() => DiskBroken = false;
 
     private byte[] NextSeed()
     {

@@ -4,8 +4,8 @@ using System.Security.Cryptography;
 using System.Text;
 using AspireP2P.Node.Hosting;
 using AspireP2P.Node.Identity;
+using AspireP2P.Node.Mesh;
 using AspireP2P.Node.Protocol;
-using AspireP2P.Node.Records.Storage;
 using AspireP2P.Node.Trust;
 using AspireP2P.Simulation.Network;
 using AspireP2P.Simulation.Scheduling;
@@ -65,6 +65,7 @@ public sealed class Simulation
     private long _retiredSent;
     private long _retiredStored;
     private long _publishFailures;
+    private int _failStops;
 
     public Simulation(SimulationOptions options)
     {
@@ -75,6 +76,40 @@ public sealed class Simulation
         var nodeOptions = new NodeOptions { TargetPeers = Math.Min(options.TargetPeers, options.MaxPeers), MaxPeers = options.MaxPeers };
         var seeds = new Random(options.Seed ^ 0x5eed);
         Nodes = Enumerable.Range(0, options.Nodes).Select(i => new SimulatedNode(i, _scheduler, _network, scheme, nodeOptions, seeds)).ToList();
+        foreach (var node in Nodes)
+        {
+            node.FailStopped += OnFailStop;
+        }
+    }
+
+    /// <summary>How long the "orchestrator" waits before it starts a node that failed stop again, with its data.</summary>
+    public static readonly TimeSpan RestartAfterFailStop = TimeSpan.FromSeconds(2);
+
+    /// <summary>Nodes that failed stop during the run (each restarted with its data, as an orchestrator would).</summary>
+    public int FailStops => _failStops;
+
+    /// <summary>
+    /// A node failed stop: its process is gone (crashed here). Like an orchestrator, the simulation
+    /// starts it again with its data after a moment, unless its disk is broken (then the scenario replaces the disk).
+    /// </summary>
+    private void OnFailStop(SimulatedNode node, string reason)
+    {
+        Crash(node);
+        _failStops++;
+        Note($"{node} failed stop ({reason})");
+        if (!node.DiskBroken)
+        {
+            _ = RestartLater();
+        }
+
+        async Task RestartLater()
+        {
+            await _scheduler.Delay(RestartAfterFailStop);
+            if (!node.Alive && !node.DiskBroken)
+            {
+                Restart(node, withData: true);
+            }
+        }
     }
 
     public IReadOnlyList<SimulatedNode> Nodes { get; }
@@ -160,6 +195,11 @@ public sealed class Simulation
                 }
             }
         }
+        if (_failStops > 0)
+        {
+            Note($"{_failStops} fail-stops, each restarted with its data");
+        }
+
         var violations = CheckInvariants(converged);
         var report = Report(scenario, converged, convergedAfter, violations, wall.Elapsed);
         // Tear down inside the simulation, so every node's disposal runs to its end on this thread.
@@ -193,7 +233,7 @@ public sealed class Simulation
                 var result = await core.Publisher.PublishAsync(json, CancellationToken.None);
                 _acknowledged.Add((result.Entry.Origin, result.Entry.Seq, publisher));
             }
-            catch (RecordLogFailedException)
+            catch (PublishFailedException)
             {
                 _publishFailures++;
             }

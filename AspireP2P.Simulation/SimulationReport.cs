@@ -27,7 +27,7 @@ public sealed record SimulationReport(
         text.AppendLine();
         text.AppendLine("| figure | value |");
         text.AppendLine("|---|---|");
-        text.AppendLine(c, $"| records acknowledged (POST answered) | {Acknowledged:N0}{(PublishFailures > 0 ? $" ({PublishFailures} refused: failed disks)" : "")} |");
+        text.AppendLine(c, $"| records acknowledged (POST answered) | {Acknowledged:N0}{(PublishFailures > 0 ? $" ({PublishFailures} answered with a failure: not acknowledged)" : "")} |");
         text.AppendLine(c, $"| deliveries (a record stored at a node) | {Deliveries:N0} |");
         text.AppendLine(c, $"| record messages sent | {RecordMessages:N0} |");
         text.AppendLine(c, $"| messages per delivery | {MessagesPerDelivery:0.00} |");

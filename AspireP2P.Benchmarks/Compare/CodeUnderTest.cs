@@ -27,6 +27,9 @@ public sealed class CodeUnderTest
     public bool SupportsNativeAotLaunch =>
         File.Exists(Path.Combine(Root, "AspireP2P.AppHost", "NativeAotNode.cs"));
 
+    /// <summary>The Native AOT node the AppHost's default launch runs once its publish is current (<see cref="NativeAotAsync"/> makes it so).</summary>
+    public string NativeAotNode => Path.Combine(NativeAotDirectory, "AspireP2P.Node");
+
     /// <summary>Where the AppHost looks for the Native AOT node (AspireP2P.AppHost/NativeAotNode.cs).</summary>
     private string NativeAotDirectory => Path.Combine(Root, "AspireP2P.Node", "bin", "NativeAot", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier);
 

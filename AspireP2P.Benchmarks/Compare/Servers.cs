@@ -23,6 +23,10 @@ public sealed class Servers(CodeUnderTest code, string harnessRoot)
     public Task<ServerProcess> OursAsync(string name, IReadOnlyDictionary<string, string>? environment = null, params string[] args) =>
         ServerProcess.StartAsync(name, code.ReleaseNode, ["--host", "127.0.0.1", "--port", "{port}", .. args], environment);
 
+    /// <summary>Our node as the AppHost's default launch runs it (its Native AOT publish), started with the tutorial's flags only.</summary>
+    public Task<ServerProcess> OursNativeAotAsync(string name, params string[] args) =>
+        ServerProcess.StartAsync(name, code.NativeAotNode, ["--host", "127.0.0.1", "--port", "{port}", .. args], null);
+
     /// <summary>Our node as built or published some way (<see cref="NodeBuilds"/>), with the tutorial's flags and that build's runtime settings.</summary>
     public static Task<ServerProcess> BuildAsync(NodeBuild build, string name, int? port = null, params string[] args) =>
         ServerProcess.StartAsync(name, build.Binary, ["--host", "127.0.0.1", "--port", "{port}", .. args], build.Environment, port: port);

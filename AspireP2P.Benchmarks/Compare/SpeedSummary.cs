@@ -14,8 +14,12 @@ public static class SpeedSummary
     [
         ("ratio.tutorial", "3 peers, fresh: ours ÷ the tutorial's Deno node", "≥ 3"),
         ("ratio.tutorial.cpu", "…by CPU per record (the tutorial's ÷ ours)", ""),
+        ("ratio.tutorial.aot", "3 peers, fresh: ours as the AppHost runs it (Native AOT) ÷ the tutorial's", "≥ 3"),
+        ("ratio.tutorial.aot.cpu", "…by CPU per record (the tutorial's ÷ ours)", ""),
         ("ratio.kestrel", "0 peers, fresh: ours ÷ bare Kestrel", "≥ 0.7"),
         ("ratio.kestrel.cpu", "…by CPU per request (bare's ÷ ours)", ""),
+        ("ratio.kestrel.aot", "0 peers, fresh: ours as the AppHost runs it (Native AOT) ÷ bare Kestrel", "≥ 0.7"),
+        ("ratio.kestrel.aot.cpu", "…by CPU per request (bare's ÷ ours)", ""),
         ("ratio.apphost", "3-node chain: under the AppHost ÷ standalone", "≥ 0.6"),
         ("ratio.apphost.cpu", "…by CPU per record (standalone's ÷ the AppHost's, every process)", ""),
         ("ratio.signed", "3 peers, fresh: signed ÷ unsigned", "≥ 0.7"),

@@ -48,6 +48,8 @@ public sealed record DisconnectResponse(string Message, int Links);
 [JsonSerializable(typeof(NodeInfoResponse))]
 [JsonSerializable(typeof(DisconnectResponse))]
 [JsonSerializable(typeof(NodeFaultsView))]
+[JsonSerializable(typeof(ThrowResponse))]
+[JsonSerializable(typeof(ThrowRequest))]
 [JsonSerializable(typeof(string[]))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext
 {

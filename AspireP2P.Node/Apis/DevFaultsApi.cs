@@ -5,8 +5,9 @@ namespace AspireP2P.Node.Apis;
 
 /// <summary>
 /// Development-only fault injection (mapped only with <c>--dev-faults true</c>; without it none of these routes exist):
-/// partition this node for N seconds, delay or "lose" (retransmit late) what it sends, heal. The AppHost's dashboard
-/// commands call them; the effects show in the node's links, health, traces and metrics.
+/// partition this node for N seconds, delay or "lose" (retransmit late) what it sends, heal, and make one of its parts
+/// throw (to see what the node does when a part fails). The AppHost's dashboard commands call them; the effects show in
+/// the node's links, health, traces and metrics.
 /// </summary>
 public static class DevFaultsApi
 {
@@ -39,7 +40,40 @@ public static class DevFaultsApi
             .Produces<NodeFaultsView>()
             .WithName("Heal")
             .WithSummary("Ends the partition and removes link faults.");
+        group.MapPost("/throw", ThrowAsync)
+            .AcceptsJson<ThrowRequest>()
+            .Produces<ThrowResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithName("InjectException")
+            .WithSummary("Makes a part of this node throw: {\"part\": \"Signer\", \"exception\": \"UnauthorizedAccessException\", \"times\": 3}.")
+            .WithDescription("Parts: " + string.Join(", ", Enum.GetNames<FaultPoint>()) + ". Exceptions: " + string.Join(", ", ComponentFaults.Kinds.Keys) + ".");
         return app;
+    }
+
+    private static async Task<IResult> ThrowAsync(HttpRequest request, Hosting.NodeCore core)
+    {
+        var (document, error) = await JsonBody.ReadObjectAsync(request, 1024, Fail);
+        if (document is null)
+        {
+            return error!;
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            var usage = $"the body is {{\"part\": {string.Join("|", Enum.GetNames<FaultPoint>())}, \"exception\": {string.Join("|", ComponentFaults.Kinds.Keys)}, \"times\": 1-1000}}";
+            if (core.Context.Faults is not { } faults
+                || !root.TryGetProperty("part"u8, out var part) || part.ValueKind != JsonValueKind.String || !Enum.TryParse<FaultPoint>(part.GetString(), out var point)
+                || !root.TryGetProperty("exception"u8, out var kind) || kind.ValueKind != JsonValueKind.String || !ComponentFaults.Kinds.TryGetValue(kind.GetString()!, out var make)
+                || !Read(root, "times", 1, 1000, out var times))
+            {
+                return JsonBody.Problem(StatusCodes.Status400BadRequest, Fail, usage);
+            }
+
+            var count = root.TryGetProperty("times"u8, out _) ? (int)times : 1;
+            faults.Inject(point, count, () => make($"injected into the {point} (POST /api/dev/throw)"));
+            return TypedResults.Json(new ThrowResponse(point.ToString(), kind.GetString()!, count), ApiJsonContext.Relaxed.ThrowResponse);
+        }
     }
 
     private static async Task<IResult> PartitionAsync(HttpRequest request, NetworkFaults faults)
@@ -100,6 +134,12 @@ public static class DevFaultsApi
 
 /// <summary>POST /api/dev/partition's body.</summary>
 public sealed record PartitionRequest(double Seconds);
+
+/// <summary>POST /api/dev/throw's body.</summary>
+public sealed record ThrowRequest(string Part, string Exception, int? Times);
+
+/// <summary>POST /api/dev/throw's answer: what will throw, and how many times.</summary>
+public sealed record ThrowResponse(string Part, string Exception, int Times);
 
 /// <summary>POST /api/dev/link-faults's body; each field optional.</summary>
 public sealed record LinkFaultsRequest(int? LatencyMs, int? JitterMs, double? LossPercent);

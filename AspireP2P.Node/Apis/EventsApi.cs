@@ -45,7 +45,36 @@ public static class EventsApi
     {
         AllowPeerOrigin(context, core);
         var feed = new Feed(core, options.Value, time, values ?? true);
-        return TypedResults.ServerSentEvents(feed.ReadAsync(lifetime.ApplicationStopping));
+        return TypedResults.ServerSentEvents(Supervised(feed.ReadAsync(lifetime.ApplicationStopping), core));
+    }
+
+    /// <summary>
+    /// One stream's policy on an exception nobody expected: logged with its stack and counted, and the stream ends (its
+    /// subscription and timer go with it; the page's EventSource reconnects). No other stream or part of the node is touched.
+    /// </summary>
+    private static async IAsyncEnumerable<SseItem<string>> Supervised(IAsyncEnumerable<SseItem<string>> items, NodeCore core)
+    {
+        await using var enumerator = items.GetAsyncEnumerator();
+        while (true)
+        {
+            SseItem<string> item;
+            try
+            {
+                if (!await enumerator.MoveNextAsync())
+                {
+                    yield break;
+                }
+
+                item = enumerator.Current;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                core.Context.Supervisor.Report("events feed", ex);
+                yield break;
+            }
+
+            yield return item;
+        }
     }
 
     /// <summary>

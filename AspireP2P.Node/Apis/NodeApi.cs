@@ -31,11 +31,12 @@ public static class NodeApi
     {
         var local = core.Local;
         var links = core.Context.Links.Snapshot;
-        var health = core.Store.Failure is { } failure
-            ? new NodeHealthView("Unhealthy", $"the record log failed: {failure.Message}", null)
-            : core.Mesh.Snapshot.Health is { Degraded: true } degraded
-                ? new NodeHealthView("Degraded", degraded.Reason, degraded.Since)
-                : new NodeHealthView("Healthy", null, null);
+        var node = NodeHealth.Of(core);
+        var health = node.Status == NodeHealth.Healthy
+            ? new NodeHealthView(NodeHealth.Healthy, null, null)
+            : node.Status == NodeHealth.Degraded
+                ? new NodeHealthView(NodeHealth.Degraded, core.Mesh.Snapshot.Health.Reason, node.Since)
+                : new NodeHealthView(node.Status, node.Reason, node.Since);
         return new NodeInfoResponse(
             local.Id.ToString(), local.Name, local.Address.ToString(), local.Address.WebSocketUrl, core.Store.Count, core.Store.Digest.ToString(),
             links.Count, links.Sum(l => l.Lag), health, core.Context.Telemetry.Totals,

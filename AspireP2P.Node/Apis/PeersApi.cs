@@ -1,6 +1,8 @@
 using System.Text.Json;
+using AspireP2P.Node.Hosting;
 using AspireP2P.Node.Mesh;
 using AspireP2P.Node.Protocol;
+using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Node.Apis;
 
@@ -20,16 +22,19 @@ public static class PeersApi
             .WithName("PostPeer")
             .WithTags("Peers")
             .WithSummary("Connects to {\"targetUrl\": \"host:port\"} and handshakes; answers only once the link is up or has failed.")
-            .WithDescription("201 once connected, 200 if already connected, 202 if the dial is still under way (GET /api/peers shows it); "
-                + "400 for a missing or invalid address or this node's own, 413 for a body over 4 KiB, 502 if the peer cannot be reached (with the reason).")
+            .WithDescription("201 once connected, 200 if already connected; 400 for a missing or invalid address or this node's own, 413 for a "
+                + "body over 4 KiB; 502 if no link was made: with the reason when one of this network's nodes refused it, else one answer for "
+                + "every other failure (nothing listening, not a node, no answer in time); 409 if a disconnect cancelled the dial; 503 when no "
+                + "answer came within P2P:RequestTimeout or the node is stopping.")
             .AcceptsJson<PeerRequest>()
             .RequireApiKey()
             .Produces<PeerConnectResponse>(StatusCodes.Status201Created)
             .Produces<PeerConnectResponse>()
-            .Produces<PeerConnectResponse>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status502BadGateway);
+            .ProducesProblem(StatusCodes.Status502BadGateway)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         app.MapGet("/api/peers", GetPeerDetails)
             .WithName("GetPeerDetails")
             .WithTags("Peers")
@@ -45,12 +50,12 @@ public static class PeersApi
     }
 
     /// <summary>The tutorial's answer: the peers this node sends records to, as WebSocket URLs.</summary>
-    public static IResult GetPeers(Hosting.NodeCore core) =>
+    public static IResult GetPeers(NodeCore core) =>
         TypedResults.Json(
             core.Context.Links.Snapshot.Where(l => l.CarriesRecordsOut && l.PeerAddress is not null).Select(l => l.PeerAddress!.Value.WebSocketUrl).Distinct().ToArray(),
             ApiJsonContext.Relaxed.StringArray);
 
-    public static async Task<IResult> PostPeerAsync(HttpRequest request, MeshLoop mesh)
+    public static async Task<IResult> PostPeerAsync(HttpRequest request, MeshLoop mesh, IOptions<NodeOptions> options, TimeProvider time)
     {
         var (document, error) = await JsonBody.ReadObjectAsync(request, 4096, TargetFail).ConfigureAwait(false);
         if (document is null)
@@ -80,16 +85,32 @@ public static class PeersApi
             return JsonBody.Problem(StatusCodes.Status400BadRequest, TargetFail, $"'{MessageCodec.Truncate(target, 80)}' is not a peer address: {parseError}");
         }
 
-        var outcome = await mesh.ConnectAsync(address, PeerOrigin.Api, request.HttpContext.RequestAborted);
+        // The call's own deadline, beyond the dial's (P2P:ConnectTimeout): it answers whatever becomes of the dial.
+        var timeout = options.Value.RequestTimeout;
+        ConnectOutcome outcome;
+        try
+        {
+            outcome = await mesh.ConnectAsync(address, PeerOrigin.Api).WaitAsync(timeout, time, request.HttpContext.RequestAborted)
+                .ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+        }
+        catch (TimeoutException)
+        {
+            return JsonBody.Problem(StatusCodes.Status503ServiceUnavailable, "Peer Not Linked Yet",
+                $"no answer within {timeout.TotalSeconds:0.#} s (P2P:RequestTimeout); GET /api/peers shows the dial's state");
+        }
+
         var url = outcome.Address.WebSocketUrl;
         return outcome.Status switch
         {
             ConnectStatus.Connected => Json(StatusCodes.Status201Created, $"New Peer: '{url}'", url, outcome.Status),
             ConnectStatus.AlreadyConnected => Json(StatusCodes.Status200OK, $"Already connected to '{url}'", url, outcome.Status),
-            ConnectStatus.Pending => Json(StatusCodes.Status202Accepted, $"Peer '{url}' is being dialed; GET /api/peers shows its state", url, outcome.Status),
             ConnectStatus.Self => JsonBody.Problem(StatusCodes.Status400BadRequest, "Cannot Peer With Itself", $"'{url}' is this node's own address"),
+            // Said by one of this network's nodes, in its protocol: its reason may be shown.
             ConnectStatus.Refused => JsonBody.Problem(StatusCodes.Status502BadGateway, "Peer Refused", $"'{url}' refused the link: {outcome.Error}"),
-            _ => JsonBody.Problem(StatusCodes.Status502BadGateway, "Peer Unreachable", $"could not connect to '{url}': {outcome.Error}"),
+            ConnectStatus.Cancelled => JsonBody.Problem(StatusCodes.Status409Conflict, "Dial Cancelled", outcome.Error ?? "the dial was abandoned"),
+            ConnectStatus.Unavailable => JsonBody.Problem(StatusCodes.Status503ServiceUnavailable, "Node Unavailable", outcome.Error ?? "the node cannot answer now"),
+            // One answer for every other failure, whatever the address answered: not a way to tell ports apart.
+            _ => JsonBody.Problem(StatusCodes.Status502BadGateway, "Peer Unreachable", $"could not link to '{url}': {DialAttempt.Unreachable}"),
         };
     }
 
@@ -98,7 +119,8 @@ public static class PeersApi
 
     public static async Task<IResult> DisconnectAllAsync(MeshLoop mesh)
     {
-        var links = await mesh.DisconnectAllAsync();
+        // The mesh answers within its own deadline for links to end (and at once when the node stops).
+        var links = await mesh.DisconnectAllAsync().ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         return TypedResults.Json(new DisconnectResponse($"Closed {links} link{(links == 1 ? "" : "s")}", links), ApiJsonContext.Relaxed.DisconnectResponse);
     }
 

@@ -6,7 +6,6 @@ using AspireP2P.Node.Hosting;
 using AspireP2P.Node.Mesh;
 using AspireP2P.Node.Protocol;
 using AspireP2P.Node.Records;
-using AspireP2P.Node.Records.Storage;
 using Microsoft.Extensions.Options;
 
 namespace AspireP2P.Node.Apis;
@@ -29,8 +28,9 @@ public static class RecordsApi
             .WithName("PostRecord")
             .WithTags("Records")
             .WithSummary("Stores {\"record\": <any JSON value>} and gossips it to the network.")
-            .WithDescription("201 with the record's key and trace id; 400 for a missing or null record or a body that is not a JSON object; "
-                + "413 for a record over P2P:MaxRecordBytes.")
+            .WithDescription("201 with the record's key and trace id once the record is durable; 400 for a missing or null record or a body "
+                + "that is not a JSON object; 413 for a record over P2P:MaxRecordBytes; 503 with the reason when the node cannot store it "
+                + "or no answer came within P2P:RequestTimeout (not acknowledged: a record that timed out may still be stored).")
             .AcceptsJson<RecordRequest>()
             .RequireApiKey()
             .Produces<RecordCreatedResponse>(StatusCodes.Status201Created)
@@ -115,7 +115,7 @@ public static class RecordsApi
         }
     }
 
-    public static async Task<IResult> PostRecordAsync(HttpRequest request, Publisher publisher, IOptions<NodeOptions> options)
+    public static async Task<IResult> PostRecordAsync(HttpRequest request, Publisher publisher, IOptions<NodeOptions> options, TimeProvider time)
     {
         var maxRecordBytes = options.Value.MaxRecordBytes;
         var (document, error) = await JsonBody.ReadObjectAsync(request, maxRecordBytes + 1024, RecordFail);
@@ -140,15 +140,24 @@ public static class RecordsApi
             }
 
             var shown = value.ValueKind == JsonValueKind.String ? value.GetString() : Encoding.UTF8.GetString(raw);
+            // The call's own deadline: whatever happens inside the node, the client gets an answer in bounded time.
+            var timeout = options.Value.RequestTimeout;
+            using var deadline = new CancellationTokenSource(timeout, time);
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, request.HttpContext.RequestAborted);
             PublishResult result;
             try
             {
-                result = await publisher.PublishAsync(raw, request.HttpContext.RequestAborted);
+                result = await publisher.PublishAsync(raw, waiting.Token);
             }
-            catch (Exception ex) when (ex is RecordLogFailedException or IOException)
+            catch (PublishFailedException ex)
             {
-                // The record was not stored (or is not safe): say so, never 201.
-                return JsonBody.Problem(StatusCodes.Status503ServiceUnavailable, "Records Unavailable", $"this node cannot store records: {ex.Message}");
+                // The record was not stored (or is not safe): say so, never 201. The reason carries no file path.
+                return JsonBody.Problem(StatusCodes.Status503ServiceUnavailable, "Records Unavailable", $"this node cannot store records now: {ex.Message}");
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                return JsonBody.Problem(StatusCodes.Status503ServiceUnavailable, "Records Unavailable",
+                    $"the record was not acknowledged within {timeout.TotalSeconds:0.#} s (P2P:RequestTimeout); it may still be stored");
             }
 
             return TypedResults.Json(

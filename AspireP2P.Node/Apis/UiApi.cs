@@ -117,7 +117,7 @@ public static class UiApi
             return JsonBody.Problem(StatusCodes.Status400BadRequest, fail, $"'{MessageCodec.Truncate(address, 80)}' is not a peer address: {error}");
         }
 
-        if (!await mesh.DisconnectAsync(parsed))
+        if (!await mesh.DisconnectAsync(parsed).ConfigureAwait(ConfigureAwaitOptions.ForceYielding))
         {
             return JsonBody.Problem(StatusCodes.Status404NotFound, "Unknown Peer", $"this node has no link to '{parsed}' (GET /api/peers lists them)");
         }

@@ -6,6 +6,7 @@ using AspireP2P.Node.Mesh;
 using AspireP2P.Node.Protocol;
 using AspireP2P.Node.Records;
 using AspireP2P.Node.Records.Storage;
+using AspireP2P.Node.Supervision;
 using AspireP2P.Node.Telemetry;
 using AspireP2P.Node.Transport;
 using AspireP2P.Node.Trust;
@@ -35,6 +36,9 @@ public sealed class NodeEnvironment
 
     /// <summary>Fault injection (development only), or null.</summary>
     public NetworkFaults? Faults { get; init; }
+
+    /// <summary>Exceptions injected into the node's parts (tests, the simulator, development only), or null.</summary>
+    public ComponentFaults? ComponentFaults { get; init; }
 }
 
 /// <summary>
@@ -45,7 +49,8 @@ public sealed class NodeEnvironment
 /// </summary>
 public sealed class NodeCore : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stopping = new();
+    /// <summary>How long the node's tasks get to end once it stops.</summary>
+    private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(5);
 
     private int _disposed;
 
@@ -72,13 +77,21 @@ public sealed class NodeCore : IAsyncDisposable
 
     public LinkAcceptor Acceptor { get; }
 
+    /// <summary>The node's fatal failure, once it has one: it then fails stop.</summary>
+    public NodeFailure Failure => Context.Failure;
+
     public RecordStore Store => Context.Store;
 
     public LocalNode Local => Context.Local;
 
     public static NodeCore Create(NodeOptions options, NodeEnvironment environment)
     {
-        var store = new RecordStore(environment.Log, options.TailRecords);
+        var telemetry = new NodeTelemetry(environment.Meters);
+        var failure = new NodeFailure(environment.Time, environment.Logs.CreateLogger<NodeFailure>());
+        var supervisor = new TaskSupervisor(environment.Time, environment.Random, telemetry, failure, environment.Logs.CreateLogger<TaskSupervisor>());
+        var store = new RecordStore(environment.Log, supervisor.Report);
+        var relay = new Relay(store, options.TailBytes);
+        store.Observe(relay);
         var local = new LocalNode(environment.Keys, options.Name, environment.Address, new NetworkKeyring(options.NetworkKey), options.RequireSignatures);
         var context = new NodeContext
         {
@@ -88,11 +101,15 @@ public sealed class NodeCore : IAsyncDisposable
             Feed = new OwnFeed(options.DataDir, store.HighOf(environment.Keys.Id)),
             Verifier = new EntryVerifier(environment.Keys.Scheme),
             Codec = new MessageCodec(options.MaxRecordBytes),
-            Telemetry = new NodeTelemetry(environment.Meters),
+            Telemetry = telemetry,
             Time = environment.Time,
             Random = environment.Random,
             Logs = environment.Logs,
             Nonce = environment.Nonce,
+            Relay = relay,
+            Supervisor = supervisor,
+            Failure = failure,
+            Faults = environment.ComponentFaults,
         };
         // Gauges the dashboard charts: how many links are open, how many records are held.
         context.Telemetry.Meter.CreateObservableGauge("p2p.peers.connected", () => context.Links.Count, "{link}", "Links open to peers, both directions.");
@@ -103,14 +120,15 @@ public sealed class NodeCore : IAsyncDisposable
     /// <summary>Starts the mesh and joins the bootstrap peers. Call once the node's address is known.</summary>
     public void Start(IEnumerable<PeerAddress> bootstrap)
     {
-        Publisher.Start(_stopping.Token);
+        Publisher.Start();
         Mesh.Start();
         Mesh.Bootstrap(bootstrap);
     }
 
     /// <summary>
-    /// Closes every link, makes the log durable and marks the feed as cleanly stopped (so no seqs are skipped next time).
-    /// Runs once: the host disposes the core when it stops, and its service provider disposes it again.
+    /// Signs what waits, closes every link, stops every task, makes the log durable and marks the feed as cleanly stopped
+    /// (so no seqs are skipped next time). Runs once: the host disposes the core when it stops, and its service provider
+    /// disposes it again.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -119,18 +137,26 @@ public sealed class NodeCore : IAsyncDisposable
             return;
         }
 
-        await Publisher.StopAsync();
-        _stopping.Cancel();
-        await Mesh.DisposeAsync();
+        Publisher.Stop();
+        await Mesh.StopAsync();
+        await Context.Supervisor.StopAsync(StopLimit);
         var clean = Store.Failure is null;
         await Store.DisposeAsync();
         if (clean)
         {
-            Context.Feed.MarkClean();
+            try
+            {
+                Context.Feed.MarkClean();
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Not marked clean: the next run skips past the reservation, which is always safe.
+                Context.Supervisor.Report("feed state", ex);
+            }
         }
 
+        Context.Supervisor.Dispose();
         Context.Telemetry.Dispose();
         Environment.Keys.Dispose();
-        _stopping.Dispose();
     }
 }

@@ -7,9 +7,10 @@ namespace AspireP2P.Node.Hosting;
 /// <summary>
 /// Starts the node's core once the server listens (its address, sent to peers, is known only then) and joins the peers
 /// named by <c>--peers</c>; on stop, closes every link at once (peers notice immediately), makes the record log durable
-/// and marks the feed cleanly stopped.
+/// and marks the feed cleanly stopped. When a part of the node cannot recover (<see cref="Supervision.NodeFailure"/>) it
+/// stops the host: the process then exits with <see cref="Supervision.NodeFailure.ExitCode"/> (Program.cs).
 /// </summary>
-internal sealed class NodeHostedService(NodeCore core, IOptions<NodeOptions> options, ILogger<NodeHostedService> logger)
+internal sealed class NodeHostedService(NodeCore core, IOptions<NodeOptions> options, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<NodeHostedService> logger)
     : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -20,12 +21,14 @@ internal sealed class NodeHostedService(NodeCore core, IOptions<NodeOptions> opt
     {
         var bootstrap = options.Value.PeerList.Select(p => PeerAddress.TryParse(p, out var address, out _) ? address : (PeerAddress?)null)
             .Where(a => a is not null).Select(a => a!.Value).ToList();
+        core.Failure.OnFailed(_ => lifetime.StopApplication());
         core.Start(bootstrap);
+        MemoryTrimmer.Start(core.Context.Supervisor, time);
         Log.NodeStarted(logger, core.Local.Label, core.Local.Id.ToString(), core.Local.Address.ToString(), core.Store.Count, core.Context.Feed.ResumedAfterCrash);
         return Task.CompletedTask;
     }
 
-    public Task StoppingAsync(CancellationToken cancellationToken) => core.Mesh.DisposeAsync().AsTask();
+    public Task StoppingAsync(CancellationToken cancellationToken) => core.Mesh.StopAsync();
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -35,22 +38,20 @@ internal sealed class NodeHostedService(NodeCore core, IOptions<NodeOptions> opt
 /// <summary>
 /// "Healthy" means "joined the network and able to keep records": Degraded while a peer named at start is not linked (and
 /// not merely full while this node is linked elsewhere) or records cannot reach this node (with which and since when);
-/// Unhealthy once its record log has failed.
+/// Unhealthy once a part of it failed for good (it is then stopping), while its record log cannot write, or while its
+/// signer cannot publish. The reasons never carry file paths.
 /// </summary>
 internal sealed class MeshHealthCheck(NodeCore core) : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
 {
     public Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
         Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (core.Store.Failure is { } failure)
+        var health = NodeHealth.Of(core);
+        return Task.FromResult(health.Status switch
         {
-            return Task.FromResult(Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy($"the record log failed: {failure.Message}"));
-        }
-
-        var health = core.Mesh.Snapshot.Health;
-        var links = core.Context.Links.Count;
-        return Task.FromResult(health.Degraded
-            ? Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded($"{health.Reason} (since {health.Since:HH:mm:ss})")
-            : Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy($"{links} link{(links == 1 ? "" : "s")} open"));
+            NodeHealth.Unhealthy => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Unhealthy(health.Reason),
+            NodeHealth.Degraded => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Degraded(health.Reason),
+            _ => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy(health.Reason),
+        });
     }
 }

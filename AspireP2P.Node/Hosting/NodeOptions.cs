@@ -63,9 +63,35 @@ public sealed class NodeOptions
     [Range(1, 100_000)]
     public int ControlQueueCapacity { get; set; } = 64;
 
-    /// <summary>Most recent log entries kept in memory (with their encoded NEW_RECORD, shared by every link); older ones are read from disk.</summary>
-    [Range(64, 1_000_000)]
-    public int TailRecords { get; set; } = 16_384;
+    /// <summary>
+    /// Bytes of recent records kept in memory (entries with their encoded NEW_RECORD, shared by every link); older ones
+    /// are read from disk. The same bound caps records waiting for the disk (a link stops reading until the disk catches
+    /// up) and records waiting to be signed (POST /record answers 503 beyond it).
+    /// </summary>
+    [Range(1L << 20, 1L << 32)]
+    public long TailBytes { get; set; } = 16L << 20;
+
+    /// <summary>
+    /// How long an API call that waits (POST /record until the record is durable, POST /peer until the link is up or has
+    /// failed) may wait before it answers 503 (<c>P2P:RequestTimeout</c>). A record that answered 503 was not acknowledged;
+    /// it may still be stored and relayed.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Links with strangers (nodes that have not proven in our handshake that they are ours: the tutorial's nodes, which
+    /// keep two links each) have their own budget beside <see cref="MaxPeers"/>, so strangers never take our peers' slots.
+    /// </summary>
+    [Range(0, 256)]
+    public int MaxStrangerLinks { get; set; } = 8;
+
+    /// <summary>
+    /// Feeds this node has never seen that one link may bring per second (a burst of ten times as many is allowed): a peer
+    /// that invents feeds faster is refused them (counted, <c>rate_limited</c>) and offers them again later. Bounds what
+    /// one stranger can make every node remember.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int NewOriginsPerSecond { get; set; } = 100;
 
     /// <summary>Records a link may have in flight (sent, not yet acknowledged by the peer's heartbeat): the link's flow control.</summary>
     [Range(256, 10_000_000)]
@@ -182,6 +208,11 @@ internal sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (options.ConnectTimeout <= TimeSpan.Zero || options.ReconnectMinDelay <= TimeSpan.Zero || options.ReconnectMaxDelay < options.ReconnectMinDelay)
         {
             failures.Add("P2P:ConnectTimeout and P2P:ReconnectMinDelay must be positive, and P2P:ReconnectMaxDelay at least P2P:ReconnectMinDelay.");
+        }
+
+        if (options.RequestTimeout < options.ConnectTimeout + TimeSpan.FromSeconds(1) || options.RequestTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"P2P:RequestTimeout ({options.RequestTimeout}) must exceed P2P:ConnectTimeout ({options.ConnectTimeout}) by at least a second (POST /peer waits for a dial), and be at most 10 minutes.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

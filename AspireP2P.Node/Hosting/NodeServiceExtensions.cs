@@ -96,6 +96,8 @@ public static class NodeServiceExtensions
             Logs = services.GetRequiredService<ILoggerFactory>(),
             Meters = services.GetRequiredService<IMeterFactory>(),
             Faults = options.DevFaults ? services.GetRequiredService<NetworkFaults>() : null,
+            // A test registers its own to inject exceptions into the node's parts; --dev-faults gives POST /api/dev/throw one.
+            ComponentFaults = services.GetService<ComponentFaults>() ?? (options.DevFaults ? new ComponentFaults() : null),
         });
     }
 

@@ -22,7 +22,11 @@ public interface IP2PRecords
     /// <exception cref="ArgumentNullException">The value is null (the network carries no null records).</exception>
     /// <exception cref="ArgumentException">Its JSON is over <c>P2P:MaxRecordBytes</c>.</exception>
     /// <exception cref="NotSupportedException">The JSON options know no contract for <typeparamref name="T"/>.</exception>
-    /// <exception cref="IOException">The node cannot store records (<c>RecordLogFailedException</c>: its disk failed, or it is stopping).</exception>
+    /// <exception cref="Mesh.PublishFailedException">The node cannot store records now (its disk failed, its signer is
+    /// failing, or it is stopping); the message says why, never with a file path. Nothing was stored.</exception>
+    /// <exception cref="TimeoutException">Not acknowledged within <c>P2P:RequestTimeout</c> (10 s; the same deadline as
+    /// <c>POST /record</c>): the disk stopped answering. The record may still be stored.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled first.</exception>
     Task<P2PPublished> PublishAsync<T>(T value, CancellationToken cancellationToken = default);
 
     /// <inheritdoc cref="PublishAsync{T}(T, CancellationToken)"/>

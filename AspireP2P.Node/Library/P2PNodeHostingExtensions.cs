@@ -9,6 +9,9 @@ namespace Microsoft.Extensions.Hosting;
 /// inside the app, which publishes and subscribes to records through <see cref="IP2PRecords"/>. Map the node's
 /// endpoints with <c>app.MapP2PNode()</c>. Under an Aspire AppHost that declared the app with <c>JoinP2PNetwork</c>, the
 /// settings arrive as <c>P2P__*</c> environment variables (bootstrap peer, public address, name, the network's keys).
+/// The node's tasks are supervised as in the standalone node (docs/architecture.md, "Failure"): when a part of it cannot
+/// recover, the node fails stop, which stops the app, and the process exits with 70 (<see cref="AspireP2P.Node.Supervision.NodeFailure.ExitCode"/>)
+/// unless the app's <c>Main</c> returns an exit code of its own.
 /// </summary>
 public static class P2PNodeHostingExtensions
 {
@@ -35,6 +38,7 @@ public static class P2PNodeHostingExtensions
 
         builder.Services.AddApiKeyGuard();
         builder.Services.AddSingleton<IP2PRecords, P2PRecords>();
+        builder.Services.AddHostedService<HostedNodeFailure>();
         builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddSource(NodeTelemetry.Source.Name))
             .WithMetrics(metrics => metrics.AddMeter(NodeTelemetry.Source.Name));

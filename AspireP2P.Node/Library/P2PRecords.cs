@@ -11,13 +11,15 @@ namespace AspireP2P.Node;
 
 /// <summary>
 /// <see cref="IP2PRecords"/> over the node's core: publishing goes through its <see cref="Mesh.Publisher"/>, as
-/// <c>POST /record</c> does; a subscription reads the record store by position, woken by the store after each append.
+/// <c>POST /record</c> does, with the same deadline (<c>P2P:RequestTimeout</c>); a subscription reads the record store
+/// by position, woken by the store after each append.
 /// </summary>
 internal sealed partial class P2PRecords(
     NodeCore core,
     IOptions<NodeOptions> options,
     IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
     IHostApplicationLifetime lifetime,
+    TimeProvider time,
     ILogger<P2PRecords> logger) : IP2PRecords
 {
     private const int ReadChunk = 64;
@@ -41,8 +43,19 @@ internal sealed partial class P2PRecords(
             throw new ArgumentNullException(nameof(value), "the value's JSON is null; the network carries no null records");
         }
 
-        var published = await core.Publisher.PublishAsync(bytes, cancellationToken).ConfigureAwait(false);
-        return new P2PPublished(published.Entry.Key, published.TraceId);
+        // The call's own deadline, as POST /record's: whatever happens inside the node, the caller is answered in bounded time.
+        var timeout = options.Value.RequestTimeout;
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        try
+        {
+            var published = await core.Publisher.PublishAsync(bytes, waiting.Token).ConfigureAwait(false);
+            return new P2PPublished(published.Entry.Key, published.TraceId);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the record was not acknowledged within {timeout.TotalSeconds:0.#} s (P2P:RequestTimeout); it may still be stored");
+        }
     }
 
     public IAsyncEnumerable<P2PRecord<T>> SubscribeAsync<T>(P2PSubscribeFrom from = P2PSubscribeFrom.Now, CancellationToken cancellationToken = default) =>

@@ -16,7 +16,14 @@ public abstract record DialAttempt
     /// <summary>The other end answered no (HTTP status, reason) or could not prove what it must; not worth a quick re-dial.</summary>
     public sealed record Refused(int Status, string Reason, IReadOnlyList<PeerAddress>? Alternatives = null) : DialAttempt;
 
+    /// <summary>No link and no node of ours said why (the detail is for the log only: answers say <see cref="Unreachable"/>).</summary>
     public sealed record Failed(string Error) : DialAttempt;
+
+    /// <summary>
+    /// What POST /peer and the peer table say for any failure that does not come from one of our nodes: one answer for a
+    /// closed port, a port that speaks something else, a plain HTTP server and a timeout alike.
+    /// </summary>
+    public const string Unreachable = "no node of this network answered there (nothing listening, not a node, or no answer in time)";
 }
 
 /// <summary>
@@ -57,34 +64,41 @@ public sealed class Dialer(NodeContext node, IPeerTransport transport, RecordInt
 
         var (connection, responseHeaders) = (DialResult.Connected)result;
         IPeerConnection link = faults is null ? connection : new FaultyConnection(connection, faults, node.Time, node.Random);
-        var (acceptance, error) = LinkHandshake.ReadResponse(node.Local, request, responseHeaders);
-        if (acceptance is null)
+        try
         {
-            await link.CloseAsync(error!, CancellationToken.None);
-            await link.DisposeAsync();
-            return Fail(activity, new DialAttempt.Refused(403, error!));
-        }
+            var (acceptance, error) = LinkHandshake.ReadResponse(node.Local, request, responseHeaders);
+            if (acceptance is null)
+            {
+                await link.CloseAsync(error!, CancellationToken.None);
+                await link.DisposeAsync();
+                return Fail(activity, new DialAttempt.Refused(403, error!));
+            }
 
-        if (!acceptance.IsTutorial)
-        {
-            try
+            if (!acceptance.IsTutorial)
             {
                 await link.SendAsync(LinkHandshake.CreateHello(node.Local, request, acceptance), cancellationToken);
             }
-            catch (Exception ex) when (ex is IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
-            {
-                await link.DisposeAsync();
-                return Fail(activity, new DialAttempt.Failed($"the link dropped during the handshake: {ex.Message}"));
-            }
-        }
 
-        activity?.SetTag("p2p.peer.kind", acceptance.IsTutorial ? "tutorial" : "node");
-        return new DialAttempt.Opened(new Link(
-            node, intake, events, link, acceptance.IsTutorial ? LinkKind.TutorialSend : LinkKind.Peer, LinkDirection.Outbound,
-            acceptance.PeerId, acceptance.PeerName, acceptance.IsTutorial ? address : acceptance.PeerAddress ?? address)
+            activity?.SetTag("p2p.peer.kind", acceptance.IsTutorial ? "tutorial" : "node");
+            return new DialAttempt.Opened(new Link(
+                node, intake, events, link, acceptance.IsTutorial ? LinkKind.TutorialSend : LinkKind.Peer, LinkDirection.Outbound,
+                acceptance.PeerId, acceptance.PeerName, acceptance.IsTutorial ? address : acceptance.PeerAddress ?? address)
+            {
+                Introduces = origin != PeerOrigin.ConnectBack,
+            });
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
         {
-            Introduces = origin != PeerOrigin.ConnectBack,
-        });
+            await link.DisposeAsync();
+            return Fail(activity, new DialAttempt.Failed($"the link dropped during the handshake: {ex.Message}"));
+        }
+        catch
+        {
+            // Stopping, or this node's own failure: the connection goes either way, and the dial's task reports it.
+            link.Abort();
+            await link.DisposeAsync();
+            throw;
+        }
     }
 
     private static DialAttempt Fail(Activity? activity, DialAttempt attempt)

@@ -1,36 +1,48 @@
+using AspireP2P.Node.Faults;
 using AspireP2P.Node.Identity;
 using AspireP2P.Node.Protocol;
 using AspireP2P.Node.Records;
-using AspireP2P.Node.Records.Storage;
 using AspireP2P.Node.Transport;
 
 namespace AspireP2P.Node.Mesh;
 
-/// <summary>What a link tells the mesh about; called from the link's reader, never while holding anything.</summary>
+/// <summary>What a link tells the mesh about; called from the link's tasks, never while holding anything.</summary>
 public interface ILinkEvents
 {
     void HeartbeatReceived(Link link, HeartbeatMessage heartbeat);
 
     void HandshakeReceived(Link link, HandshakeMessage handshake);
 
-    void Closed(Link link, string reason);
+    /// <summary>The link has ended (both its halves), and why. Told exactly once per started link.</summary>
+    void Closed(Link link, LinkClose close);
 }
 
 /// <summary>
-/// One open link to a peer, after its upgrade and proofs. Two tasks run it, and each owns its half:
+/// One open link to a peer, after its upgrade and proofs. Two halves run it, as one supervised task, and each owns its
+/// state:
 /// <list type="bullet">
 /// <item>the reader reads whole messages, hands records to <see cref="RecordIntake"/> and control messages to the mesh
-/// (<see cref="ILinkEvents"/>), and assembles the peer's VECTOR for the writer;</item>
-/// <item>the writer owns everything sent: control messages first, then what the peer lacks (catch-up, computed from its
-/// VECTOR), then new entries from a cursor into the record log (live replication: nothing queues per peer, a slow peer
-/// only lags, and records never go back to the link they came from).</item>
+/// (<see cref="ILinkEvents"/>), and turns the peer's VECTOR into a catch-up plan for the writer;</item>
+/// <item>the writer owns everything sent: control messages first, then what the peer lacks (catch-up), then new entries
+/// from a cursor into the log through the <see cref="Relay"/> (live replication: nothing queues per peer, a slow peer only
+/// lags, and records never go back to the link they came from).</item>
 /// </list>
+/// The halves end together: whichever ends first (the peer left, a send failed, an exception nobody expected) closes the
+/// link, so it never stays listed with one half dead; the mesh is told once, with the reason, and frees its slot.
 /// Records in flight (sent, not yet counted by the peer's <c>rx</c>) are remembered so anti-entropy never sends them
 /// twice; at most <see cref="Hosting.NodeOptions.MaxInFlight"/> of them, which is also the link's flow control.
 /// </summary>
 public sealed class Link : IDisposable
 {
     private const int Chunk = 256;
+
+    /// <summary>Most catch-up ranges planned from one vector; the rest is planned from the next (the peer's view is kept).</summary>
+    private const int MaxCatchUpRanges = 16_384;
+
+    /// <summary>Frames that break the protocol a peer may send in a burst (then one per <see cref="MalformedRefill"/>) before it is closed.</summary>
+    private const int MalformedBurst = 16;
+
+    private static readonly TimeSpan MalformedRefill = TimeSpan.FromSeconds(4);
 
     private static long s_nextId;
 
@@ -43,19 +55,23 @@ public sealed class Link : IDisposable
     private readonly ControlQueue _control;
     private readonly AsyncSignal _wake = new();
     private readonly RejectionLog _rejections;
-    private readonly TaskCompletionSource<string> _ended = new();
+    private readonly TaskCompletionSource<LinkClose> _ended = new();
     private IDisposable? _subscription;
-    private string? _closeReason;
+    private LinkClose? _close;
+    private int _started;
+    private int _finished;
 
     // Reader-owned.
-    private readonly Dictionary<NodeId, FeedSummary> _peerView = [];
+    private readonly Dictionary<NodeId, FeedView> _peerView = [];
+    private readonly TokenBucket _malformed;
+    private readonly TokenBucket _newOrigins;
     private bool _vectorOpen;
     private long _receivedRecords;
     private long _lastHeardTicks;
 
     // Written by the reader or the mesh, read by the writer.
     private long _peerReceived;
-    private PeerVector? _pendingVector;
+    private List<(NodeId Origin, long From, long To)>? _pendingPlan;
     private int _vectorRequested;
     private FeedDigest _peerDigest;
 
@@ -87,6 +103,8 @@ public sealed class Link : IDisposable
         _logger = node.Logs.CreateLogger<Link>();
         _rejections = new RejectionLog(_logger, node.Telemetry);
         _control = new ControlQueue(node.Options.ControlQueueCapacity, node.Telemetry.ControlDropped);
+        _malformed = new TokenBucket(MalformedBurst, 1 / MalformedRefill.TotalSeconds, OpenedAt);
+        _newOrigins = new TokenBucket(10.0 * node.Options.NewOriginsPerSecond, node.Options.NewOriginsPerSecond, OpenedAt);
     }
 
     /// <summary>Unique in this process; records remember the link they came on.</summary>
@@ -132,14 +150,19 @@ public sealed class Link : IDisposable
     /// </summary>
     public bool Introduces { get; init; } = true;
 
-    /// <summary>Completes when the link is gone (or was never started), with the reason.</summary>
-    public Task<string> Ended => _ended.Task;
+    /// <summary>Completes when the link is gone (or was never started), with why.</summary>
+    public Task<LinkClose> Ended => _ended.Task;
 
-    /// <summary>Starts reading and writing. Our peers get our vector at once; a tutorial node we dialed gets HANDSHAKE and then every record.</summary>
+    /// <summary>Starts reading and writing, as a supervised task. Our peers get our vector at once; a tutorial node we dialed gets HANDSHAKE and then every record.</summary>
     public void Start()
     {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            return;
+        }
+
         // A tutorial node has no vector to say what it lacks: it gets the whole log, as a late joiner should.
-        Interlocked.Exchange(ref _cursor, Kind == LinkKind.TutorialSend ? 0 : _node.Store.Length);
+        Interlocked.Exchange(ref _cursor, Kind == LinkKind.TutorialSend ? 0 : _node.Relay.End);
         if (Kind == LinkKind.Peer)
         {
             _vectorRequested = FullVector;
@@ -147,19 +170,36 @@ public sealed class Link : IDisposable
 
         if (CarriesRecordsOut)
         {
+            _node.Relay.Follow(Id, Interlocked.Read(ref _cursor));
             _subscription = _node.Store.Subscribe(Wake);
         }
 
-        _ = RunAsync();
+        _node.Supervisor.Run("link", _ => RunAsync(), onFault: ex => Finish(new LinkClose(LinkCloseKind.InternalError, $"this node failed on the link ({ex.GetType().Name})")));
     }
 
-    /// <summary>Ends a link that was never started (refused by the mesh, e.g. a duplicate): tells the peer why.</summary>
-    public async Task AbandonAsync(string reason)
+    /// <summary>Ends a link that was never started (refused by the mesh: a duplicate, over capacity, the node stopping): tells the peer why.</summary>
+    public void Refuse(LinkCloseKind kind, string reason)
     {
-        await _connection.CloseAsync(reason, CancellationToken.None);
-        await _connection.DisposeAsync();
-        _closing.Dispose();
-        _ended.TrySetResult(reason);
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+        {
+            Close(kind, reason);
+            return;
+        }
+
+        var close = new LinkClose(kind, reason);
+        _node.Supervisor.Run("refuse link", async _ =>
+        {
+            try
+            {
+                await _connection.CloseAsync(reason, CancellationToken.None);
+            }
+            finally
+            {
+                await _connection.DisposeAsync();
+                _closing.Dispose();
+                _ended.TrySetResult(close);
+            }
+        });
     }
 
     /// <summary>Queues a control message ahead of records; never blocks (the oldest is dropped and counted when full).</summary>
@@ -188,59 +228,102 @@ public sealed class Link : IDisposable
         Wake();
     }
 
-    public void Close(string reason)
+    /// <summary>Ends the link (both halves) for <paramref name="reason"/>; the first close's reason stands.</summary>
+    public void Close(LinkCloseKind kind, string reason)
     {
-        Interlocked.CompareExchange(ref _closeReason, reason, null);
+        Interlocked.CompareExchange(ref _close, new LinkClose(kind, reason), null);
         try
         {
             _closing.Cancel();
         }
         catch (ObjectDisposedException)
         {
-            // Already closed.
+            // Already ended.
         }
     }
 
     private void Wake() => _wake.Set();
 
-    /// <summary>Links dispose of themselves when they end; this is for a link that never started.</summary>
+    /// <summary>Links dispose of themselves when they end; this is for a link that was never started nor refused.</summary>
     public void Dispose() => _closing.Dispose();
 
     private async Task RunAsync()
     {
-        // Let the caller finish registering the link before any of its events arrive.
-        await Task.Yield();
-        // One registration for the link's life: closing wakes the writer, which then sees the token cancelled.
-        using var wakeOnClose = _closing.Token.Register(static state => ((AsyncSignal)state!).Set(), _wake);
-        var reading = ReadLoopAsync(_closing.Token);
-        var writing = WriteLoopAsync(_closing.Token);
-        var first = await Task.WhenAny(reading, writing);
-        var initiated = Volatile.Read(ref _closeReason) is not null;
-        var reason = _closeReason ?? await first;
-        Close(reason);
-        _subscription?.Dispose();
+        var close = new LinkClose(LinkCloseKind.InternalError, "the link ended unexpectedly");
+        try
+        {
+            // Let the caller finish registering the link before any of its events arrive.
+            await Task.Yield();
+            // One registration for the link's life: closing wakes the writer, which then sees the token cancelled.
+            using var wakeOnClose = _closing.Token.Register(static state => ((AsyncSignal)state!).Set(), _wake);
+            var reading = ReadLoopAsync(_closing.Token);
+            var writing = WriteLoopAsync(_closing.Token);
+            var first = await Task.WhenAny(reading, writing);
+            var initiated = Volatile.Read(ref _close) is not null;
+            close = Volatile.Read(ref _close) ?? await first;
+            Close(close.Kind, close.Detail);
+            _subscription?.Dispose();
 
-        // The writer stops at once (it was woken and its token is cancelled); then the connection is ended, which also
-        // ends a receive still pending (a transport need not honour the token in the middle of one), and the reader stops.
-        await writing;
-        if (initiated)
-        {
-            // We end it: tell the peer why.
-            await _connection.CloseAsync(reason, CancellationToken.None);
+            // The writer stops at once (it was woken and its token is cancelled); then the connection is ended, which also
+            // ends a receive still pending (a transport need not honour the token in the middle of one), and the reader stops.
+            await writing;
+            if (initiated)
+            {
+                // We end it: tell the peer why.
+                await _connection.CloseAsync(close.Detail, CancellationToken.None);
+            }
+            else
+            {
+                _connection.Abort();
+            }
+
+            await reading;
         }
-        else
+        catch (Exception ex)
         {
+            // Nothing above should throw (each half turns its own failures into a close); if something does, the link still ends.
+            _node.Supervisor.Report("link", ex);
+            close = new LinkClose(LinkCloseKind.InternalError, $"this node failed on the link ({ex.GetType().Name})");
+            Close(close.Kind, close.Detail);
             _connection.Abort();
         }
-
-        await reading;
-        await _connection.DisposeAsync();
-        _events.Closed(this, reason);
-        _closing.Dispose();
-        _ended.TrySetResult(reason);
+        finally
+        {
+            await FinishAsync(close);
+        }
     }
 
-    private async Task<string> ReadLoopAsync(CancellationToken cancellationToken)
+    private async Task FinishAsync(LinkClose close)
+    {
+        try
+        {
+            _subscription?.Dispose();
+            await _connection.DisposeAsync();
+        }
+        catch (Exception ex)
+        {
+            _node.Supervisor.Report("link", ex);
+        }
+
+        Finish(close);
+    }
+
+    /// <summary>Tells the mesh (once) and whoever waits for the link's end.</summary>
+    private void Finish(LinkClose close)
+    {
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        {
+            return;
+        }
+
+        _subscription?.Dispose();
+        _node.Relay.Unfollow(Id);
+        _events.Closed(this, close);
+        _closing.Dispose();
+        _ended.TrySetResult(close);
+    }
+
+    private async Task<LinkClose> ReadLoopAsync(CancellationToken cancellationToken)
     {
         var maxFrame = _node.Options.MaxFrameBytes;
         try
@@ -252,10 +335,14 @@ public sealed class Link : IDisposable
                 switch (frame.Kind)
                 {
                     case FrameKind.Closed:
-                        return frame.CloseReason ?? "the link ended";
+                        return new LinkClose(LinkCloseKind.PeerClosed, frame.CloseReason ?? "the link ended");
                     case FrameKind.Binary:
                         Heard();
-                        _rejections.Add(Remote, RejectReason.BinaryFrame, "binary frames are not part of the protocol (messages are JSON text)");
+                        if (Malformed(RejectReason.BinaryFrame, "binary frames are not part of the protocol (messages are JSON text)") is { } binary)
+                        {
+                            return binary;
+                        }
+
                         break;
                     case FrameKind.Oversize:
                         Heard();
@@ -263,42 +350,63 @@ public sealed class Link : IDisposable
                         break;
                     default:
                         Heard();
-                        Dispatch(frame.Data.Span);
+                        _node.Faults?.ThrowIfInjected(FaultPoint.LinkReader);
+                        if (Dispatch(frame.Data.Span) is { } misbehaving)
+                        {
+                            return misbehaving;
+                        }
+
                         break;
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return "closed by this node";
+            return new LinkClose(LinkCloseKind.Requested, "closed by this node");
+        }
+        catch (Exception ex)
+        {
+            // Whatever it was, the link does not go on with a dead reader: it closes, and the mesh frees its slot.
+            _node.Supervisor.Report("link reader", ex);
+            return new LinkClose(LinkCloseKind.InternalError, $"this node failed reading the link ({ex.GetType().Name})");
         }
     }
 
-    /// <summary>Records not yet durable that make a reader stop reading until the disk catches up (TCP then slows the sender).</summary>
-    private const long MaxNotDurable = 65_536;
-
+    /// <summary>Makes a reader stop reading while too many bytes wait for the disk (TCP then slows the sender).</summary>
     private async ValueTask KeepUpWithTheDiskAsync(CancellationToken cancellationToken)
     {
         var store = _node.Store;
-        var behind = store.Length - store.DurableLength;
-        if (behind <= MaxNotDurable || store.Failure is not null)
+        if (store.Log.PendingBytes <= _node.Options.TailBytes || store.Failure is not null)
         {
             return;
         }
 
         try
         {
-            await store.WaitDurableAsync(store.Length - (MaxNotDurable / 2), cancellationToken);
+            await store.WaitDurableAsync(store.Length - 1, cancellationToken);
         }
         catch (Records.Storage.RecordLogFailedException)
         {
-            // The store refuses records from now on; reading goes on so the link sees what its peer sends.
+            // The store refuses records from now on (and the node fails stop); reading goes on so the link sees what its peer sends.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The log closed: the node is stopping.
         }
     }
 
     private void Heard() => Interlocked.Exchange(ref _lastHeardTicks, _node.Time.GetUtcNow().UtcTicks);
 
-    private void Dispatch(ReadOnlySpan<byte> bytes)
+    /// <summary>A frame that breaks the protocol: counted; past the burst the peer is misbehaving and the link closes.</summary>
+    private LinkClose? Malformed(RejectReason reason, string detail)
+    {
+        _rejections.Add(Remote, reason, detail);
+        return _malformed.TryTake(_node.Time.GetUtcNow())
+            ? null
+            : new LinkClose(LinkCloseKind.Misbehaving, $"misbehaving: more than {MalformedBurst} frames that break the protocol ({reason.Tag()}: {MessageCodec.Truncate(detail, 80)})");
+    }
+
+    private LinkClose? Dispatch(ReadOnlySpan<byte> bytes)
     {
         // Most records arrive several times (every peer relays each one): a duplicate costs a glance, not a decode.
         if (CarriesRecordsIn && MessageCodec.TryPeekFeedEntry(bytes, out var origin, out var seq, out var sync) && !sync
@@ -307,7 +415,7 @@ public sealed class Link : IDisposable
             Interlocked.Increment(ref _receivedRecords);
             _node.Telemetry.MessageReceived(WireProtocol.NewRecord);
             _node.Telemetry.DuplicateSuppressed();
-            return;
+            return null;
         }
 
         var decoded = _node.Codec.Decode(bytes);
@@ -321,7 +429,7 @@ public sealed class Link : IDisposable
                     _rejections.Add(Remote, rejection.Reason, rejection.Detail);
                 }
 
-                break;
+                return null;
             case HandshakeMessage handshake:
                 _node.Telemetry.MessageReceived(WireProtocol.Handshake);
                 // Our peers never need it (a link carries both ways); from a tutorial node it means "dial me back".
@@ -331,43 +439,62 @@ public sealed class Link : IDisposable
                     _events.HandshakeReceived(this, handshake);
                 }
 
-                break;
+                return null;
             case HeartbeatMessage heartbeat when Kind == LinkKind.Peer:
                 _node.Telemetry.MessageReceived(WireProtocol.Heartbeat);
                 _peerDigest = heartbeat.Digest;
                 Acknowledged(heartbeat.Received);
                 _events.HeartbeatReceived(this, heartbeat);
-                break;
+                return null;
             case VectorMessage vector when Kind == LinkKind.Peer:
                 _node.Telemetry.MessageReceived(WireProtocol.Vector);
-                if (!_vectorOpen && vector.Full)
-                {
-                    // A full vector: a feed it does not list is one the peer has none of.
-                    _peerView.Clear();
-                }
-
-                _vectorOpen = !vector.Last;
-                foreach (var feed in vector.Feeds)
-                {
-                    _peerView[feed.Origin] = feed;
-                }
-
-                if (vector.Last)
-                {
-                    Volatile.Write(ref _pendingVector, new PeerVector(vector.Received, new Dictionary<NodeId, FeedSummary>(_peerView)));
-                    Acknowledged(vector.Received);
-                    Wake();
-                }
-
-                break;
+                ReceiveVector(vector);
+                return null;
+            case null when decoded.Reason == RejectReason.Oversize:
+                // A record over this node's cap is not the peer breaking the protocol (its cap may be larger).
+                _rejections.Add(Remote, decoded.Reason, decoded.Detail ?? "record too large");
+                return null;
             case null:
-                _rejections.Add(Remote, decoded.Reason, decoded.Detail ?? "invalid message");
-                break;
+                return Malformed(decoded.Reason, decoded.Detail ?? "invalid message");
             default:
-                _rejections.Add(Remote, RejectReason.UnexpectedMessage, $"{decoded.Message.GetType().Name} is not expected on a {Kind} link");
-                break;
+                return Malformed(RejectReason.UnexpectedMessage, $"{decoded.Message.GetType().Name} is not expected on a {Kind} link");
         }
     }
+
+    /// <summary>
+    /// A part of the peer's vector. The view is kept between vectors (a delta changes it), and on its last part the
+    /// ranges the peer lacks are planned for the writer, at most <see cref="MaxCatchUpRanges"/> (the next vector plans the rest).
+    /// </summary>
+    private void ReceiveVector(VectorMessage vector)
+    {
+        if (!_vectorOpen && vector.Full)
+        {
+            // A full vector: a feed it does not list is one the peer has none of.
+            _peerView.Clear();
+        }
+
+        _vectorOpen = !vector.Last;
+        foreach (var feed in vector.Feeds)
+        {
+            _peerView[feed.Origin] = FeedView.Of(feed);
+        }
+
+        if (vector.Last)
+        {
+            var plan = _node.Store.Missing(_peerView);
+            if (plan.Count > MaxCatchUpRanges)
+            {
+                plan.RemoveRange(MaxCatchUpRanges, plan.Count - MaxCatchUpRanges);
+            }
+
+            Volatile.Write(ref _pendingPlan, plan);
+            Acknowledged(vector.Received);
+            Wake();
+        }
+    }
+
+    /// <summary>Whether a record of a feed this node has never held may come in on this link now (the new-origin rate).</summary>
+    internal bool AllowNewOrigin() => _newOrigins.TryTake(_node.Time.GetUtcNow());
 
     private void Acknowledged(long received)
     {
@@ -380,9 +507,9 @@ public sealed class Link : IDisposable
         Wake();
     }
 
-    private async Task<string> WriteLoopAsync(CancellationToken cancellationToken)
+    private async Task<LinkClose> WriteLoopAsync(CancellationToken cancellationToken)
     {
-        var chunk = new StoredEntry?[Chunk];
+        var chunk = new RelayItem?[Chunk];
         try
         {
             if (Kind == LinkKind.TutorialSend && Introduces)
@@ -402,7 +529,7 @@ public sealed class Link : IDisposable
                 if (Kind == LinkKind.Peer)
                 {
                     progress |= await SendVectorIfRequestedAsync(cancellationToken);
-                    PlanCatchUp();
+                    TakePlan();
                     PruneInFlight();
                     if (_inFlight.Count < _node.Options.MaxInFlight)
                     {
@@ -422,18 +549,24 @@ public sealed class Link : IDisposable
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return "closed by this node";
+            return new LinkClose(LinkCloseKind.Requested, "closed by this node");
         }
-        catch (Exception ex) when (ex is IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is IOException or System.Net.WebSockets.WebSocketException or ObjectDisposedException or OperationCanceledException)
         {
-            return $"send failed: {ex.Message}";
+            return new LinkClose(LinkCloseKind.SendFailed, $"send failed: {ex.Message}");
+        }
+        catch (Exception ex)
+        {
+            _node.Supervisor.Report("link writer", ex);
+            return new LinkClose(LinkCloseKind.InternalError, $"this node failed writing to the link ({ex.GetType().Name})");
         }
     }
 
     private async ValueTask SendAsync(byte[] frame, string type, CancellationToken cancellationToken)
     {
+        _node.Faults?.ThrowIfInjected(FaultPoint.LinkWriter);
         await _connection.SendAsync(frame, cancellationToken);
         _node.Telemetry.MessageSent(type);
     }
@@ -462,17 +595,17 @@ public sealed class Link : IDisposable
         return true;
     }
 
-    /// <summary>The peer's vector arrived: queue, feed by feed, the ranges it lacks.</summary>
-    private void PlanCatchUp()
+    /// <summary>The reader planned what the peer lacks: it replaces what was queued.</summary>
+    private void TakePlan()
     {
-        if (Interlocked.Exchange(ref _pendingVector, null) is not { } vector)
+        if (Interlocked.Exchange(ref _pendingPlan, null) is not { } plan)
         {
             return;
         }
 
         _catchUp.Clear();
         long total = 0;
-        foreach (var range in _node.Store.Missing(vector.Feeds))
+        foreach (var range in plan)
         {
             _catchUp.AddLast(range);
             total += range.To - range.From + 1;
@@ -492,6 +625,7 @@ public sealed class Link : IDisposable
         var entries = _node.Store.ReadFeed(range.Origin, range.From, range.To, Chunk);
         var cursor = Interlocked.Read(ref _cursor);
         var sent = 0;
+        byte[]? publicKey = null;
         foreach (var (position, entry) in entries)
         {
             // What the live cursor has yet to reach goes live; what is in flight arrives without our help.
@@ -500,7 +634,8 @@ public sealed class Link : IDisposable
                 continue;
             }
 
-            await SendRecordAsync(MessageCodec.EncodeRecord(entry, _node.Store.PublicKeyOf(entry.Origin), entry.Hops + 1, null, null, sync: true), entry, cancellationToken);
+            publicKey ??= _node.Store.PublicKeyOf(entry.Origin);
+            await SendRecordAsync(MessageCodec.EncodeRecord(entry, publicKey, entry.Hops + 1, null, null, sync: true), entry, cancellationToken);
             sent++;
         }
 
@@ -529,10 +664,11 @@ public sealed class Link : IDisposable
         return true;
     }
 
-    private async ValueTask<bool> SendLiveAsync(StoredEntry?[] chunk, CancellationToken cancellationToken)
+    private async ValueTask<bool> SendLiveAsync(RelayItem?[] chunk, CancellationToken cancellationToken)
     {
         var cursor = Interlocked.Read(ref _cursor);
-        var read = _node.Store.Read(cursor, chunk);
+        var relay = _node.Relay;
+        var read = relay.Read(cursor, chunk);
         if (read == 0)
         {
             return false;
@@ -542,27 +678,16 @@ public sealed class Link : IDisposable
         {
             var item = chunk[i]!;
             chunk[i] = null;
-            if (Skip(item))
+            if (Relay.Decide(this, item) == RelayDecision.SendFull)
             {
-                continue;
+                await SendRecordAsync(relay.FrameOf(item), item.Entry, cancellationToken);
             }
-
-            var frame = item.LiveFrame ?? MessageCodec.EncodeRecord(item.Entry, _node.Store.PublicKeyOf(item.Entry.Origin), item.Entry.Hops + 1, null, null, sync: true);
-            await SendRecordAsync(frame, item.Entry, cancellationToken);
         }
 
         Interlocked.Exchange(ref _cursor, cursor + read);
+        relay.Follow(Id, cursor + read);
         return true;
     }
-
-    private bool Skip(StoredEntry item) => item.Kind switch
-    {
-        RowKind.Retired => true,
-        // A tutorial node sees records, not feed entries: a record adopted twice is one record.
-        RowKind.Hidden => Kind == LinkKind.TutorialSend,
-        // Never back to the link it came on.
-        _ => item.ReceivedFrom == Id,
-    };
 
     private async ValueTask SendRecordAsync(byte[] frame, Entry entry, CancellationToken cancellationToken)
     {
@@ -575,19 +700,26 @@ public sealed class Link : IDisposable
         }
     }
 
-    /// <summary>Forgets in-flight records the peer has counted (its <c>rx</c>): they arrived.</summary>
+    /// <summary>Forgets in-flight records the peer has counted (its <c>rx</c>): they arrived. Emptied, their tables shrink back.</summary>
     private void PruneInFlight()
     {
         var received = Interlocked.Read(ref _peerReceived);
+        var pruned = false;
         while (_inFlightOrder.TryPeek(out var oldest) && oldest.SentAs <= received)
         {
+            pruned = true;
             _inFlightOrder.Dequeue();
             if (_inFlight.TryGetValue(oldest.Key, out var sentAs) && sentAs == oldest.SentAs)
             {
                 _inFlight.Remove(oldest.Key);
             }
         }
-    }
 
-    private sealed record PeerVector(long Received, Dictionary<NodeId, FeedSummary> Feeds);
+        if (pruned && _inFlightOrder.Count == 0)
+        {
+            // After a burst of thousands, an idle link keeps no tables sized for it.
+            _inFlight.TrimExcess();
+            _inFlightOrder.TrimExcess();
+        }
+    }
 }

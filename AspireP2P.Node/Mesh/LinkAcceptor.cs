@@ -7,15 +7,21 @@ using AspireP2P.Node.Transport;
 namespace AspireP2P.Node.Mesh;
 
 /// <summary>
-/// Accepts links, whatever the transport: judges the upgrade request (version, identity, network key, capacity, faults),
-/// answers with this node's proofs, then waits for the dialer's HELLO before the link counts. A tutorial node (no headers)
-/// is accepted only where the network has no key, as a link it sends on and we only read.
+/// Accepts links, whatever the transport: judges the upgrade request (version, identity, network key, capacity, faults,
+/// misbehaviour), answers with this node's proofs, then waits for the dialer's HELLO before the link counts. A tutorial
+/// node (no headers) is accepted only where the network has no key, within the strangers' budget, as a link it sends on
+/// and we only read. Connections still waiting for their HELLO are bounded too (<see cref="MaxAwaitingHello"/>), so
+/// half-open upgrades cannot pile up.
 /// </summary>
 public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake intake, NetworkFaults? faults) : IUpgradeAcceptor
 {
     private static readonly TimeSpan HelloTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ILogger _logger = node.Logs.CreateLogger<LinkAcceptor>();
+    private int _awaitingHello;
+
+    /// <summary>Upgrades accepted and still waiting for their HELLO, at most: as many as the node may have peers.</summary>
+    private int MaxAwaitingHello => node.Options.MaxPeers;
 
     public UpgradeDecision Evaluate(IReadOnlyDictionary<string, string> requestHeaders, string remote)
     {
@@ -29,10 +35,21 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
         ActivityContext.TryParse(traceparent, tracestate, out var parent);
         using var activity = NodeTelemetry.Source.StartActivity(ActivityKind.Server, parent, name: "accept link");
         activity?.SetTag("network.peer.address", remote);
-        var decision = Decide(requestHeaders);
+        UpgradeDecision decision;
+        try
+        {
+            decision = Decide(requestHeaders, remote);
+        }
+        catch (Exception ex)
+        {
+            // Headers a peer chose that a parser then choked on: refused like any bad request, never a crash of the request.
+            node.Supervisor.Report("link acceptor", ex);
+            decision = UpgradeDecision.Refuse(400, "the upgrade request's headers could not be read");
+        }
+
         if (!decision.Accepted)
         {
-            node.Telemetry.Link("refused", decision.Reason);
+            node.Telemetry.Link("refused", decision.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Log.UpgradeRefused(_logger, remote, decision.Status, decision.Reason ?? "refused");
             activity?.SetStatus(ActivityStatusCode.Error, decision.Reason);
         }
@@ -44,7 +61,7 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
         return decision;
     }
 
-    private UpgradeDecision Decide(IReadOnlyDictionary<string, string> headers)
+    private UpgradeDecision Decide(IReadOnlyDictionary<string, string> headers, string remote)
     {
         if (faults?.IsPartitioned == true)
         {
@@ -59,8 +76,13 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
 
         if (request.IsTutorial)
         {
-            return node.Local.Keyring.Enabled
-                ? UpgradeDecision.Refuse(401, "this network admits only nodes that hold its network key")
+            if (node.Local.Keyring.Enabled)
+            {
+                return UpgradeDecision.Refuse(401, "this network admits only nodes that hold its network key");
+            }
+
+            return mesh.StrangerAdmissionProblem(remote) is { } stranger
+                ? UpgradeDecision.Refuse(503, stranger)
                 : new UpgradeDecision(101, null, new Dictionary<string, string>(), request);
         }
 
@@ -81,6 +103,11 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
             return UpgradeDecision.Refuse(problem.Status, problem.Reason, problem.Alternatives);
         }
 
+        if (Volatile.Read(ref _awaitingHello) >= MaxAwaitingHello)
+        {
+            return UpgradeDecision.Refuse(503, $"this node is already completing {MaxAwaitingHello} handshakes; try again shortly");
+        }
+
         var (responseHeaders, nonce, keyId) = LinkHandshake.CreateResponse(node.Local, request, LinkHandshake.NewNonce(node.Nonce));
         return new UpgradeDecision(101, null, responseHeaders, new Accepted(request, nonce, keyId));
     }
@@ -96,10 +123,20 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
         else
         {
             var accepted = (Accepted)decision.State!;
-            var problem = await ReadHelloAsync(wrapped, accepted, cancellationToken);
+            string? problem;
+            Interlocked.Increment(ref _awaitingHello);
+            try
+            {
+                problem = await ReadHelloAsync(wrapped, accepted, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _awaitingHello);
+            }
+
             if (problem is not null)
             {
-                node.Telemetry.Link("refused", problem);
+                node.Telemetry.Link("refused", "hello");
                 Log.UpgradeRefused(_logger, wrapped.Remote, 401, problem);
                 await wrapped.CloseAsync(problem, CancellationToken.None);
                 await wrapped.DisposeAsync();
@@ -110,7 +147,7 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
             link = new Link(node, intake, mesh, wrapped, LinkKind.Peer, LinkDirection.Inbound, request.PeerId, request.PeerName, request.PeerAddress);
         }
 
-        mesh.Opened(link, origin: null);
+        mesh.Opened(link);
         await link.Ended.WaitAsync(cancellationToken);
     }
 
@@ -127,8 +164,15 @@ public sealed class LinkAcceptor(NodeContext node, MeshLoop mesh, RecordIntake i
         }
 
         var frame = await hello;
-        if (frame.Kind != FrameKind.Text || node.Codec.Decode(frame.Data.Span).Message is not HelloMessage message)
+        if (frame.Kind == FrameKind.Closed)
         {
+            return "the dialer left before its HELLO";
+        }
+
+        var decoded = frame.Kind == FrameKind.Text ? node.Codec.Decode(frame.Data.Span) : DecodeResult.Reject(RejectReason.BinaryFrame, "not a text frame");
+        if (decoded.Message is not HelloMessage message)
+        {
+            node.Telemetry.Rejected(decoded.Message is null ? decoded.Reason : RejectReason.UnexpectedMessage);
             return "the dialer's first message was not a valid HELLO";
         }
 

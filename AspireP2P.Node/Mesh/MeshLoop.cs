@@ -1,92 +1,117 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using AspireP2P.Node.Faults;
 using AspireP2P.Node.Identity;
 using AspireP2P.Node.Protocol;
+using AspireP2P.Node.Supervision;
 using AspireP2P.Node.Telemetry;
 
 namespace AspireP2P.Node.Mesh;
 
 /// <summary>
-/// The one owner of mesh state: the peer table, the open links, the candidates learned by peer exchange and each link's
-/// anti-entropy schedule. Everything that changes them is an event on one channel, handled in order by one loop (as
-/// go-libp2p-pubsub's processLoop does); everyone else reads the snapshots it publishes (<see cref="Snapshot"/>,
-/// <see cref="NodeContext.Links"/>). Dials run as tasks whose outcome comes back as an event. A heartbeat tick drives
-/// liveness (a peer silent past the timeout is dropped), heartbeats, anti-entropy and re-dials.
+/// The one owner of mesh state: the peer table, the open links and the pending disconnects. Everything that changes them
+/// is a typed <see cref="MeshEvent"/> on one channel, handled in order by one loop (as go-libp2p-pubsub's processLoop
+/// does); the decisions are made by small policies it runs (<see cref="DialScheduler"/>, <see cref="LinkCapacity"/>,
+/// <see cref="PeerExchange"/>, <see cref="AntiEntropySchedule"/>, <see cref="MeshHealthPolicy"/>). Everyone else reads the
+/// snapshots it publishes (<see cref="Snapshot"/>, <see cref="NodeContext.Links"/>). Dials and links run as supervised
+/// tasks whose ends come back as events, so no state ever points at a dead link. Every waiter an event carries is
+/// answered, whatever happens: handled, failed, or the node stopping.
 /// <para>The simulator runs this code on one deterministic thread, so the core keeps three rules: time only from
 /// <see cref="NodeContext.Time"/> and randomness only from <see cref="NodeContext.Random"/>; no Task.Run, ConfigureAwait(false)
-/// or CancelAsync (they hop to the thread pool); no TaskCompletionSource with RunContinuationsAsynchronously (awaiting one
-/// with a timeout completes on the thread pool).</para>
+/// or CancelAsync (they hop to the thread pool); no TaskCompletionSource with RunContinuationsAsynchronously awaited with a
+/// timeout.</para>
 /// </summary>
-public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
+public sealed class MeshLoop : ILinkEvents
 {
+    internal const string LoopName = "mesh loop";
+    internal const string TickName = "mesh tick";
+
+    /// <summary>A disconnect answers once its links have ended, or after this long (links still closing leave the table when they end).</summary>
+    private static readonly TimeSpan DisconnectWait = TimeSpan.FromSeconds(5);
+
     private readonly NodeContext _node;
     private readonly Dialer _dialer;
     private readonly NetworkFaults? _faults;
-    private readonly DialPolicy _policy;
     private readonly ILogger _logger;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<Action> _events = new();
-    private readonly AsyncSignal _wake = new();
-    private bool _completed;
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly Channel<MeshEvent> _events = Channel.CreateUnbounded<MeshEvent>();
+
+    // Policies.
+    private readonly DialScheduler _dials;
+    private readonly LinkCapacity _capacity;
+    private readonly PeerExchange _exchange;
+    private readonly AntiEntropySchedule _antiEntropy;
+    private readonly MeshHealthPolicy _health = new();
 
     // Loop-owned state.
     private readonly Dictionary<string, PeerEntry> _peers = new(StringComparer.Ordinal);
     private readonly Dictionary<long, Link> _links = [];
     private readonly Dictionary<NodeId, Link> _byPeerId = [];
-    private readonly Dictionary<string, PeerAddress> _candidates = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, (DateTimeOffset LastVector, DateTimeOffset LastFull)> _sync = [];
-    private double _dialTokens;
-    private DateTimeOffset _lastTick;
-    private DateTimeOffset? _degradedSince;
-    private Task _run = Task.CompletedTask;
-    private int _disposed;
-
-    private MeshSnapshot _snapshot = MeshSnapshot.Empty;
+    private readonly Dictionary<long, PendingDisconnect> _disconnects = [];
+    private long _nextDisconnect;
+    private ITimer? _redialTimer;
+    private DateTimeOffset? _redialArmedFor;
+    private bool _stopping;
+    private bool _failed;
     private bool _changed;
-    private bool _reportedStoreFailure;
+    private MeshSnapshot _snapshot = MeshSnapshot.Empty;
 
     public MeshLoop(NodeContext node, Dialer dialer, NetworkFaults? faults, DialPolicy policy)
     {
         _node = node;
         _dialer = dialer;
         _faults = faults;
-        _policy = policy;
         _logger = node.Logs.CreateLogger<MeshLoop>();
-        _dialTokens = node.Options.DialsPerSecond;
+        _dials = new DialScheduler(node.Options, node.Time.GetUtcNow());
+        _capacity = new LinkCapacity(node.Options);
+        _exchange = new PeerExchange(policy);
+        _antiEntropy = new AntiEntropySchedule(node.Options.AntiEntropyInterval, node.Options.FullSyncInterval);
+        Penalties = new PenaltyBox(node.Time);
         if (faults is not null)
         {
-            faults.Changed += () => Post(PublishSnapshot);
+            faults.Changed += () => Post(new FaultsChanged());
         }
     }
 
     /// <summary>The mesh as of its last change.</summary>
     public MeshSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
-    /// <summary>Starts the loop and its tick. The simulator starts it on its own scheduler.</summary>
+    /// <summary>Remotes closed for misbehaving, kept out for a while.</summary>
+    public PenaltyBox Penalties { get; }
+
+    /// <summary>Starts the loop and its tick, supervised. The simulator starts it on its own scheduler.</summary>
     public void Start()
     {
-        _lastTick = _node.Time.GetUtcNow();
-        _run = Task.WhenAll(RunAsync(_stopping.Token), TickAsync(_stopping.Token));
+        _redialTimer = _node.Time.CreateTimer(static state => ((MeshLoop)state!).Post(new RedialDue()), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // The loop ends by itself once StopAsync has completed its channel (and it has answered what was left).
+        _node.Supervisor.Loop(LoopName, RunAsync, finished: () => _events.Reader.Completion.IsCompleted);
+        _node.Supervisor.Loop(TickName, TickAsync);
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var wakeOnStop = cancellationToken.Register(static state => ((AsyncSignal)state!).Set(), _wake);
-        while (!cancellationToken.IsCancellationRequested && !Volatile.Read(ref _completed))
+        while (await _events.Reader.WaitToReadAsync(cancellationToken))
         {
-            await _wake.WaitAsync();
-            while (!cancellationToken.IsCancellationRequested && _events.TryDequeue(out var handle))
+            while (_events.Reader.TryRead(out var next))
             {
+                if (_failed)
+                {
+                    next.Abandon("this node has failed and is stopping");
+                    continue;
+                }
+
                 try
                 {
-                    handle();
+                    _node.Faults?.ThrowIfInjected(FaultPoint.MeshEvent);
+                    Handle(next);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex)
                 {
-                    // One failed event must not stop the loop that owns every link: the node would stay up, linked to
-                    // nobody, and never say why. Logged with its stack, counted; the next event and tick go on.
-                    _node.Telemetry.MeshEventFailed();
-                    Log.MeshEventFailed(_logger, ex);
+                    // The event is answered (its waiter gets a 503), reported, and counted against the loop's restart
+                    // intensity: a loop that keeps failing stops the node rather than leave it answering half alive.
+                    // After that it only answers what still comes, until the host has stopped.
+                    next.Abandon($"this node's mesh loop failed on the request ({ex.GetType().Name})");
+                    _changed = true;
+                    _failed = !_node.Supervisor.Failed(LoopName, ex);
                 }
             }
 
@@ -94,36 +119,34 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             {
                 PublishSnapshot();
             }
+
+            ArmRedialTimer();
+        }
+
+        // Completed: the node stops. Whatever is left is answered.
+        while (_events.Reader.TryRead(out var left))
+        {
+            left.Abandon("the node is stopping");
         }
     }
 
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(_node.Options.HeartbeatInterval, _node.Time);
-        try
+        while (await timer.WaitForNextTickAsync(cancellationToken))
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
-            {
-                Post(Tick);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
+            _node.Faults?.ThrowIfInjected(FaultPoint.MeshTick);
+            Post(new MeshTick());
         }
     }
 
-    /// <summary>Queues an event for the loop; most change the peer table or links, so the snapshot is rebuilt after them.</summary>
-    private void Post(Action handle) => Post(handle, changes: true);
-
-    private void Post(Action handle, bool changes)
+    /// <summary>Queues an event; once the loop has stopped, the event is answered at once instead.</summary>
+    private void Post(MeshEvent next)
     {
-        _events.Enqueue(changes ? () =>
+        if (!_events.Writer.TryWrite(next))
         {
-            _changed = true;
-            handle();
-        } : handle);
-        _wake.Set();
+            next.Abandon("the node is stopping");
+        }
     }
 
     // ---------------------------------------------------------------- requests from outside (any thread)
@@ -133,96 +156,52 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
     {
         foreach (var address in addresses)
         {
-            Post(() => Want(address, PeerOrigin.Bootstrap, waiter: null));
+            Post(new WantPeer(address, PeerOrigin.Bootstrap, Waiter: null));
         }
     }
 
-    /// <summary>POST /peer and the tutorial's dial-back: answers once the link is up, refused, or failed.</summary>
-    public Task<ConnectOutcome> ConnectAsync(PeerAddress address, PeerOrigin origin, CancellationToken cancellationToken)
+    /// <summary>
+    /// POST /peer and the tutorial's dial-back: answered once the link is up, refused, failed, cancelled by a disconnect,
+    /// or the node stops. The caller brings its own deadline.
+    /// </summary>
+    public Task<ConnectOutcome> ConnectAsync(PeerAddress address, PeerOrigin origin)
     {
-        var waiter = new TaskCompletionSource<ConnectOutcome>();
-        Post(() => Want(address, origin, waiter));
-        return waiter.Task.WaitAsync(cancellationToken);
+        var waiter = new Waiter<ConnectOutcome>();
+        Post(new WantPeer(address, origin, waiter));
+        return waiter.Task;
     }
 
     /// <summary>Closes every link and forgets every peer this node dialed; returns how many links were open, once they are closed.</summary>
     public Task<int> DisconnectAllAsync()
     {
-        var done = new TaskCompletionSource<int>();
-        Post(() =>
-        {
-            var closing = _links.Values.ToList();
-            foreach (var link in closing)
-            {
-                link.Close("disconnected by request");
-            }
-
-            // Peers named at start stay wanted: they are re-dialed, so "disconnect all" is a blip the network heals from
-            // (a lasting cut is a partition). Every other peer is forgotten.
-            foreach (var entry in _peers.Values.Where(e => e.Origin != PeerOrigin.Bootstrap).ToList())
-            {
-                _peers.Remove(entry.Address.Key);
-            }
-
-            _ = AnswerOnceClosedAsync(closing, done, closing.Count);
-        });
-        return done.Task;
+        var waiter = new Waiter<int>();
+        Post(new DisconnectAll(waiter));
+        return waiter.Task;
     }
 
     /// <summary>Closes the link to one peer and forgets it; false when it is not a known peer. Answers once the link is closed.</summary>
     public Task<bool> DisconnectAsync(PeerAddress address)
     {
-        var done = new TaskCompletionSource<bool>();
-        Post(() =>
-        {
-            var known = _peers.Remove(address.Key, out var entry);
-            var closing = _links.Values.Where(l => l == entry?.Link || l.PeerAddress?.Key == address.Key).ToList();
-            foreach (var link in closing)
-            {
-                link.Close("disconnected by request");
-            }
-
-            _ = AnswerOnceClosedAsync(closing, done, known || closing.Count > 0);
-        });
-        return done.Task;
+        var waiter = new Waiter<bool>();
+        Post(new DisconnectPeer(address, waiter));
+        return waiter.Task;
     }
 
     /// <summary>
-    /// Answers a disconnect once its links have ended and the loop has taken them out of the open links (their Closed
-    /// events are posted before they end, so an answer posted after that is handled after them): a GET right after the
-    /// answer no longer lists them.
-    /// </summary>
-    private async Task AnswerOnceClosedAsync<T>(List<Link> closing, TaskCompletionSource<T> done, T result)
-    {
-        try
-        {
-            await Task.WhenAll(closing.Select(l => l.Ended)).WaitAsync(TimeSpan.FromSeconds(5), _node.Time);
-        }
-        catch (TimeoutException)
-        {
-            // Answered anyway: the links are closing and leave the open links when they end.
-        }
-
-        if (Volatile.Read(ref _completed))
-        {
-            done.TrySetResult(result);
-        }
-        else
-        {
-            Post(() => done.TrySetResult(result), changes: false);
-        }
-    }
-
-    /// <summary>
-    /// Whether an upgrade from <paramref name="peer"/> should be refused now (read from the snapshot; the loop decides
-    /// again). A full node names some of its peers to dial instead: without them a node whose only bootstrap peer is
-    /// full, and every node that later joins through it, would make an island that never meets the rest.
+    /// Why an upgrade from one of our nodes should be refused now (read from the snapshot; the loop decides again). A full
+    /// node names some of its peers to dial instead: without them a node whose only bootstrap peer is full, and every node
+    /// that later joins through it, would make an island that never meets the rest.
     /// </summary>
     public (int Status, string Reason, IReadOnlyList<PeerAddress> Alternatives)? AdmissionProblem(NodeId peer)
     {
+        if (Penalties.HeldUntil(peer.ToString()) is { } until)
+        {
+            return (503, $"this node closed a link from this peer for breaking the protocol; it is refused until {until:HH:mm:ss}", []);
+        }
+
         // A second link from a node already linked is accepted: the loop keeps one of the two (see KeepNew).
         var links = _node.Links.Snapshot;
-        if (links.Any(l => l.PeerId == peer) || CapacityProblem(links, LinkDirection.Inbound) is not { } full)
+        if (links.Any(l => l.PeerId == peer) || _capacity.Problem(links, LinkKind.Peer, LinkDirection.Inbound) is not { } full)
         {
             return null;
         }
@@ -236,106 +215,115 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         return (503, full, offered);
     }
 
-    /// <summary>
-    /// Links others dial are capped below P2P:MaxPeers: a few slots stay for links this node dials
-    /// itself (its bootstrap peers, peer exchange), so a node that others fill up can still reach the rest of the network.
-    /// Without the reserve, the first node of a group that joined through it, refused by its own full bootstrap peer,
-    /// ends with every slot taken by the group and the group is an island (seen in the simulator at 10,000 nodes).
-    /// </summary>
-    private string? CapacityProblem(IReadOnlyCollection<Link> links, LinkDirection direction)
+    /// <summary>Why a link from a stranger (a node that does not speak our protocol) should be refused now, or null.</summary>
+    public string? StrangerAdmissionProblem(string remote)
     {
-        var max = _node.Options.MaxPeers;
-        if (links.Count >= max)
+        if (Penalties.HeldUntil(PenaltyBox.HostOf(remote)) is { } until)
         {
-            return $"this node already has its maximum of {max} links (P2P:MaxPeers)";
+            return $"this node closed a link from this address for breaking the protocol; it is refused until {until:HH:mm:ss}";
         }
 
-        var reserved = Math.Min(Math.Max(_node.Options.TargetPeers, 1), max / 2);
-        return direction == LinkDirection.Inbound && links.Count(l => l.Direction == LinkDirection.Inbound) >= max - reserved
-            ? $"this node already has its maximum of {max - reserved} links dialed by others (P2P:MaxPeers {max}, {reserved} kept for its own dials)"
-            : null;
+        return _capacity.Problem(_node.Links.Snapshot, LinkKind.TutorialReceive, LinkDirection.Inbound);
     }
 
     /// <summary>An accepted link whose HELLO checked out (or a tutorial node's).</summary>
-    public void Opened(Link link, PeerOrigin? origin) => Post(() => Register(link, origin));
+    public void Opened(Link link) => Post(new LinkAccepted(link));
+
+    /// <summary>
+    /// Closes every link, answers every waiter and stops taking events: links end (their peers notice at once) within a
+    /// deadline. Runs once; the host calls it when it begins to stop, the core when it is disposed.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        var closed = new Waiter<int>();
+        Post(new StopLinks(closed));
+        try
+        {
+            await closed.Task.WaitAsync(DisconnectWait + TimeSpan.FromSeconds(1), _node.Time);
+        }
+        catch (TimeoutException)
+        {
+            // Links that do not end in time are cut when the process ends.
+        }
+
+        _events.Writer.TryComplete();
+        _redialTimer?.Dispose();
+        // The loop drains what is left; if it is not running (it failed), this does.
+        while (_events.Reader.TryRead(out var left))
+        {
+            left.Abandon("the node is stopping");
+        }
+    }
 
     // ---------------------------------------------------------------- link events (from link readers)
 
-    public void HeartbeatReceived(Link link, HeartbeatMessage heartbeat) => Post(changes: false, handle: () =>
-    {
-        if (_node.Options.TargetPeers <= 0)
-        {
-            return;
-        }
+    public void HeartbeatReceived(Link link, HeartbeatMessage heartbeat) => Post(new HeartbeatHeard(link, heartbeat));
 
-        foreach (var address in heartbeat.Peers)
-        {
-            if (_candidates.Count >= MaxCandidates)
-            {
-                break;
-            }
+    public void HandshakeReceived(Link link, HandshakeMessage handshake) => Post(new HandshakeHeard(link, handshake));
 
-            if (address.Key != _node.Local.Address.Key && _policy.Allows(address))
-            {
-                _candidates.TryAdd(address.Key, address);
-            }
-        }
-    });
-
-    public void HandshakeReceived(Link link, HandshakeMessage handshake) => Post(() =>
-    {
-        _node.Telemetry.Link("handshake");
-        // A tutorial node sends records only on links it dialed; ours go to it on a link we dial back.
-        if (!_links.Values.Any(l => l.Kind == LinkKind.TutorialSend && l.PeerAddress?.Key == handshake.Address.Key))
-        {
-            Want(handshake.Address, PeerOrigin.ConnectBack, waiter: null);
-        }
-    });
-
-    public void Closed(Link link, string reason) => Post(() =>
-    {
-        if (!_links.Remove(link.Id))
-        {
-            return;
-        }
-
-        _sync.Remove(link.Id);
-        if (_byPeerId.TryGetValue(link.PeerId, out var current) && current == link)
-        {
-            _byPeerId.Remove(link.PeerId);
-        }
-
-        _node.Links.Replace([.. _links.Values]);
-        _node.Telemetry.Link("closed", reason);
-        Log.LinkClosed(_logger, Describe(link), reason);
-        var entry = link.PeerAddress is { } address ? _peers.GetValueOrDefault(address.Key) : null;
-        if (entry?.Link != link)
-        {
-            return;
-        }
-
-        entry.Link = null;
-        entry.LastError = reason;
-        if (!entry.Wanted)
-        {
-            _peers.Remove(entry.Address.Key);
-            return;
-        }
-
-        entry.State = PeerState.Retrying;
-        entry.Since = _node.Time.GetUtcNow();
-        ScheduleRetry(entry, quick: true);
-    });
+    public void Closed(Link link, LinkClose close) => Post(new LinkEnded(link, close));
 
     // ---------------------------------------------------------------- loop-only
 
-    private const int MaxCandidates = 256;
-
-    private void Want(PeerAddress address, PeerOrigin origin, TaskCompletionSource<ConnectOutcome>? waiter)
+    private void Handle(MeshEvent next)
     {
+        switch (next)
+        {
+            case MeshTick:
+                Tick();
+                break;
+            case RedialDue:
+                _redialArmedFor = null;
+                Redials(_node.Time.GetUtcNow());
+                break;
+            case WantPeer want:
+                Want(want.Address, want.Origin, want.Waiter);
+                break;
+            case LinkAccepted accepted:
+                Register(accepted.Link, origin: null);
+                break;
+            case DialEnded ended:
+                Dialed(ended.Entry, ended.Attempt);
+                break;
+            case HeartbeatHeard heard:
+                LearnPeers(heard.Heartbeat);
+                return;
+            case HandshakeHeard handshake:
+                DialBack(handshake.Handshake);
+                break;
+            case LinkEnded ended:
+                Ended(ended.Link, ended.Close);
+                break;
+            case DisconnectAll all:
+                DisconnectEverything(all.Waiter);
+                break;
+            case DisconnectPeer one:
+                DisconnectOne(one.Address, one.Waiter);
+                break;
+            case DisconnectDeadline deadline:
+                FinishDisconnect(deadline.Request);
+                break;
+            case StopLinks stop:
+                Stop(stop.Waiter);
+                break;
+            case FaultsChanged:
+                break;
+        }
+
+        _changed = true;
+    }
+
+    private void Want(PeerAddress address, PeerOrigin origin, Waiter<ConnectOutcome>? waiter)
+    {
+        if (_stopping)
+        {
+            waiter?.Answer(new ConnectOutcome(ConnectStatus.Unavailable, address, "the node is stopping"));
+            return;
+        }
+
         if (address.Key == _node.Local.Address.Key)
         {
-            waiter?.TrySetResult(new ConnectOutcome(ConnectStatus.Self, address, "that address is this node itself"));
+            waiter?.Answer(new ConnectOutcome(ConnectStatus.Self, address, "that address is this node itself"));
             return;
         }
 
@@ -348,7 +336,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
 
             if (entry.Link is not null)
             {
-                waiter?.TrySetResult(new ConnectOutcome(ConnectStatus.AlreadyConnected, address));
+                waiter?.Answer(new ConnectOutcome(ConnectStatus.AlreadyConnected, address));
                 return;
             }
 
@@ -366,9 +354,9 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             return;
         }
 
-        if (waiter is not null && _links.Count >= _node.Options.MaxPeers)
+        if (waiter is not null && _capacity.Problem(_links.Values, LinkKind.Peer, LinkDirection.Outbound) is { } full)
         {
-            waiter.TrySetResult(new ConnectOutcome(ConnectStatus.Refused, address, $"this node already has its maximum of {_node.Options.MaxPeers} links (P2P:MaxPeers)"));
+            waiter.Answer(new ConnectOutcome(ConnectStatus.Refused, address, full));
             return;
         }
 
@@ -386,34 +374,34 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
     {
         if (_faults?.IsPartitioned == true)
         {
-            Finish(entry, new ConnectOutcome(ConnectStatus.Failed, entry.Address, "this node is partitioned (fault injection)"));
-            ScheduleRetry(entry, quick: false);
+            entry.LastError = "this node is partitioned (fault injection)";
+            entry.Answer(new ConnectOutcome(ConnectStatus.Unavailable, entry.Address, entry.LastError));
+            _dials.Failed(entry, _node.Time.GetUtcNow(), _node.Random.NextDouble());
             return;
         }
 
         entry.Dialing = true;
-        entry.Attempts++;
-        entry.NextAttemptAt = null;
-        entry.State = entry.Attempts == 1 ? PeerState.Connecting : PeerState.Retrying;
+        DialScheduler.Dialing(entry);
         var address = entry.Address;
         var origin = entry.Origin;
         var parent = Activity.Current?.Context ?? default;
-        _ = Dial();
-
-        async Task Dial()
-        {
-            DialAttempt attempt;
-            try
+        _node.Supervisor.Run(
+            "dial",
+            async cancellationToken =>
             {
-                attempt = await _dialer.DialAsync(address, origin, this, parent, _stopping.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+                DialAttempt attempt;
+                try
+                {
+                    attempt = await _dialer.DialAsync(address, origin, this, parent, cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    attempt = new DialAttempt.Failed("the node is stopping");
+                }
 
-            Post(() => Dialed(entry, attempt));
-        }
+                Post(new DialEnded(entry, attempt));
+            },
+            onFault: ex => Post(new DialEnded(entry, new DialAttempt.Failed($"the dial failed inside this node ({ex.GetType().Name})"))));
     }
 
     private void Dialed(PeerEntry entry, DialAttempt attempt)
@@ -431,45 +419,60 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                 var linked = opened.Link.Kind == LinkKind.Peer
                     && (_byPeerId.ContainsKey(opened.Link.PeerId) || _peers.Values.Any(e => e.NodeId == opened.Link.PeerId));
                 var registered = Register(opened.Link, entry.Origin);
-                Finish(entry, linked ? new ConnectOutcome(ConnectStatus.AlreadyConnected, entry.Address)
-                    : registered ? new ConnectOutcome(ConnectStatus.Connected, entry.Address)
-                    : new ConnectOutcome(ConnectStatus.Refused, entry.Address, $"this node already has its maximum of {_node.Options.MaxPeers} links (P2P:MaxPeers)"));
+                entry.Answer(linked ? new ConnectOutcome(ConnectStatus.AlreadyConnected, entry.Address)
+                    : registered is null ? new ConnectOutcome(ConnectStatus.Connected, entry.Address)
+                    : new ConnectOutcome(ConnectStatus.Refused, entry.Address, registered));
                 return;
             case DialAttempt.Opened opened when current:
-                Register(opened.Link, entry.Origin);
+                if (Register(opened.Link, entry.Origin) is not null && entry.Wanted)
+                {
+                    _dials.Failed(entry, _node.Time.GetUtcNow(), _node.Random.NextDouble());
+                }
+
                 return;
             case DialAttempt.Opened opened:
                 // Forgotten while dialing (disconnected by request).
-                _ = opened.Link.AbandonAsync("disconnected by request");
+                opened.Link.Refuse(LinkCloseKind.Requested, "disconnected by request");
                 return;
             case DialAttempt.Self:
                 Log.PeerSkipped(_logger, entry.Address.ToString(), "that address is this node itself");
-                _peers.Remove(entry.Address.Key);
-                Finish(entry, new ConnectOutcome(ConnectStatus.Self, entry.Address, "that address is this node itself"));
+                if (current)
+                {
+                    _peers.Remove(entry.Address.Key);
+                }
+
+                entry.Answer(new ConnectOutcome(ConnectStatus.Self, entry.Address, "that address is this node itself"));
                 return;
             case DialAttempt.Refused refused:
                 entry.LastError = $"refused ({refused.Status}): {refused.Reason}";
                 Log.PeerRefused(_logger, entry.Address.ToString(), refused.Status, refused.Reason);
-                Finish(entry, new ConnectOutcome(ConnectStatus.Refused, entry.Address, refused.Reason));
+                entry.Answer(new ConnectOutcome(ConnectStatus.Refused, entry.Address, refused.Reason));
                 if (current && refused.Alternatives is { Count: > 0 } alternatives)
                 {
                     TakeAlternatives(entry, alternatives);
                 }
 
                 break;
-            case DialAttempt.Failed failed:
-                entry.LastError = failed.Error;
-                Finish(entry, new ConnectOutcome(ConnectStatus.Failed, entry.Address, failed.Error));
+            case DialAttempt.Failed:
+                // The detail (connection refused, an HTTP answer, a timeout) goes to the log; answers say one thing for all.
+                entry.LastError = DialAttempt.Unreachable;
+                entry.Answer(new ConnectOutcome(ConnectStatus.Unreachable, entry.Address, DialAttempt.Unreachable));
                 break;
         }
 
+        var detail = attempt is DialAttempt.Failed failed ? failed.Error : entry.LastError ?? "unknown error";
         if (current && entry.Wanted)
         {
-            ScheduleRetry(entry, quick: false);
+            var delay = _dials.Failed(entry, _node.Time.GetUtcNow(), _node.Random.NextDouble());
+            Log.PeerConnectFailed(_logger, entry.Address.ToString(), entry.Attempts, (long)delay.TotalMilliseconds, detail);
         }
         else
         {
-            _peers.Remove(entry.Address.Key);
+            Log.PeerSkipped(_logger, entry.Address.ToString(), $"not dialed again after: {detail}");
+            if (current)
+            {
+                _peers.Remove(entry.Address.Key);
+            }
         }
     }
 
@@ -481,15 +484,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
     private void TakeAlternatives(PeerEntry full, IReadOnlyList<PeerAddress> alternatives)
     {
         full.Full = true;
-        var usable = alternatives.Where(a => a.Key != _node.Local.Address.Key && _policy.Allows(a)).ToList();
-        foreach (var address in usable)
-        {
-            if (_candidates.Count < MaxCandidates)
-            {
-                _candidates.TryAdd(address.Key, address);
-            }
-        }
-
+        var usable = _exchange.Learn(alternatives, _node.Local.Address);
         if (full.Origin != PeerOrigin.Bootstrap && !full.StandIn)
         {
             return;
@@ -506,64 +501,16 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         }
     }
 
-    private void ScheduleRetry(PeerEntry entry, bool quick)
-    {
-        var delay = quick
-            ? _node.Options.ReconnectMinDelay
-            : Backoff.Delay(entry.Attempts, _node.Options.ReconnectMinDelay, _node.Options.ReconnectMaxDelay, _node.Random.NextDouble());
-        entry.State = PeerState.Retrying;
-        entry.NextAttemptAt = _node.Time.GetUtcNow() + delay;
-        if (!quick)
-        {
-            Log.PeerConnectFailed(_logger, entry.Address.ToString(), entry.Attempts, (long)delay.TotalMilliseconds, entry.LastError ?? "unknown error");
-        }
-
-        // Re-dials happen on ticks; a short delay gets a timer of its own so a dropped link comes back fast.
-        if (delay < _node.Options.HeartbeatInterval)
-        {
-            _ = RetrySoon(entry, delay);
-        }
-    }
-
-    private async Task RetrySoon(PeerEntry entry, TimeSpan delay)
-    {
-        try
-        {
-            await Task.Delay(delay, _node.Time, _stopping.Token);
-            Post(() =>
-            {
-                if (_peers.GetValueOrDefault(entry.Address.Key) == entry && entry.Link is null && !entry.Dialing && entry.NextAttemptAt <= _node.Time.GetUtcNow())
-                {
-                    StartDial(entry);
-                }
-            });
-        }
-        catch (OperationCanceledException)
-        {
-            // Stopping.
-        }
-    }
-
-    private static void Finish(PeerEntry entry, ConnectOutcome outcome)
-    {
-        foreach (var waiter in entry.Waiters)
-        {
-            waiter.TrySetResult(outcome);
-        }
-
-        entry.Waiters.Clear();
-    }
-
     /// <summary>
-    /// Makes an open link count: one link per peer node (a duplicate from a simultaneous dial loses), within the cap.
-    /// False when the link was not taken (a duplicate that lost, the cap, the node stopping).
+    /// Makes an open link count: one link per peer node (a duplicate from a simultaneous dial loses), within its budget.
+    /// Returns why it was not taken (a duplicate that lost, the budget, the node stopping), or null when it was.
     /// </summary>
-    private bool Register(Link link, PeerOrigin? origin)
+    private string? Register(Link link, PeerOrigin? origin)
     {
-        if (_stopping.IsCancellationRequested)
+        if (_stopping)
         {
-            _ = link.AbandonAsync("the node is stopping");
-            return false;
+            link.Refuse(LinkCloseKind.Stopping, "the node is stopping");
+            return "the node is stopping";
         }
 
         if (link.Kind == LinkKind.Peer && _byPeerId.TryGetValue(link.PeerId, out var existing))
@@ -571,37 +518,36 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             if (!KeepNew(existing, link))
             {
                 _node.Telemetry.Link("duplicate");
-                _ = link.AbandonAsync("already linked to this node");
+                link.Refuse(LinkCloseKind.Requested, "already linked to this node");
                 AttachToPeer(existing, origin, link.PeerAddress);
-                return false;
+                return null;
             }
 
-            existing.Close("replaced by a newer link to the same node");
+            existing.Close(LinkCloseKind.Requested, "replaced by a newer link to the same node");
             // The peer's entry follows the link that stays: the one closing must neither re-dial it nor drop it from the table.
             if (link.PeerAddress is { } address && _peers.GetValueOrDefault(address.Key) is { } replaced && replaced.Link == existing)
             {
                 replaced.Link = null;
             }
         }
-        else if (CapacityProblem(_links.Values, link.Direction) is { } capacity)
+        else if (_capacity.Problem(_links.Values, link.Kind, link.Direction) is { } capacity)
         {
             _node.Telemetry.Link("refused", "capacity");
-            _ = link.AbandonAsync(capacity);
+            link.Refuse(LinkCloseKind.Requested, capacity);
             if (link.PeerAddress is { } full && _peers.GetValueOrDefault(full.Key) is { } entry)
             {
                 entry.LastError = $"not linked: {capacity}";
-                Finish(entry, new ConnectOutcome(ConnectStatus.Refused, full, entry.LastError));
+                entry.Answer(new ConnectOutcome(ConnectStatus.Refused, full, entry.LastError));
             }
 
-            return false;
+            return capacity;
         }
 
         _links[link.Id] = link;
         if (link.Kind == LinkKind.Peer)
         {
             _byPeerId[link.PeerId] = link;
-            var now = _node.Time.GetUtcNow();
-            _sync[link.Id] = (now, now);
+            _antiEntropy.Opened(link.Id, _node.Time.GetUtcNow());
         }
 
         _node.Links.Replace([.. _links.Values]);
@@ -609,7 +555,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         link.Start();
         _node.Telemetry.Link("opened", link.Kind.ToString());
         Log.LinkOpened(_logger, Describe(link), link.Kind.ToString(), link.Direction.ToString());
-        return true;
+        return null;
     }
 
     /// <summary>
@@ -644,41 +590,187 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             entry.Origin = wanted;
         }
 
-        if (entry.Link is not null && entry.Link != link && _links.ContainsKey(entry.Link.Id))
+        // A tutorial node has two links (ours to it, its own to us); the table shows the one that matters to it.
+        if (entry.Link is not null && entry.Link != link && _links.ContainsKey(entry.Link.Id) && link.Kind != LinkKind.TutorialSend)
         {
-            // A tutorial node has two links (ours to it, its own to us); the table shows the one that matters to it.
-            if (!(link.Kind == LinkKind.TutorialSend))
-            {
-                return;
-            }
+            return;
         }
 
+        var now = _node.Time.GetUtcNow();
         entry.Link = link;
         entry.NodeId = link.PeerId;
         entry.Name = link.PeerName;
-        entry.State = PeerState.Connected;
-        entry.Since = _node.Time.GetUtcNow();
-        entry.Attempts = 0;
+        entry.Since = now;
         entry.Full = false;
         entry.LastError = null;
-        entry.NextAttemptAt = null;
-        Finish(entry, new ConnectOutcome(ConnectStatus.Connected, known));
+        DialScheduler.Linked(entry, now);
+        entry.Answer(new ConnectOutcome(ConnectStatus.Connected, known));
+    }
+
+    private void Ended(Link link, LinkClose close)
+    {
+        Forget(link, close);
+
+        // Answered once the link is out of the open links: a GET right after the answer no longer lists it.
+        foreach (var pending in _disconnects.Values.ToList())
+        {
+            if (pending.Links.Remove(link.Id) && pending.Links.Count == 0)
+            {
+                FinishDisconnect(pending.Id);
+            }
+        }
+    }
+
+    private void Forget(Link link, LinkClose close)
+    {
+        if (!_links.Remove(link.Id))
+        {
+            return;
+        }
+
+        _antiEntropy.Closed(link.Id);
+        if (_byPeerId.TryGetValue(link.PeerId, out var current) && current == link)
+        {
+            _byPeerId.Remove(link.PeerId);
+        }
+
+        _node.Links.Replace([.. _links.Values]);
+        _node.Telemetry.Link("closed", close.Tag);
+        Log.LinkClosed(_logger, Describe(link), close.Detail);
+        if (close.Kind == LinkCloseKind.Misbehaving)
+        {
+            var until = Penalties.Hold(PenaltyBox.KeyOf(link.PeerId, link.Remote));
+            Log.PeerPenalized(_logger, Describe(link), until);
+        }
+
+        var entry = link.PeerAddress is { } address ? _peers.GetValueOrDefault(address.Key) : null;
+        if (entry?.Link != link)
+        {
+            return;
+        }
+
+        entry.Link = null;
+        entry.LastError = close.Detail;
+        if (!entry.Wanted || _stopping)
+        {
+            _peers.Remove(entry.Address.Key);
+            return;
+        }
+
+        _dials.Closed(entry, _node.Time.GetUtcNow(), _node.Random.NextDouble());
+    }
+
+    private void DisconnectEverything(Waiter<int> waiter)
+    {
+        var closing = _links.Values.ToList();
+        foreach (var link in closing)
+        {
+            link.Close(LinkCloseKind.Requested, "disconnected by request");
+        }
+
+        // Peers named at start stay wanted: they are re-dialed, so "disconnect all" is a blip the network heals from
+        // (a lasting cut is a partition). Every other peer is forgotten, and whoever waited for its dial is told so.
+        foreach (var entry in _peers.Values.Where(e => e.Origin != PeerOrigin.Bootstrap).ToList())
+        {
+            _peers.Remove(entry.Address.Key);
+            entry.Answer(new ConnectOutcome(ConnectStatus.Cancelled, entry.Address, "the dial was abandoned: this node disconnected from its peers by request"));
+        }
+
+        AnswerOnceClosed(closing, () => waiter.Answer(closing.Count));
+    }
+
+    private void DisconnectOne(PeerAddress address, Waiter<bool> waiter)
+    {
+        var known = _peers.Remove(address.Key, out var entry);
+        entry?.Answer(new ConnectOutcome(ConnectStatus.Cancelled, address, "the dial was abandoned: this peer was disconnected by request"));
+        var closing = _links.Values.Where(l => l == entry?.Link || l.PeerAddress?.Key == address.Key).ToList();
+        foreach (var link in closing)
+        {
+            link.Close(LinkCloseKind.Requested, "disconnected by request");
+        }
+
+        AnswerOnceClosed(closing, () => waiter.Answer(known || closing.Count > 0));
+    }
+
+    private void Stop(Waiter<int> waiter)
+    {
+        _stopping = true;
+        var closing = _links.Values.ToList();
+        foreach (var link in closing)
+        {
+            link.Close(LinkCloseKind.Stopping, "the node is stopping");
+        }
+
+        foreach (var entry in _peers.Values)
+        {
+            entry.Answer(new ConnectOutcome(ConnectStatus.Unavailable, entry.Address, "the node is stopping"));
+        }
+
+        AnswerOnceClosed(closing, () => waiter.Answer(closing.Count));
+    }
+
+    /// <summary>
+    /// Answers once the links have ended and left the open links (a GET right after the answer no longer lists them), or
+    /// after <see cref="DisconnectWait"/>.
+    /// </summary>
+    private void AnswerOnceClosed(List<Link> closing, Action answer)
+    {
+        var pending = new PendingDisconnect(++_nextDisconnect, [.. closing.Select(l => l.Id).Where(_links.ContainsKey)], answer);
+        if (pending.Links.Count == 0)
+        {
+            answer();
+            return;
+        }
+
+        pending.Deadline = _node.Time.CreateTimer(
+            static state => { var (loop, id) = ((MeshLoop, long))state!; loop.Post(new DisconnectDeadline(id)); },
+            (this, pending.Id), DisconnectWait, Timeout.InfiniteTimeSpan);
+        _disconnects[pending.Id] = pending;
+    }
+
+    private void FinishDisconnect(long id)
+    {
+        if (_disconnects.Remove(id, out var pending))
+        {
+            pending.Deadline?.Dispose();
+            pending.Answer();
+        }
+    }
+
+    private void LearnPeers(HeartbeatMessage heartbeat)
+    {
+        if (_node.Options.TargetPeers > 0)
+        {
+            _exchange.Learn(heartbeat.Peers, _node.Local.Address);
+        }
+    }
+
+    private void DialBack(HandshakeMessage handshake)
+    {
+        _node.Telemetry.Link("handshake");
+        // A tutorial node sends records only on links it dialed; ours go to it on a link we dial back.
+        if (!_links.Values.Any(l => l.Kind == LinkKind.TutorialSend && l.PeerAddress?.Key == handshake.Address.Key))
+        {
+            Want(handshake.Address, PeerOrigin.ConnectBack, waiter: null);
+        }
     }
 
     private void Tick()
     {
         var now = _node.Time.GetUtcNow();
-        var elapsed = (now - _lastTick).TotalSeconds;
-        _lastTick = now;
-        _dialTokens = Math.Min(_node.Options.DialsPerSecond, _dialTokens + (elapsed * _node.Options.DialsPerSecond));
+        _dials.Refill(now);
+        foreach (var entry in _peers.Values)
+        {
+            _dials.Settle(entry, now);
+        }
+
         Heartbeats(now);
         Redials(now);
         Exchange();
-        if (!_reportedStoreFailure && _node.Store.Failure is { } failure)
+        if (_node.Store.Failure is { } failure)
         {
-            // Logged once: from now on POST /record answers 503 and /health Unhealthy, each with the reason.
-            _reportedStoreFailure = true;
-            Log.StoreFailed(_logger, failure.Message);
+            // The log's writer cannot write: nothing more can be kept. Fail stop; a restart recovers from the durable log.
+            _node.Failure.Fail("record log", $"the record log cannot write: {FailureText.Describe(failure)}", failure);
         }
     }
 
@@ -693,7 +785,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
             {
                 _node.Telemetry.PeerTimedOut();
                 Log.PeerSilent(_logger, Describe(link), (long)silent.TotalMilliseconds, (long)_node.Options.HeartbeatTimeout.TotalMilliseconds);
-                link.Close($"silent for {silent.TotalSeconds:0.0} s (heartbeat timeout {_node.Options.HeartbeatTimeout.TotalSeconds:0.#} s)");
+                link.Close(LinkCloseKind.Silent, $"silent for {silent.TotalSeconds:0.0} s (heartbeat timeout {_node.Options.HeartbeatTimeout.TotalSeconds:0.#} s)");
                 continue;
             }
 
@@ -702,32 +794,45 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                 .OrderBy(_ => _node.Random.Next()).Take(WireProtocol.MaxExchangedPeers).ToList();
             link.SendControl(MessageCodec.EncodeHeartbeat(digest, records, link.Lag, link.ReceivedRecords, others));
 
-            // Anti-entropy: compare vectors when digests differ, and on a fixed schedule whatever they say.
-            var (lastVector, lastFull) = _sync.GetValueOrDefault(link.Id, (now, now));
-            if (now - lastFull >= _node.Options.FullSyncInterval)
+            switch (_antiEntropy.Due(link.Id, now, link.PeerDigest != digest))
             {
-                link.RequestVector(full: true);
-                _sync[link.Id] = (now, now);
-            }
-            else if (link.PeerDigest != digest && now - lastVector >= _node.Options.AntiEntropyInterval)
-            {
-                link.RequestVector(full: false);
-                _sync[link.Id] = (now, lastFull);
+                case VectorDue.Full:
+                    link.RequestVector(full: true);
+                    break;
+                case VectorDue.Delta:
+                    link.RequestVector(full: false);
+                    break;
             }
         }
     }
 
     private void Redials(DateTimeOffset now)
     {
-        foreach (var entry in _peers.Values.Where(e => e.Link is null && !e.Dialing && e.Wanted && e.NextAttemptAt <= now).ToList())
+        foreach (var entry in _peers.Values.Where(e => DialScheduler.IsDue(e, now)).ToList())
         {
-            if (_dialTokens < 1)
+            if (!_dials.TryTake())
             {
                 break;
             }
 
-            _dialTokens--;
             StartDial(entry);
+        }
+    }
+
+    /// <summary>Arms the re-dial timer for a re-dial due before the next tick (re-dials otherwise happen on ticks).</summary>
+    private void ArmRedialTimer()
+    {
+        if (_redialTimer is null || DialScheduler.NextDue(_peers.Values) is not { } due || due == _redialArmedFor)
+        {
+            return;
+        }
+
+        // Overdue re-dials (no dial token left) wait for the tick, which refills the tokens.
+        var wait = due - _node.Time.GetUtcNow();
+        if (wait > TimeSpan.Zero && wait < _node.Options.HeartbeatInterval)
+        {
+            _redialArmedFor = due;
+            _redialTimer.Change(wait, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -743,7 +848,7 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
         var linked = _byPeerId.Count + _peers.Values.Count(e => e.Dialing);
         if (linked < target)
         {
-            DialFresh(_candidates.Values, target);
+            DialFresh(_exchange.Candidates, target);
         }
     }
 
@@ -753,20 +858,16 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
     /// </summary>
     private PeerEntry? DialFresh(IEnumerable<PeerAddress> pool, int target)
     {
-        if (_dialTokens < 1)
+        if (!_dials.TryTake())
         {
             return null;
         }
 
-        var fresh = pool.Where(a => !_peers.ContainsKey(a.Key)).ToList();
-        if (fresh.Count == 0)
+        if (_exchange.PickFresh(pool, _peers.ContainsKey, _node.Random) is not { } next)
         {
             return null;
         }
 
-        var next = fresh[_node.Random.Next(fresh.Count)];
-        _candidates.Remove(next.Key);
-        _dialTokens--;
         Log.ExchangeDial(_logger, next.ToString(), _byPeerId.Count, target);
         Want(next, PeerOrigin.Exchange, waiter: null);
         return _peers.GetValueOrDefault(next.Key);
@@ -794,70 +895,22 @@ public sealed class MeshLoop : ILinkEvents, IAsyncDisposable
                 link.OpenedAt, 0, null, null, link.Lag, link.SentRecords, link.ReceivedRecords, link.Rejected));
         }
 
-        Volatile.Write(ref _snapshot, new MeshSnapshot(peers, Health()));
-    }
-
-    /// <summary>Degraded while a peer named at start is not linked (unless it is full and this node is linked elsewhere), while records cannot reach this node, or while it is partitioned.</summary>
-    private MeshHealth Health()
-    {
-        string? reason = null;
-        if (_faults?.PartitionedUntil is { } until)
-        {
-            reason = $"partitioned by fault injection until {until:HH:mm:ss}";
-        }
-        else if (_peers.Values.FirstOrDefault(e => e.Origin == PeerOrigin.Bootstrap && e.Link is null && e.State != PeerState.Connected
-                     && !(e.Full && _byPeerId.Count > 0)) is { } missing)
-        {
-            reason = $"bootstrap peer {missing.Address} is not linked ({missing.LastError ?? "dialing"})";
-        }
-        else if (_links.Count > 0 && !_links.Values.Any(l => l.CarriesRecordsIn))
-        {
-            reason = "records cannot reach this node: it has only links it sends on";
-        }
-
-        if (reason is null)
-        {
-            _degradedSince = null;
-            return new MeshHealth(false, null, null);
-        }
-
-        _degradedSince ??= _node.Time.GetUtcNow();
-        return new MeshHealth(true, reason, _degradedSince);
+        var health = _health.Evaluate(_faults?.PartitionedUntil, _peers.Values, _links.Values, _byPeerId.Count, _node.Time.GetUtcNow());
+        Volatile.Write(ref _snapshot, new MeshSnapshot(peers, health));
     }
 
     private static string Describe(Link link) =>
         link.PeerName ?? link.PeerAddress?.ToString() ?? (link.PeerId.IsNone ? link.Remote : link.PeerId.Abbreviated);
 
-    public async ValueTask DisposeAsync()
+    /// <summary>A disconnect (or the stop) waiting for its links to end.</summary>
+    private sealed class PendingDisconnect(long id, HashSet<long> links, Action answer)
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
+        public long Id { get; } = id;
 
-        var closed = new TaskCompletionSource();
-        Post(() =>
-        {
-            foreach (var link in _links.Values.ToList())
-            {
-                link.Close("the node is stopping");
-            }
+        public HashSet<long> Links { get; } = links;
 
-            closed.TrySetResult();
-        });
-        try
-        {
-            await closed.Task.WaitAsync(TimeSpan.FromSeconds(2), _node.Time);
-            await Task.WhenAll(_node.Links.Snapshot.Select(l => l.Ended)).WaitAsync(TimeSpan.FromSeconds(2), _node.Time);
-        }
-        catch (TimeoutException)
-        {
-            // Links that do not end in time are cut when the process ends.
-        }
+        public Action Answer { get; } = answer;
 
-        Volatile.Write(ref _completed, true);
-        _stopping.Cancel();
-        await _run;
-        _stopping.Dispose();
+        public ITimer? Deadline { get; set; }
     }
 }

@@ -1,7 +1,9 @@
+using AspireP2P.Node.Faults;
 using AspireP2P.Node.Hosting;
 using AspireP2P.Node.Identity;
 using AspireP2P.Node.Protocol;
 using AspireP2P.Node.Records;
+using AspireP2P.Node.Supervision;
 using AspireP2P.Node.Telemetry;
 using AspireP2P.Node.Trust;
 
@@ -39,4 +41,16 @@ public sealed class NodeContext
 
     /// <summary>Fresh random bytes for link nonces (cryptographic in a real node).</summary>
     public required Func<int, byte[]> Nonce { get; init; }
+
+    /// <summary>The follower of the record log that links replicate from.</summary>
+    public required Relay Relay { get; init; }
+
+    /// <summary>Starts and watches every long-running task of the node.</summary>
+    public required TaskSupervisor Supervisor { get; init; }
+
+    /// <summary>The node's fatal failure, once it has one (then it fails stop).</summary>
+    public required NodeFailure Failure { get; init; }
+
+    /// <summary>Exceptions injected into the node's parts (tests, the simulator, <c>--dev-faults</c>), or null.</summary>
+    public ComponentFaults? Faults { get; init; }
 }

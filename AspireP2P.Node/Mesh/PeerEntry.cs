@@ -35,6 +35,9 @@ internal sealed class PeerEntry(PeerAddress address, PeerOrigin origin)
 
     public DateTimeOffset Since { get; set; }
 
+    /// <summary>When its current link opened (a link that stays up past <see cref="DialScheduler.StableAfter"/> ends the failure streak).</summary>
+    public DateTimeOffset? LinkedAt { get; set; }
+
     /// <summary>Refused because it is full; it named other peers, one of which is dialed in its place.</summary>
     public bool Full { get; set; }
 
@@ -44,17 +47,41 @@ internal sealed class PeerEntry(PeerAddress address, PeerOrigin origin)
     /// <summary>Whether this node keeps a link to it (re-dials when it drops); a peer that only dialed us re-dials us instead.</summary>
     public bool Wanted => Origin is not PeerOrigin.Inbound;
 
-    public List<TaskCompletionSource<ConnectOutcome>> Waiters { get; } = [];
+    /// <summary>API calls waiting for this peer's dial; every one is answered, whatever becomes of the peer.</summary>
+    public List<Waiter<ConnectOutcome>> Waiters { get; } = [];
+
+    /// <summary>Answers every waiter and forgets them.</summary>
+    public void Answer(ConnectOutcome outcome)
+    {
+        foreach (var waiter in Waiters)
+        {
+            waiter.Answer(outcome);
+        }
+
+        Waiters.Clear();
+    }
 }
 
 public enum ConnectStatus
 {
     Connected,
     AlreadyConnected,
-    Pending,
     Self,
+
+    /// <summary>One of our nodes said no, in our protocol (wrong network key, full, another version): its reason is kept.</summary>
     Refused,
-    Failed,
+
+    /// <summary>
+    /// No link, and no node of ours said why: a closed port, something that is not a node, no answer in time. One answer
+    /// for all of them, so POST /peer cannot be used to tell ports apart (the node's log has the detail).
+    /// </summary>
+    Unreachable,
+
+    /// <summary>The dial was abandoned: the peer was disconnected by request while it was under way.</summary>
+    Cancelled,
+
+    /// <summary>This node cannot answer now (it is stopping, or its mesh loop failed on the request): the reason says which.</summary>
+    Unavailable,
 }
 
 public readonly record struct ConnectOutcome(ConnectStatus Status, PeerAddress Address, string? Error = null);

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using AspireP2P.Node.Protocol;
+using AspireP2P.Node.Faults;
 using AspireP2P.Node.Records;
 using AspireP2P.Node.Records.Storage;
+using AspireP2P.Node.Supervision;
 using AspireP2P.Node.Telemetry;
 using AspireP2P.Node.Trust;
 
@@ -10,136 +11,350 @@ namespace AspireP2P.Node.Mesh;
 
 public readonly record struct PublishResult(Entry Entry, string? TraceId, long Position);
 
+/// <summary>Why the signer's last batch failed, and since when; null while it publishes.</summary>
+public sealed record PublisherTrouble(string Reason, DateTimeOffset Since);
+
 /// <summary>
 /// Creates this node's own entries: records posted here (POST /record), and records adopted from tutorial nodes, which
-/// cannot sign (the node witnesses them in its feed, flagged as of unknown author). One signer loop takes every entry
-/// waiting, gives them the next seqs of the node's feed, and signs them with one Ed25519 signature over the Merkle root
-/// of their leaves (each entry carries its path): when the node is idle that is one signature per record, under load one
-/// per batch, which is what keeps signing and verifying cheap. Entries are stored (which relays them) in seq order, and a
-/// POST is answered once its entry is durable. Thread-safe.
+/// cannot sign (the node witnesses them in its feed, flagged as of unknown author). Every entry waiting is given the next
+/// seqs of the node's feed and signed with one Ed25519 signature over the Merkle root of their leaves (each entry carries
+/// its path): when the node is idle that is one signature per record, under load one per batch, which is what keeps
+/// signing and verifying cheap. Entries are stored (which relays them) in seq order, and a POST is answered once its
+/// entry is durable.
+/// <para>Where the signing runs: on the caller's own thread when nobody is signing (a request signs and stores the
+/// batch waiting, its own draft and whatever queued behind the last signer), so a record crosses no thread to be signed;
+/// drafts left when that batch is done are the signer loop's, woken only then. A batch's waiters are answered together
+/// once the log says its last row is durable (one continuation per batch, on the log's writer): per record, one
+/// hand-off to the thread that answers its request.</para>
+/// <para>Every draft is answered, whatever happens: stored, or failed with a reason (<see cref="PublishFailedException"/>).
+/// A batch that fails for any reason (a permission error on the seq reservation, a failed read, a bug) is answered, logged
+/// with its stack and counted, and signing goes on with the next; while the last batch failed the node reports itself
+/// unhealthy (<see cref="Trouble"/>), and the next batch that succeeds clears it. Drafts waiting are bounded by bytes
+/// (<see cref="Hosting.NodeOptions.TailBytes"/>). Thread-safe: one signer at a time (<c>_signing</c>).</para>
 /// </summary>
 public sealed class Publisher(NodeContext node)
 {
+    internal const string SignerName = "signer";
+
     private const int MaxBatch = EntrySignature.MaxBatch;
 
     private readonly ILogger _logger = node.Logs.CreateLogger<Publisher>();
-    private readonly Channel<Draft> _pending = Channel.CreateUnbounded<Draft>(new UnboundedChannelOptions { SingleReader = true });
-    private Task _signer = Task.CompletedTask;
+    private readonly Channel<Draft> _pending = Channel.CreateUnbounded<Draft>();
 
-    /// <summary>Starts the signer loop.</summary>
-    public void Start(CancellationToken stopping) => _signer = SignLoopAsync(stopping);
+    // Wakes the signer loop when a caller leaves drafts behind (at most one wake-up pending).
+    private readonly Channel<bool> _leftBehind = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private int _signing;
+    private long _queuedBytes;
+    private PublisherTrouble? _trouble;
 
-    /// <summary>Ends the signer loop once what is waiting is signed.</summary>
-    public Task StopAsync()
+    /// <summary>Why the signer's last batch failed, or null while records are published.</summary>
+    public PublisherTrouble? Trouble => Volatile.Read(ref _trouble);
+
+    /// <summary>Starts the signer loop (supervised).</summary>
+    public void Start() => node.Supervisor.Loop(SignerName, SignLoopAsync, finished: () => _leftBehind.Reader.Completion.IsCompleted);
+
+    /// <summary>Takes no more drafts; those waiting are signed, and any left over answered, by the signer as it ends.</summary>
+    public void Stop()
     {
         _pending.Writer.TryComplete();
-        return _signer;
+        _leftBehind.Writer.TryComplete();
     }
 
-    /// <summary>Publishes a record; throws <see cref="RecordLogFailedException"/> when it cannot be made durable.</summary>
+    /// <summary>Publishes a record; throws <see cref="PublishFailedException"/> with the reason when it cannot be made durable.</summary>
+    /// <param name="cancellationToken">The caller's deadline: a draft not yet signed when it fires is dropped, not stored.</param>
     public async Task<PublishResult> PublishAsync(byte[] valueJson, CancellationToken cancellationToken)
     {
         using var publish = RecordTracing.StartPublish("pending");
         var context = publish?.Context ?? Activity.Current?.Context ?? default;
-        var draft = new Draft(null, valueJson, EntryTraits.None, context.TraceId == default ? null : context.TraceId, context, null);
-        if (node.Store.Failure is { } failure)
+        var draft = new Draft(null, valueJson, EntryTraits.None, context.TraceId == default ? null : context.TraceId, context, null, cancellationToken);
+        if (Refusal(valueJson.Length) is { } refusal)
         {
-            throw failure;
+            throw new PublishFailedException(refusal);
         }
 
-        if (!_pending.Writer.TryWrite(draft))
-        {
-            throw new RecordLogFailedException("the node is stopping");
-        }
+        Enqueue(draft);
+        SignWaiting();
 
-        // Awaited as is: the signer completes it, and the rest of this request runs on its own (not in the signer's loop).
-        var (entry, position) = await draft.Completion.Task;
+        // Answered once durable (or failed); the caller's deadline ends the wait, never the record's fate.
+        var (entry, position) = await draft.Completion.Task.WaitAsync(cancellationToken);
         RecordTracing.Published(publish, entry.Key, node.Links.RecordCarriers);
         node.Telemetry.RecordPublished();
-        await node.Store.WaitDurableAsync(position, cancellationToken);
         return new PublishResult(entry, draft.TraceId?.ToHexString(), position);
     }
 
-    /// <summary>Witnesses a tutorial node's record in this node's feed; false when it cannot be stored.</summary>
-    public bool Adopt(string key, byte[] valueJson, string? traceparent, string? tracestate, Link from)
+    /// <summary>Witnesses a tutorial node's record in this node's feed; returns why it cannot, or null when it is on its way.</summary>
+    public string? Adopt(string key, byte[] valueJson, string? traceparent, string? tracestate, Link from)
     {
-        if (node.Store.Failure is not null)
+        if (Refusal(valueJson.Length) is { } refusal)
         {
-            return false;
+            return refusal;
         }
 
         ActivityContext.TryParse(traceparent, tracestate, out var parent);
         using var receive = RecordTracing.StartReceive(parent, key, from.PeerAddress?.ToString() ?? from.Remote, 1, "unsigned", node.Time.GetUtcNow());
         var context = receive?.Context ?? parent;
-        var draft = new Draft(key, valueJson, EntryTraits.Adopted, context.TraceId == default ? null : context.TraceId, context, tracestate);
+        var draft = new Draft(key, valueJson, EntryTraits.Adopted, context.TraceId == default ? null : context.TraceId, context, tracestate, CancellationToken.None);
         Log.RecordAdopted(_logger, key, from.PeerAddress?.ToString() ?? from.Remote);
-        return _pending.Writer.TryWrite(draft);
+        Enqueue(draft);
+        SignWaiting();
+        return null;
     }
 
-    private async Task SignLoopAsync(CancellationToken stopping)
+    /// <summary>Why a draft of this size cannot be taken now, or null.</summary>
+    private string? Refusal(int bytes)
     {
-        var batch = new List<Draft>(MaxBatch);
+        if (node.Failure.Report is { } failure)
+        {
+            return $"the node has failed and is stopping ({failure.Reason})";
+        }
+
+        if (node.Store.Failure is { } broken)
+        {
+            return $"the record log cannot write: {FailureText.Describe(broken)}";
+        }
+
+        return Interlocked.Read(ref _queuedBytes) + bytes > node.Options.TailBytes
+            ? "too many records are waiting to be signed; try again shortly"
+            : null;
+    }
+
+    private void Enqueue(Draft draft)
+    {
+        Interlocked.Add(ref _queuedBytes, draft.Value.Length);
+        if (!_pending.Writer.TryWrite(draft))
+        {
+            Interlocked.Add(ref _queuedBytes, -draft.Value.Length);
+            draft.Completion.TrySetException(new PublishFailedException("the node is stopping"));
+        }
+    }
+
+    /// <summary>
+    /// Signs one batch here, on the caller's thread, if nobody is signing; otherwise the signer at work takes this draft
+    /// into its next batch. Drafts still waiting once this batch is done go to the signer loop: a caller signs at most one
+    /// batch (its own request must not wait for others'), and nothing is left waiting with nobody to sign it (a draft
+    /// queued while a signer works is seen by that signer's check below, which happens after the draft was queued).
+    /// </summary>
+    private void SignWaiting()
+    {
+        if (Interlocked.CompareExchange(ref _signing, 1, 0) != 0)
+        {
+            return;
+        }
+
         try
         {
-            while (await _pending.Reader.WaitToReadAsync(stopping))
-            {
-                while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var draft))
-                {
-                    batch.Add(draft);
-                }
-
-                SignAndStore(batch);
-                batch.Clear();
-            }
+            SignNextBatch();
         }
-        catch (OperationCanceledException)
+        finally
         {
-            // Stopping.
+            Volatile.Write(ref _signing, 0);
         }
 
-        while (_pending.Reader.TryRead(out var left))
+        if (_pending.Reader.Count > 0 && !_leftBehind.Writer.TryWrite(true) && _leftBehind.Reader.Completion.IsCompleted)
         {
-            left.Completion.TrySetException(new RecordLogFailedException("the node is stopping"));
+            // Stopping: no loop will wake, so whoever is here answers what is left.
+            SignAllWaiting();
         }
     }
 
-    /// <summary>Gives a batch its seqs, signs the Merkle root of its leaves once, and stores each entry in seq order.</summary>
-    private void SignAndStore(List<Draft> batch)
+    /// <summary>Signs batches until none is waiting, unless another signer is at work (it then checks the queue when done).</summary>
+    private void SignAllWaiting()
     {
-        if (node.Store.Failure is { } failure)
+        while (_pending.Reader.Count > 0 && Interlocked.CompareExchange(ref _signing, 1, 0) == 0)
         {
-            foreach (var draft in batch)
+            try
             {
-                draft.Completion.TrySetException(failure);
+                while (SignNextBatch())
+                {
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _signing, 0);
+            }
+        }
+    }
+
+    /// <summary>Takes up to a batch of waiting drafts and signs them; false when none was waiting. Only the signer (<c>_signing</c>) calls it.</summary>
+    private bool SignNextBatch()
+    {
+        var batch = new List<Draft>(Math.Min(MaxBatch, Math.Max(1, _pending.Reader.Count)));
+        try
+        {
+            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var draft))
+            {
+                Interlocked.Add(ref _queuedBytes, -draft.Value.Length);
+                batch.Add(draft);
             }
 
+            if (batch.Count == 0)
+            {
+                return false;
+            }
+
+            SignBatch(batch);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            // SignBatch answers its own failures; this is for what it could not (nobody is ever left waiting).
+            node.Supervisor.Report(SignerName, ex);
+            Answer(batch, $"this node could not sign the record: {FailureText.Describe(ex)}", ex);
+            return true;
+        }
+    }
+
+    /// <summary>Signs what callers left behind; at stop, answers what is left "the node is stopping".</summary>
+    private async Task SignLoopAsync(CancellationToken stopping)
+    {
+        try
+        {
+            while (await _leftBehind.Reader.WaitToReadAsync(stopping))
+            {
+                _leftBehind.Reader.TryRead(out _);
+                SignAllWaiting();
+            }
+
+            // Stopping: what was queued before the queue closed is signed (a signer at work checks again when done).
+            SignAllWaiting();
+        }
+        finally
+        {
+            if (_pending.Reader.Completion.IsCompleted || stopping.IsCancellationRequested)
+            {
+                while (_pending.Reader.TryRead(out var left))
+                {
+                    Interlocked.Add(ref _queuedBytes, -left.Value.Length);
+                    left.Completion.TrySetException(new PublishFailedException("the node is stopping"));
+                }
+            }
+        }
+    }
+
+    /// <summary>Signs and stores one batch, answered once durable; any failure answers its drafts with the reason and signing goes on.</summary>
+    private void SignBatch(List<Draft> batch)
+    {
+        try
+        {
+            node.Faults?.ThrowIfInjected(FaultPoint.Signer);
+            var stored = SignAndStore(batch);
+            Volatile.Write(ref _trouble, null);
+            if (stored.Count > 0)
+            {
+                AnswerWhenDurable(stored);
+            }
+        }
+        catch (Exception ex)
+        {
+            node.Supervisor.Report(SignerName, ex);
+            var reason = ex is RecordLogFailedException
+                ? $"the record log cannot write: {FailureText.Describe(ex)}"
+                : $"this node could not sign the record: {FailureText.Describe(ex)}";
+            Answer(batch, reason, ex);
+            if (Trouble is null)
+            {
+                Volatile.Write(ref _trouble, new PublisherTrouble(reason, node.Time.GetUtcNow()));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Answers a stored batch once its last row is durable: at once when it already is (the simulator's log), else from the
+    /// log's own completion, one continuation for the whole batch. A log that cannot say so fails the batch's waiters,
+    /// never leaves them; their callers' deadlines bound the wait for a disk that stops answering.
+    /// </summary>
+    private void AnswerWhenDurable(List<StoredDraft> stored)
+    {
+        Task durable;
+        try
+        {
+            durable = node.Store.WaitDurableAsync(stored[^1].Position, CancellationToken.None).AsTask();
+        }
+        catch (Exception ex)
+        {
+            AnswerDurable(stored, ex);
             return;
+        }
+
+        if (durable.IsCompleted)
+        {
+            AnswerDurable(stored, FailureOf(durable));
+            return;
+        }
+
+        durable.GetAwaiter().UnsafeOnCompleted(() => AnswerDurable(stored, FailureOf(durable)));
+    }
+
+    private static Exception? FailureOf(Task completed) =>
+        completed.IsFaulted ? completed.Exception.InnerException ?? completed.Exception
+        : completed.IsCanceled ? new ObjectDisposedException(nameof(RecordStore), "the durable wait was cancelled")
+        : null;
+
+    private void AnswerDurable(List<StoredDraft> stored, Exception? failure)
+    {
+        try
+        {
+            if (failure is not null and not RecordLogFailedException and not ObjectDisposedException)
+            {
+                // Whatever else the log's wait threw: the records are not known to be durable, so they are not acknowledged.
+                node.Supervisor.Report("record log wait", failure);
+            }
+        }
+        finally
+        {
+            foreach (var (draft, entry, position) in stored)
+            {
+                if (failure is null)
+                {
+                    draft.Completion.TrySetResult((entry, position));
+                }
+                else
+                {
+                    draft.Completion.TrySetException(failure switch
+                    {
+                        RecordLogFailedException => new PublishFailedException($"the record log cannot write: {FailureText.Describe(failure)}", failure),
+                        ObjectDisposedException => new PublishFailedException("the node is stopping", failure),
+                        _ => new PublishFailedException($"the record could not be made durable: {FailureText.Describe(failure)}", failure),
+                    });
+                }
+            }
+        }
+    }
+
+    private static void Answer(List<Draft> batch, string reason, Exception? inner = null)
+    {
+        foreach (var draft in batch)
+        {
+            draft.Completion.TrySetException(new PublishFailedException(reason, inner));
+        }
+    }
+
+    /// <summary>Gives a batch its seqs, signs the Merkle root of its leaves once, and stores each entry in seq order; returns those stored.</summary>
+    private List<StoredDraft> SignAndStore(List<Draft> batch)
+    {
+        // Drafts whose caller gave up (its deadline passed) are not published: a 503 then means "not stored".
+        batch.RemoveAll(draft => draft.Abandoned && draft.Completion.TrySetCanceled(draft.CancellationToken));
+        var stored = new List<StoredDraft>(batch.Count);
+        if (batch.Count == 0)
+        {
+            return stored;
+        }
+
+        if (node.Store.Failure is { } failure)
+        {
+            throw failure;
         }
 
         var origin = node.Local.Id;
         var now = node.Time.GetUtcNow().ToUnixTimeMilliseconds();
-        // First the seqs and keys of the whole batch and their leaves; the entries themselves once the root is signed.
+        // First the seqs and keys of the whole batch and their leaves; the entries themselves once the root is signed. A
+        // reservation that cannot be written (a full disk, a permission error) throws before anything is issued.
         var seqs = new long[batch.Count];
         var keys = new string[batch.Count];
         var leaves = new List<byte[]>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
-            try
-            {
-                seqs[i] = node.Feed.Next();
-            }
-            catch (IOException ex)
-            {
-                // The feed's reservation could not be written (a full disk): nothing of the batch may be issued.
-                var refused = new RecordLogFailedException($"the feed's sequence reservation could not be written: {ex.Message}", ex);
-                foreach (var pending in batch)
-                {
-                    pending.Completion.TrySetException(refused);
-                }
-
-                return;
-            }
-
+            seqs[i] = node.Feed.Next();
             keys[i] = batch[i].Key ?? Entry.KeyFor(origin, seqs[i]);
             var leaf = new byte[EntrySignature.HashLength];
             EntrySignature.LeafHash(origin, seqs[i], now, batch[i].Flags, keys[i], batch[i].Value, leaf);
@@ -168,26 +383,33 @@ public sealed class Publisher(NodeContext node)
                 LeafCount = (ushort)batch.Count,
                 TraceId = draft.TraceId,
                 Hops = draft.Flags == EntryTraits.Adopted ? 1 : 0,
+                Leaf = leaves[i],
             };
             var traceparent = draft.Parent != default ? Traceparent(draft.Parent) : null;
-            var hops = entry.Hops + 1;
-            var result = node.Store.Append(entry, publicKey, receivedFrom: 0, e => MessageCodec.EncodeRecord(e, publicKey, hops, traceparent, draft.Tracestate, sync: false));
+            var result = node.Store.Append(entry, publicKey, new RelayContext(0, publicKey, entry.Hops, traceparent, draft.Tracestate, Sync: false));
             if (result.Stored)
             {
-                draft.Completion.TrySetResult((entry, result.Position));
+                stored.Add(new StoredDraft(draft, entry, result.Position));
             }
             else
             {
-                draft.Completion.TrySetException(node.Store.Failure ?? new RecordLogFailedException($"entry {entry.Seq} of this node's feed was not stored ({result.Outcome})"));
+                draft.Completion.TrySetException(new PublishFailedException(node.Store.Failure is { } broken
+                    ? $"the record log cannot write: {FailureText.Describe(broken)}"
+                    : $"entry {entry.Seq} of this node's feed was not stored ({result.Outcome})"));
             }
         }
+
+        return stored;
     }
 
     private static string Traceparent(ActivityContext context) =>
         $"00-{context.TraceId.ToHexString()}-{context.SpanId.ToHexString()}-{((context.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? "01" : "00")}";
 
+    /// <summary>A draft whose entry is in the log, waiting to be answered once it is durable.</summary>
+    private readonly record struct StoredDraft(Draft Draft, Entry Entry, long Position);
+
     /// <summary>An entry waiting for its seq and signature, and who waits for it.</summary>
-    private sealed class Draft(string? key, byte[] value, EntryTraits flags, ActivityTraceId? traceId, ActivityContext parent, string? tracestate)
+    private sealed class Draft(string? key, byte[] value, EntryTraits flags, ActivityTraceId? traceId, ActivityContext parent, string? tracestate, CancellationToken cancellationToken)
     {
         public string? Key { get; } = key;
 
@@ -201,9 +423,15 @@ public sealed class Publisher(NodeContext node)
 
         public string? Tracestate { get; } = tracestate;
 
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        /// <summary>Its caller stopped waiting before it was signed.</summary>
+        public bool Abandoned => CancellationToken.IsCancellationRequested;
+
         /// <summary>
-        /// Continuations run asynchronously, so a request never continues inside the signer's loop. It is only ever awaited
-        /// directly: a wait with a timeout on such a task would complete on the thread pool, outside a simulation's thread.
+        /// Continuations run asynchronously, so a request never continues inside another's signing or the log's writer. In
+        /// the simulator it is awaited directly (no deadline): a wait with a timeout on such a task would complete on the
+        /// thread pool.
         /// </summary>
         public TaskCompletionSource<(Entry Entry, long Position)> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

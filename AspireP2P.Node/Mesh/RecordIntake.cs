@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AspireP2P.Node.Faults;
 using AspireP2P.Node.Protocol;
 using AspireP2P.Node.Records;
 using AspireP2P.Node.Telemetry;
@@ -9,8 +10,9 @@ namespace AspireP2P.Node.Mesh;
 /// <summary>
 /// Records arriving on a link: checked, then stored (which relays them). A signed record is accepted only with a valid
 /// signature of the origin its key names; a duplicate is recognised by a range check before any signature is checked;
-/// an unsigned record from a tutorial node is adopted into this node's own feed (permissive mode) or refused (strict).
-/// Called from link readers, in parallel; thread-safe.
+/// a record of a feed never held before counts against the link's rate of new feeds; an unsigned record from a tutorial
+/// node is adopted into this node's own feed (permissive mode) or refused (strict). Called from link readers, in
+/// parallel; thread-safe.
 /// </summary>
 public sealed class RecordIntake(NodeContext node, Publisher publisher)
 {
@@ -24,11 +26,18 @@ public sealed class RecordIntake(NodeContext node, Publisher publisher)
             return ReceiveUnsigned(link, message);
         }
 
+        node.Faults?.ThrowIfInjected(FaultPoint.Intake);
         var store = node.Store;
         if (!message.Sync && store.Contains(signed.Origin, signed.Seq))
         {
             node.Telemetry.DuplicateSuppressed();
             return null;
+        }
+
+        if (!store.HasFeed(signed.Origin) && !link.AllowNewOrigin())
+        {
+            // Every feed a node holds costs it memory for good: one link may not make it remember them faster than this.
+            return new Rejection(RejectReason.RateLimited, $"feed {signed.Origin} is new here and this link brought more than {node.Options.NewOriginsPerSecond} new feeds per second");
         }
 
         var adopted = (signed.Flags & EntryTraits.Adopted) != 0;
@@ -42,7 +51,7 @@ public sealed class RecordIntake(NodeContext node, Publisher publisher)
             return new Rejection(RejectReason.WrongOrigin, $"an adopted record may not carry a feed key ('{MessageCodec.Truncate(message.Key, 80)}')");
         }
 
-        Span<byte> leaf = stackalloc byte[EntrySignature.HashLength];
+        var leaf = new byte[EntrySignature.HashLength];
         EntrySignature.LeafHash(signed.Origin, signed.Seq, signed.CreatedAtMs, signed.Flags, message.Key, message.Value, leaf);
         switch (node.Verifier.Verify(signed.Origin, signed.PublicKey, leaf, signed.Proof, signed.LeafIndex, signed.LeafCount, signed.Signature))
         {
@@ -75,6 +84,7 @@ public sealed class RecordIntake(NodeContext node, Publisher publisher)
             LeafCount = (ushort)signed.LeafCount,
             TraceId = RecordTracing.TraceIdOf(message.Traceparent),
             Hops = message.Hops,
+            Leaf = leaf,
         };
 
         return Store(link, entry, signed.PublicKey, message, receivedAt);
@@ -87,11 +97,8 @@ public sealed class RecordIntake(NodeContext node, Publisher publisher)
         using var receive = message.Sync ? null : RecordTracing.StartReceive(parent, entry.Key, link.PeerAddress?.ToString() ?? link.Remote, entry.Hops, entry.Origin.ToString(), receivedAt);
         RecordTracing.Relayed(receive, node.Links.RecordCarriers - 1);
         var next = message.Sync ? null : RecordTracing.Next(receive, message.Traceparent);
-        var publicKeyCopy = publicKey;
-        var result = node.Store.Append(
-            entry, publicKey, link.Id,
-            message.Sync ? null : e => MessageCodec.EncodeRecord(e, publicKeyCopy, e.Hops + 1, next, message.Tracestate, sync: false),
-            checkConflict: message.Sync);
+        var relay = new RelayContext(link.Id, publicKey, entry.Hops, next, message.Sync ? null : message.Tracestate, message.Sync);
+        var result = node.Store.Append(entry, publicKey, relay, checkConflict: message.Sync);
         switch (result.Outcome)
         {
             case AppendOutcome.Added or AppendOutcome.AddedHidden:
@@ -120,7 +127,7 @@ public sealed class RecordIntake(NodeContext node, Publisher publisher)
                 // Not an error of the sender's: the feed has too many gaps here; anti-entropy offers it again once they fill.
                 return null;
             default:
-                return new Rejection(RejectReason.StoreUnavailable, $"record '{MessageCodec.Truncate(entry.Key, 80)}' not stored: {node.Store.Failure?.Message}");
+                return new Rejection(RejectReason.StoreUnavailable, $"record '{MessageCodec.Truncate(entry.Key, 80)}' not stored: the record log failed");
         }
     }
 
@@ -148,7 +155,7 @@ public sealed class RecordIntake(NodeContext node, Publisher publisher)
             return null;
         }
 
-        var stored = publisher.Adopt(message.Key, message.Value, message.Traceparent, message.Tracestate, link);
-        return stored ? null : new Rejection(RejectReason.StoreUnavailable, $"record '{MessageCodec.Truncate(message.Key, 80)}' not stored: {node.Store.Failure?.Message}");
+        var refused = publisher.Adopt(message.Key, message.Value, message.Traceparent, message.Tracestate, link);
+        return refused is null ? null : new Rejection(RejectReason.StoreUnavailable, $"record '{MessageCodec.Truncate(message.Key, 80)}' not stored: {refused}");
     }
 }

@@ -13,8 +13,11 @@ namespace AspireP2P.Node.Protocol;
 /// </summary>
 public sealed class MessageCodec(int maxRecordBytes)
 {
-    public int MaxRecordBytes => maxRecordBytes;
-
+    /// <summary>
+    /// A message, or a rejection with its reason; never an exception. The codec is where a peer's bytes end: whatever a
+    /// reader throws on them (a JSON error, a string of lone surrogates that valid JSON may escape, a number out of range,
+    /// anything a library adds later) is a rejection here, so no loop above it ever meets a peer's malformed frame.
+    /// </summary>
     public DecodeResult Decode(ReadOnlySpan<byte> utf8Json)
     {
         // Reading a string of invalid UTF-8 throws rather than failing to parse: check the bytes first (vectorized).
@@ -31,25 +34,33 @@ public sealed class MessageCodec(int maxRecordBytes)
                 return DecodeResult.Reject(RejectReason.MalformedJson, "the message is JSON null");
             }
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or FormatException)
         {
             return DecodeResult.Reject(RejectReason.MalformedJson, $"not a valid message object: {ex.Message}");
         }
-        catch (FormatException ex)
+        catch (Exception ex)
         {
-            return DecodeResult.Reject(RejectReason.MalformedJson, $"not a valid message object: {ex.Message}");
+            return DecodeResult.Reject(RejectReason.MalformedJson, $"not a valid message object ({ex.GetType().Name}: {Truncate(ex.Message, 120)})");
         }
 
-        return envelope.Type switch
+        try
         {
-            WireProtocol.NewRecord => DecodeRecord(envelope, utf8Json),
-            WireProtocol.Handshake => DecodeHandshake(envelope),
-            WireProtocol.Heartbeat => DecodeHeartbeat(envelope),
-            WireProtocol.Vector => DecodeVector(envelope),
-            WireProtocol.Hello => DecodeHello(envelope),
-            null => DecodeResult.Reject(RejectReason.UnknownType, "the message has no string 'type'"),
-            var other => DecodeResult.Reject(RejectReason.UnknownType, $"unknown message type '{Truncate(other, 40)}'"),
-        };
+            return envelope.Type switch
+            {
+                WireProtocol.NewRecord => DecodeRecord(envelope, utf8Json),
+                WireProtocol.Handshake => DecodeHandshake(envelope),
+                WireProtocol.Heartbeat => DecodeHeartbeat(envelope),
+                WireProtocol.Vector => DecodeVector(envelope),
+                WireProtocol.Hello => DecodeHello(envelope),
+                null => DecodeResult.Reject(RejectReason.UnknownType, "the message has no string 'type'"),
+                var other => DecodeResult.Reject(RejectReason.UnknownType, $"unknown message type '{Truncate(other, 40)}'"),
+            };
+        }
+        catch (Exception ex)
+        {
+            // A field that read fine and then could not be used (an address or id parser that throws on what it was given).
+            return DecodeResult.Reject(RejectReason.MalformedJson, $"a field of the message is unusable ({ex.GetType().Name}: {Truncate(ex.Message, 120)})");
+        }
     }
 
     /// <summary>
@@ -112,8 +123,9 @@ public sealed class MessageCodec(int maxRecordBytes)
 
             return isRecord && !origin.IsNone && seq > 0;
         }
-        catch (JsonException)
+        catch (Exception)
         {
+            // Whatever the reader throws on a peer's bytes: not a quick "yes"; the full decode then says why.
             return false;
         }
     }

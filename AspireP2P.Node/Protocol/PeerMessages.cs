@@ -28,8 +28,11 @@ public enum RejectReason
     /// <summary>An unsigned record, refused because the node requires signatures (strict mode).</summary>
     UnsignedRecord,
 
-    /// <summary>The node cannot store records right now (its record log failed).</summary>
+    /// <summary>The node cannot store records right now (its record log failed, or too much waits to be stored).</summary>
     StoreUnavailable,
+
+    /// <summary>A record of a feed this node has never held, beyond the link's rate of new feeds (P2P:NewOriginsPerSecond).</summary>
+    RateLimited,
 }
 
 public static class RejectReasons
@@ -50,6 +53,7 @@ public static class RejectReasons
         RejectReason.WrongOrigin => "wrong_origin",
         RejectReason.UnsignedRecord => "unsigned",
         RejectReason.StoreUnavailable => "store_unavailable",
+        RejectReason.RateLimited => "rate_limited",
         _ => reason.ToString(),
     };
 }

@@ -55,6 +55,18 @@ public sealed class Entry
 
     public bool IsAdopted => (Flags & EntryTraits.Adopted) != 0;
 
+    private byte[]? _leaf;
+
+    /// <summary>
+    /// The leaf hash the origin signed (<see cref="Trust.EntrySignature.LeafHash(Entry)"/>): computed once per entry, by
+    /// whoever builds it (the publisher and the intake have it already, from signing or verifying) or on first use.
+    /// </summary>
+    public byte[] Leaf
+    {
+        get => Volatile.Read(ref _leaf) ?? (_leaf = Trust.EntrySignature.LeafHash(this));
+        init => _leaf = value;
+    }
+
     /// <summary>The text record key of an authored entry: <c>&lt;origin&gt;-&lt;seq&gt;</c>.</summary>
     public static string KeyFor(NodeId origin, long seq) => $"{origin}-{seq.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using AspireP2P.Node.Identity;
 
@@ -8,7 +10,9 @@ namespace AspireP2P.Node.Records;
 /// Which entries a node holds, feed by feed, in memory that grows with the number of feeds and gaps, not records:
 /// per origin the highest seq seen and the ranges below it still missing (entries arrive out of order; an origin that
 /// crashed skips the seqs it had reserved). "Have I seen it?" is a range check. It also keeps the node's
-/// <see cref="FeedDigest"/> up to date, one feed at a time. Not thread-safe: <see cref="RecordStore"/> owns it.
+/// <see cref="FeedDigest"/> up to date, one feed at a time. A feed costs about 64 bytes (a value in the table, no object
+/// of its own, its digest part recomputed when needed), plus its gaps when it has any: a node may hold a hundred thousand
+/// feeds. Not thread-safe: <see cref="RecordStore"/> owns it.
 /// </summary>
 public sealed class FeedIndex
 {
@@ -16,7 +20,8 @@ public sealed class FeedIndex
     public const int MaxGaps = 4096;
 
     private readonly Dictionary<NodeId, Feed> _feeds = [];
-    private readonly List<Feed> _dirty = [];
+    private readonly List<NodeId> _dirty = [];
+    private NodeId[]? _sorted;
     private FeedDigest _digest;
     private long _changes;
 
@@ -28,11 +33,11 @@ public sealed class FeedIndex
     {
         get
         {
-            foreach (var feed in _dirty)
+            foreach (var origin in _dirty)
             {
+                ref var feed = ref CollectionsMarshal.GetValueRefOrNullRef(_feeds, origin);
                 feed.Dirty = false;
-                feed.Refresh();
-                _digest = _digest.Combine(feed.Contribution);
+                _digest = _digest.Combine(Contribution(origin, in feed));
             }
 
             _dirty.Clear();
@@ -45,13 +50,24 @@ public sealed class FeedIndex
 
     public int FeedCount => _feeds.Count;
 
-    public IEnumerable<NodeId> Origins => _feeds.Keys;
-
     public bool Contains(NodeId origin, long seq) => _feeds.TryGetValue(origin, out var feed) && feed.Contains(seq);
 
     /// <summary>False when already held, or when it would open more than <see cref="MaxGaps"/> gaps.</summary>
     public bool CanAdd(NodeId origin, long seq) =>
-        seq >= 1 && (!_feeds.TryGetValue(origin, out var feed) || (!feed.Contains(seq) && (seq <= feed.High + 1 || feed.Gaps.Count < MaxGaps)));
+        seq >= 1 && (!_feeds.TryGetValue(origin, out var feed) || (!feed.Contains(seq) && (seq <= feed.High + 1 || feed.GapCount < MaxGaps)));
+
+    /// <summary>Whether the origin's public key is in the log already (it is written once per feed).</summary>
+    public bool KeyStored(NodeId origin) => _feeds.TryGetValue(origin, out var feed) && feed.KeyStored;
+
+    /// <summary>Notes that the origin's public key is in the log; the feed must be held.</summary>
+    public void MarkKeyStored(NodeId origin)
+    {
+        ref var feed = ref CollectionsMarshal.GetValueRefOrNullRef(_feeds, origin);
+        if (!Unsafe.IsNullRef(ref feed))
+        {
+            feed.KeyStored = true;
+        }
+    }
 
     /// <summary>Records (origin, seq) as held; false when it already was (or cannot be, see <see cref="CanAdd"/>).</summary>
     public bool Add(NodeId origin, long seq, ulong contentHash)
@@ -61,12 +77,13 @@ public sealed class FeedIndex
             return false;
         }
 
-        if (!_feeds.TryGetValue(origin, out var feed))
+        ref var feed = ref CollectionsMarshal.GetValueRefOrAddDefault(_feeds, origin, out var existed);
+        if (!existed)
         {
-            _feeds[origin] = feed = new Feed(origin);
+            _sorted = null;
         }
 
-        Touch(feed);
+        Touch(origin, ref feed);
         feed.Add(seq, contentHash);
         feed.ChangedAt = ++_changes;
         return true;
@@ -75,54 +92,78 @@ public sealed class FeedIndex
     /// <summary>The entry at (origin, seq) was replaced by another with a different content hash.</summary>
     public void Replace(NodeId origin, long seq, ulong oldHash, ulong newHash)
     {
-        if (!_feeds.TryGetValue(origin, out var feed) || !feed.Contains(seq))
+        ref var feed = ref CollectionsMarshal.GetValueRefOrNullRef(_feeds, origin);
+        if (Unsafe.IsNullRef(ref feed) || !feed.Contains(seq))
         {
             return;
         }
 
-        Touch(feed);
-        feed.ReplaceContent(oldHash, newHash);
+        Touch(origin, ref feed);
+        feed.ContentXor ^= oldHash ^ newHash;
         feed.ChangedAt = ++_changes;
     }
 
     /// <summary>Takes a feed's part out of the digest until it is read again (see <see cref="Digest"/>).</summary>
-    private void Touch(Feed feed)
+    private void Touch(NodeId origin, ref Feed feed)
     {
         if (!feed.Dirty)
         {
-            _digest = _digest.Combine(feed.Contribution);
+            // A feed just created has never been part of the digest; any other clean feed is, with its current state.
+            if (feed.High > 0)
+            {
+                _digest = _digest.Combine(Contribution(origin, in feed));
+            }
+
             feed.Dirty = true;
-            _dirty.Add(feed);
+            _dirty.Add(origin);
         }
     }
 
-    public FeedSummary? Summarize(NodeId origin) => _feeds.TryGetValue(origin, out var feed) ? feed.Summarize() : null;
+    public FeedSummary? Summarize(NodeId origin) => _feeds.TryGetValue(origin, out var feed) ? feed.Summarize(origin) : null;
 
-    /// <summary>Every feed, in origin order (so vectors can be sent in parts that cover origin ranges).</summary>
-    public List<FeedSummary> SummarizeAll() => SummarizeSince(0);
+    /// <summary>
+    /// The feeds that changed after change number <paramref name="since"/>, in origin order (the order is kept between
+    /// calls until a feed is added: a full vector of a hundred thousand feeds every 30 s would otherwise sort them each time).
+    /// </summary>
+    public List<FeedSummary> SummarizeSince(long since)
+    {
+        if (_sorted is null)
+        {
+            _sorted = [.. _feeds.Keys];
+            Array.Sort(_sorted);
+        }
 
-    /// <summary>The feeds that changed after change number <paramref name="since"/>, in origin order.</summary>
-    public List<FeedSummary> SummarizeSince(long since) =>
-        _feeds.Values.Where(f => f.ChangedAt > since).OrderBy(f => f.Origin).Select(f => f.Summarize()).ToList();
+        var summaries = new List<FeedSummary>(since == 0 ? _sorted.Length : 16);
+        foreach (var origin in _sorted)
+        {
+            ref var feed = ref CollectionsMarshal.GetValueRefOrNullRef(_feeds, origin);
+            if (feed.ChangedAt > since)
+            {
+                summaries.Add(feed.Summarize(origin));
+            }
+        }
+
+        return summaries;
+    }
 
     /// <summary>
     /// What a peer whose view is <paramref name="theirs"/> lacks of every feed we hold, as seq ranges: one pass over our
     /// feeds, skipping at once those the peer holds exactly as we do.
     /// </summary>
-    public List<(NodeId Origin, long From, long To)> Missing(IReadOnlyDictionary<NodeId, FeedSummary> theirs)
+    public List<(NodeId Origin, long From, long To)> Missing(IReadOnlyDictionary<NodeId, FeedView> theirs)
     {
         var missing = new List<(NodeId, long, long)>();
-        foreach (var feed in _feeds.Values)
+        foreach (var (origin, feed) in _feeds)
         {
-            var their = theirs.GetValueOrDefault(feed.Origin);
-            if (their is not null && their.High == feed.High && their.ContentXor == feed.ContentXor && their.GapCount == feed.Gaps.Count && feed.Gaps.Count == 0)
+            FeedView? their = theirs.TryGetValue(origin, out var view) ? view : null;
+            if (their is { } same && same.High == feed.High && same.ContentXor == feed.ContentXor && same.GapCount == 0 && feed.GapCount == 0)
             {
                 continue;
             }
 
-            foreach (var (from, to) in MissingAt(feed.Summarize(), their))
+            foreach (var (from, to) in MissingAt(feed.Summarize(origin), their))
             {
-                missing.Add((feed.Origin, from, to));
+                missing.Add((origin, from, to));
             }
         }
 
@@ -137,10 +178,12 @@ public sealed class FeedIndex
     /// seqs but the content hashes differ, the origin signed two entries for one seq somewhere: the whole feed is sent,
     /// and each side keeps the winner of every conflict.
     /// </summary>
-    public List<(long From, long To)> MissingAt(FeedSummary mine, FeedSummary? theirs)
+    public List<(long From, long To)> MissingAt(FeedSummary mine, FeedSummary? theirs) => MissingAt(mine, theirs is null ? null : FeedView.Of(theirs));
+
+    private static List<(long From, long To)> MissingAt(FeedSummary mine, FeedView? view)
     {
         var held = SeqRanges.Held(mine.High, mine.Gaps);
-        if (theirs is null)
+        if (view is not { } theirs)
         {
             return held;
         }
@@ -151,32 +194,40 @@ public sealed class FeedIndex
             && theirs.Gaps.AsSpan().SequenceEqual(mine.Gaps) ? held : missing;
     }
 
-    private sealed class Feed(NodeId origin)
+    /// <summary>A feed's part of the digest: SHA-256 over its whole state, so no sender can steer one feed's part to cancel another's.</summary>
+    private static FeedDigest Contribution(NodeId origin, in Feed feed)
     {
-        public NodeId Origin { get; } = origin;
+        Span<byte> buffer = stackalloc byte[NodeId.ByteLength + 8 + 8 + 8];
+        origin.Write(buffer);
+        BinaryPrimitives.WriteInt64BigEndian(buffer[16..], feed.High);
+        BinaryPrimitives.WriteUInt64BigEndian(buffer[24..], feed.ContentXor);
+        BinaryPrimitives.WriteUInt64BigEndian(buffer[32..], feed.GapsHash());
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(buffer, hash);
+        return new FeedDigest(BinaryPrimitives.ReadUInt64BigEndian(hash), BinaryPrimitives.ReadUInt64BigEndian(hash[8..]));
+    }
 
-        public long High { get; private set; }
-
-        /// <summary>Missing ranges below <see cref="High"/>, sorted, disjoint.</summary>
-        public List<(long From, long To)> Gaps { get; } = [];
-
-        public ulong ContentXor { get; private set; }
-
-        public FeedDigest Contribution { get; private set; }
+    /// <summary>One feed, kept by value in the table (a node may hold a hundred thousand): its gap list exists once it has a gap.</summary>
+    private struct Feed
+    {
+        public long High;
+        public ulong ContentXor;
 
         /// <summary>The index's change count at this feed's last change.</summary>
-        public long ChangedAt { get; set; }
+        public long ChangedAt;
 
-        public bool Contains(long seq)
-        {
-            if (seq < 1 || seq > High)
-            {
-                return false;
-            }
+        /// <summary>Missing ranges below <see cref="High"/>, sorted, disjoint; null while there are none.</summary>
+        public List<(long From, long To)>? Gaps;
 
-            var index = GapIndex(seq);
-            return index < 0;
-        }
+        /// <summary>Changed since its part of the digest was last computed.</summary>
+        public bool Dirty;
+
+        /// <summary>Whether the origin's public key has been written to the log.</summary>
+        public bool KeyStored;
+
+        public readonly int GapCount => Gaps?.Count ?? 0;
+
+        public readonly bool Contains(long seq) => seq >= 1 && seq <= High && GapIndex(seq) < 0;
 
         public void Add(long seq, ulong contentHash)
         {
@@ -184,57 +235,70 @@ public sealed class FeedIndex
             {
                 if (seq > High + 1)
                 {
-                    Gaps.Add((High + 1, seq - 1));
+                    (Gaps ??= []).Add((High + 1, seq - 1));
                 }
 
                 High = seq;
             }
             else
             {
+                var gaps = Gaps!;
                 var index = GapIndex(seq);
-                var (from, to) = Gaps[index];
-                Gaps.RemoveAt(index);
+                var (from, to) = gaps[index];
+                gaps.RemoveAt(index);
                 if (seq < to)
                 {
-                    Gaps.Insert(index, (seq + 1, to));
+                    gaps.Insert(index, (seq + 1, to));
                 }
 
                 if (seq > from)
                 {
-                    Gaps.Insert(index, (from, seq - 1));
+                    gaps.Insert(index, (from, seq - 1));
                 }
             }
 
             ContentXor ^= contentHash;
         }
 
-        public void ReplaceContent(ulong oldHash, ulong newHash) => ContentXor ^= oldHash ^ newHash;
-
-        /// <summary>Changed since its part of the digest was last computed.</summary>
-        public bool Dirty { get; set; }
-
-        public void Refresh() => Contribution = Contribute();
-
-        public FeedSummary Summarize()
+        public readonly FeedSummary Summarize(NodeId origin)
         {
-            var gaps = new long[Gaps.Count * 2];
-            for (var i = 0; i < Gaps.Count; i++)
+            var count = GapCount;
+            var gaps = count == 0 ? [] : new long[count * 2];
+            for (var i = 0; i < count; i++)
             {
-                gaps[2 * i] = Gaps[i].From;
+                gaps[2 * i] = Gaps![i].From;
                 gaps[(2 * i) + 1] = Gaps[i].To;
             }
 
-            return new FeedSummary(Origin, High, ContentXor, gaps);
+            return new FeedSummary(origin, High, ContentXor, gaps);
+        }
+
+        public readonly ulong GapsHash()
+        {
+            var count = GapCount;
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            var bytes = new byte[count * 16];
+            for (var i = 0; i < count; i++)
+            {
+                BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(i * 16), Gaps![i].From);
+                BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan((i * 16) + 8), Gaps[i].To);
+            }
+
+            return BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(bytes));
         }
 
         /// <summary>Index of the gap holding <paramref name="seq"/>, or negative when no gap does.</summary>
-        private int GapIndex(long seq)
+        private readonly int GapIndex(long seq)
         {
-            int low = 0, high = Gaps.Count - 1;
+            int low = 0, high = GapCount - 1;
             while (low <= high)
             {
                 var middle = (low + high) >>> 1;
-                var (from, to) = Gaps[middle];
+                var (from, to) = Gaps![middle];
                 if (seq < from)
                 {
                     high = middle - 1;
@@ -250,36 +314,6 @@ public sealed class FeedIndex
             }
 
             return -1;
-        }
-
-        private FeedDigest Contribute()
-        {
-            // SHA-256 over the feed's whole state, so no sender can steer one feed's part to cancel another's.
-            Span<byte> buffer = stackalloc byte[NodeId.ByteLength + 8 + 8 + 8];
-            Origin.Write(buffer);
-            BinaryPrimitives.WriteInt64BigEndian(buffer[16..], High);
-            BinaryPrimitives.WriteUInt64BigEndian(buffer[24..], ContentXor);
-            BinaryPrimitives.WriteUInt64BigEndian(buffer[32..], GapsHash());
-            Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(buffer, hash);
-            return new FeedDigest(BinaryPrimitives.ReadUInt64BigEndian(hash), BinaryPrimitives.ReadUInt64BigEndian(hash[8..]));
-        }
-
-        private ulong GapsHash()
-        {
-            if (Gaps.Count == 0)
-            {
-                return 0;
-            }
-
-            var bytes = new byte[Gaps.Count * 16];
-            for (var i = 0; i < Gaps.Count; i++)
-            {
-                BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan(i * 16), Gaps[i].From);
-                BinaryPrimitives.WriteInt64BigEndian(bytes.AsSpan((i * 16) + 8), Gaps[i].To);
-            }
-
-            return BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(bytes));
         }
     }
 }

@@ -11,3 +11,14 @@ public sealed record FeedSummary(NodeId Origin, long High, ulong ContentXor, lon
 {
     public int GapCount => Gaps.Length / 2;
 }
+
+/// <summary>
+/// What a peer holds of one feed, as a link keeps it between vectors: a <see cref="FeedSummary"/> without its origin (the
+/// key it is kept under), as a value, because a link may keep a hundred thousand of them.
+/// </summary>
+public readonly record struct FeedView(long High, ulong ContentXor, long[] Gaps)
+{
+    public int GapCount => Gaps.Length / 2;
+
+    public static FeedView Of(FeedSummary summary) => new(summary.High, summary.ContentXor, summary.Gaps);
+}

@@ -35,51 +35,49 @@ public readonly record struct AppendResult(AppendOutcome Outcome, long Position)
     public bool Stored => Outcome is AppendOutcome.Added or AppendOutcome.AddedHidden or AppendOutcome.Replaced;
 }
 
-/// <summary>A log position as a reader sees it: the entry, how it counts, and (while recent) where it came from and its live frame.</summary>
-public sealed class StoredEntry(Entry entry, long position, RowKind kind, long receivedFrom)
+/// <summary>A log position as a reader sees it: the entry and how it counts.</summary>
+public sealed class StoredEntry(Entry entry, long position, RowKind kind)
 {
     public Entry Entry { get; } = entry;
 
     public long Position { get; } = position;
 
-    public RowKind Kind { get; internal set; } = kind;
-
-    /// <summary>The link this node received it on (0: published here, or read back from disk). Links never send it back there.</summary>
-    public long ReceivedFrom { get; } = receivedFrom;
-
-    /// <summary>The NEW_RECORD of its live broadcast (this node's hop, traceparent of its send span), shared by every link.</summary>
-    public byte[]? LiveFrame { get; internal set; }
+    public RowKind Kind { get; } = kind;
 }
 
 /// <summary>
-/// The node's records: the append-only log (<see cref="IRecordLog"/>, on disk beyond a small tail kept in memory), the
-/// feed index (which (origin, seq) are held: the de-duplication of gossip and the basis of anti-entropy) and the count of
-/// visible records. One owner: every change happens under this store's lock, from whichever thread appends (link readers,
-/// publishers); readers take the lock only to copy. Appending wakes the subscribers (links, the event stream).
+/// The node's records: the append-only log (<see cref="IRecordLog"/>, on disk), the feed index (which (origin, seq) are
+/// held: the de-duplication of gossip and the basis of anti-entropy) and the count of visible records. It knows nothing
+/// of links or the wire: whoever follows the log (the mesh's relay) is an <see cref="IRecordObserver"/>, and appenders
+/// pass it an opaque context. One owner: every change happens under this store's lock, from whichever thread appends
+/// (link readers, the publisher); the lock never covers a read from disk (the two cases that need one, an adopted record
+/// and a conflict, read first under a lock of their own). Appending wakes the subscribers (links, the event stream).
 /// </summary>
 public sealed class RecordStore : IAsyncDisposable
 {
+    /// <summary>Origins' public keys kept in memory at most; the rest are read from the log when a link needs one.</summary>
+    private const int KeyCacheSize = 4096;
+
     private readonly Lock _gate = new();
+    private readonly Lock _slowPath = new();
     private readonly IRecordLog _log;
     private readonly FeedIndex _feeds = new();
-    private readonly StoredEntry?[] _tail;
-    private readonly Dictionary<NodeId, byte[]> _publicKeys = [];
+    private readonly BoundedCache<NodeId, byte[]> _keys = new(KeyCacheSize);
+    private readonly Action<string, Exception> _reportFault;
+    private IRecordObserver? _observer;
     private long _visible;
     private Action[] _subscribers = [];
 
-    public RecordStore(IRecordLog log, int tailCapacity = 16_384)
+    /// <param name="reportFault">Told of a subscriber or observer that threw, or a read that failed (the store goes on).</param>
+    public RecordStore(IRecordLog log, Action<string, Exception>? reportFault = null)
     {
         _log = log;
-        _tail = new StoredEntry?[Math.Max(64, tailCapacity)];
+        _reportFault = reportFault ?? ((_, _) => { });
         foreach (var (_, origin, seq, contentKey, kind) in log.Scan())
         {
             _feeds.Add(origin, seq, contentKey);
+            _feeds.MarkKeyStored(origin);
             _visible += kind == RowKind.Visible ? 1 : 0;
-        }
-
-        foreach (var (origin, publicKey) in log.OriginKeys())
-        {
-            _publicKeys[origin] = publicKey;
         }
     }
 
@@ -91,6 +89,12 @@ public sealed class RecordStore : IAsyncDisposable
     public long DurableLength => _log.DurableLength;
 
     public RecordLogFailedException? Failure => _log.Failure;
+
+    /// <summary>Sets the one follower of the log (the relay); it sees every entry appended from now on.</summary>
+    public void Observe(IRecordObserver observer)
+    {
+        lock (_gate) { _observer = observer; }
+    }
 
     /// <summary>Records readers see (GET /records).</summary>
     public long Count
@@ -114,6 +118,12 @@ public sealed class RecordStore : IAsyncDisposable
         lock (_gate) { return _feeds.Contains(origin, seq); }
     }
 
+    /// <summary>Whether this node holds (or has refused) anything of the origin's feed.</summary>
+    public bool HasFeed(NodeId origin)
+    {
+        lock (_gate) { return _feeds.High(origin) > 0; }
+    }
+
     public long HighOf(NodeId origin)
     {
         lock (_gate) { return _feeds.High(origin); }
@@ -121,11 +131,6 @@ public sealed class RecordStore : IAsyncDisposable
 
     /// <summary>Whether an adopted record with this key and value is held (under any witness).</summary>
     public bool ContainsAdopted(string key, ReadOnlySpan<byte> value) => _log.ContainsContent(AdoptedKey(key, value));
-
-    public List<FeedSummary> Summaries()
-    {
-        lock (_gate) { return _feeds.SummarizeAll(); }
-    }
 
     /// <summary>
     /// The summaries of the feeds that changed after change number <paramref name="since"/> (0: all), the digest, and the
@@ -137,15 +142,26 @@ public sealed class RecordStore : IAsyncDisposable
     }
 
     /// <summary>What a peer holding <paramref name="theirs"/> lacks of what we hold, feed by feed, as seq ranges.</summary>
-    public List<(NodeId Origin, long From, long To)> Missing(IReadOnlyDictionary<NodeId, FeedSummary> theirs)
+    public List<(NodeId Origin, long From, long To)> Missing(IReadOnlyDictionary<NodeId, FeedView> theirs)
     {
         lock (_gate) { return _feeds.Missing(theirs); }
     }
 
-    /// <summary>The public key of an origin whose entries this node holds (it travels with each of them).</summary>
+    /// <summary>The public key of an origin whose entries this node holds (it travels with each of them): from a small cache, else the log.</summary>
     public byte[] PublicKeyOf(NodeId origin)
     {
-        lock (_gate) { return _publicKeys.GetValueOrDefault(origin) ?? []; }
+        if (_keys.TryGet(origin, out var key))
+        {
+            return key;
+        }
+
+        if (!_log.TryGetOriginKey(origin, out key))
+        {
+            return [];
+        }
+
+        _keys.Set(origin, key);
+        return key;
     }
 
     /// <summary>Calls <paramref name="wake"/> after every append (outside the lock; it must not block). Returns the unsubscription.</summary>
@@ -169,11 +185,11 @@ public sealed class RecordStore : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stores a verified entry unless held. <paramref name="liveFrame"/> encodes its live NEW_RECORD; it runs under the
-    /// lock, so no link can read the entry before its frame exists. <paramref name="checkConflict"/> compares a held
-    /// entry's content (catch-up copies, where an origin's double signing is looked for).
+    /// Stores a verified entry unless held. <paramref name="context"/> goes to the log's follower with it (the mesh says
+    /// which link it came on and how to relay it). <paramref name="checkConflict"/> compares a held entry's content
+    /// (catch-up copies, where an origin's double signing is looked for).
     /// </summary>
-    public AppendResult Append(Entry entry, byte[] publicKey, long receivedFrom, Func<Entry, byte[]>? liveFrame = null, bool checkConflict = false)
+    public AppendResult Append(Entry entry, byte[] publicKey, object? context = null, bool checkConflict = false)
     {
         var contentKey = ContentKeyOf(entry);
         AppendResult result;
@@ -190,52 +206,127 @@ public sealed class RecordStore : IAsyncDisposable
                 {
                     return new AppendResult(AppendOutcome.Duplicate, -1);
                 }
-
-                result = Resolve(entry, contentKey, receivedFrom, liveFrame);
             }
             else if (!_feeds.CanAdd(entry.Origin, entry.Seq))
             {
                 return new AppendResult(AppendOutcome.Deferred, -1);
             }
-            else
-            {
-                var kind = entry.IsAdopted && _log.ContainsContent(contentKey) ? RowKind.Hidden : RowKind.Visible;
-                var position = AppendRow(entry, contentKey, kind, receivedFrom, liveFrame);
-                if (position < 0)
-                {
-                    return new AppendResult(AppendOutcome.Failed, -1);
-                }
-
-                _feeds.Add(entry.Origin, entry.Seq, contentKey);
-                RememberKey(entry.Origin, publicKey);
-                result = new AppendResult(kind == RowKind.Hidden ? AppendOutcome.AddedHidden : AppendOutcome.Added, position);
-            }
         }
 
+        result = checkConflict || entry.IsAdopted
+            ? AppendSlowly(entry, contentKey, publicKey, context, checkConflict)
+            : AppendNew(entry, contentKey, RowKind.Visible, publicKey, context, replacing: null);
         if (result.Position >= 0)
         {
-            foreach (var wake in Volatile.Read(ref _subscribers))
-            {
-                wake();
-            }
+            Wake();
         }
 
         return result;
     }
 
-    private void RememberKey(NodeId origin, byte[] publicKey)
+    /// <summary>
+    /// Appends an entry the feed index lacks (checked again under the lock: another thread may have won), or one that
+    /// replaces the held entry of its (origin, seq), already retired in the log.
+    /// </summary>
+    private AppendResult AppendNew(Entry entry, ulong contentKey, RowKind kind, byte[] publicKey, object? context, (long Position, ulong ContentKey)? replacing)
     {
-        if (publicKey.Length > 0 && _publicKeys.TryAdd(origin, publicKey))
+        lock (_gate)
         {
-            _log.PutOriginKey(origin, publicKey);
+            if (_log.Failure is not null)
+            {
+                return new AppendResult(AppendOutcome.Failed, -1);
+            }
+
+            if (replacing is null && _feeds.Contains(entry.Origin, entry.Seq))
+            {
+                return new AppendResult(AppendOutcome.Duplicate, -1);
+            }
+
+            if (replacing is null && !_feeds.CanAdd(entry.Origin, entry.Seq))
+            {
+                return new AppendResult(AppendOutcome.Deferred, -1);
+            }
+
+            long position;
+            try
+            {
+                position = _log.Append(entry.Origin, entry.Seq, contentKey, kind, EntryCodec.Encode(entry));
+                if (publicKey.Length > 0 && !_feeds.KeyStored(entry.Origin))
+                {
+                    // Once per feed: the key travels with every entry of it this node sends, read back from the log.
+                    _log.PutOriginKey(entry.Origin, publicKey);
+                }
+            }
+            catch (Exception ex) when (ex is RecordLogFailedException or ObjectDisposedException)
+            {
+                return new AppendResult(AppendOutcome.Failed, -1);
+            }
+
+            if (replacing is { } retired)
+            {
+                _feeds.Replace(entry.Origin, entry.Seq, retired.ContentKey, contentKey);
+                Notify(observer => observer.Retired(retired.Position));
+            }
+            else
+            {
+                _feeds.Add(entry.Origin, entry.Seq, contentKey);
+            }
+
+            if (publicKey.Length > 0)
+            {
+                _feeds.MarkKeyStored(entry.Origin);
+            }
+
+            _visible += kind == RowKind.Visible ? 1 : 0;
+            Notify(observer => observer.Appended(position, entry, kind, context));
+            return new AppendResult(replacing is not null ? AppendOutcome.Replaced : kind == RowKind.Hidden ? AppendOutcome.AddedHidden : AppendOutcome.Added, position);
+        }
+    }
+
+    /// <summary>
+    /// The two appends that must read the log first: an adopted record (is the same record already shown under another
+    /// witness?) and a catch-up copy of a held entry (did its origin sign two?). The reads happen under a lock of their
+    /// own, not the store's, so everything else goes on; these appends are rare, and one at a time.
+    /// </summary>
+    private AppendResult AppendSlowly(Entry entry, ulong contentKey, byte[] publicKey, object? context, bool checkConflict)
+    {
+        lock (_slowPath)
+        {
+            try
+            {
+                bool held;
+                lock (_gate) { held = _feeds.Contains(entry.Origin, entry.Seq); }
+                if (!held)
+                {
+                    var kind = entry.IsAdopted && _log.ContainsContent(contentKey) ? RowKind.Hidden : RowKind.Visible;
+                    return AppendNew(entry, contentKey, kind, publicKey, context, replacing: null);
+                }
+
+                if (!checkConflict)
+                {
+                    return new AppendResult(AppendOutcome.Duplicate, -1);
+                }
+
+                return Resolve(entry, contentKey, publicKey, context);
+            }
+            catch (Exception ex) when (ex is not RecordLogFailedException)
+            {
+                // A read from the log failed (the disk, or a store closing): not stored now; anti-entropy offers it again.
+                _reportFault("record store read", ex);
+                return new AppendResult(_log.Failure is null ? AppendOutcome.Deferred : AppendOutcome.Failed, -1);
+            }
+            catch (RecordLogFailedException)
+            {
+                return new AppendResult(AppendOutcome.Failed, -1);
+            }
         }
     }
 
     /// <summary>
     /// Two entries for one (origin, seq): the origin signed twice. The same rule on every node, from the two entries
-    /// alone: the smaller leaf hash wins. Clocks and arrival order decide nothing.
+    /// alone: the smaller leaf hash wins. Clocks and arrival order decide nothing. Caller holds the slow path's lock.
     /// </summary>
-    private AppendResult Resolve(Entry entry, ulong contentKey, long receivedFrom, Func<Entry, byte[]>? liveFrame)
+    private AppendResult Resolve(Entry entry, ulong contentKey, byte[] publicKey, object? context)
     {
         if (!_log.TryGet(entry.Origin, entry.Seq, out var row) || row.ContentKey == contentKey)
         {
@@ -248,59 +339,47 @@ public sealed class RecordStore : IAsyncDisposable
             return new AppendResult(AppendOutcome.ConflictLost, -1);
         }
 
+        var kind = entry.IsAdopted && _log.ContainsContent(contentKey) ? RowKind.Hidden : RowKind.Visible;
         _log.Retire(row.Position);
         if (row.Kind == RowKind.Visible)
         {
-            _visible--;
+            lock (_gate) { _visible--; }
         }
 
-        if (TailSlot(row.Position) is { } stale)
-        {
-            stale.Kind = RowKind.Retired;
-        }
-
-        var kind = entry.IsAdopted && _log.ContainsContent(contentKey) ? RowKind.Hidden : RowKind.Visible;
-        var position = AppendRow(entry, contentKey, kind, receivedFrom, liveFrame);
-        if (position < 0)
-        {
-            return new AppendResult(AppendOutcome.Failed, -1);
-        }
-
-        _feeds.Replace(entry.Origin, entry.Seq, row.ContentKey, contentKey);
-        return new AppendResult(AppendOutcome.Replaced, position);
+        return AppendNew(entry, contentKey, kind, publicKey, context, replacing: (row.Position, row.ContentKey));
     }
 
-    private long AppendRow(Entry entry, ulong contentKey, RowKind kind, long receivedFrom, Func<Entry, byte[]>? liveFrame)
+    private void Notify(Action<IRecordObserver> tell)
     {
-        long position;
+        if (_observer is not { } observer)
+        {
+            return;
+        }
+
         try
         {
-            position = _log.Append(entry.Origin, entry.Seq, contentKey, kind, EntryCodec.Encode(entry));
+            tell(observer);
         }
-        catch (RecordLogFailedException)
+        catch (Exception ex)
         {
-            return -1;
+            _reportFault("record store follower", ex);
         }
-
-        var stored = new StoredEntry(entry, position, kind, receivedFrom);
-        if (liveFrame is not null && kind != RowKind.Retired)
-        {
-            stored.LiveFrame = liveFrame(entry);
-        }
-
-        _tail[position % _tail.Length] = stored;
-        if (kind == RowKind.Visible)
-        {
-            _visible++;
-        }
-
-        return position;
     }
 
-    private StoredEntry? TailSlot(long position)
+    private void Wake()
     {
-        var slot = _tail[position % _tail.Length];
-        return slot?.Position == position ? slot : null;
+        foreach (var wake in Volatile.Read(ref _subscribers))
+        {
+            try
+            {
+                wake();
+            }
+            catch (Exception ex)
+            {
+                // One subscriber's bug must not fail the append (the entry is stored) nor starve the other subscribers.
+                _reportFault("record store subscriber", ex);
+            }
+        }
     }
 
     public ValueTask WaitDurableAsync(long position, CancellationToken cancellationToken) => _log.WaitDurableAsync(position, cancellationToken);
@@ -308,36 +387,14 @@ public sealed class RecordStore : IAsyncDisposable
     /// <summary>Copies the log from <paramref name="position"/> on (retired positions included) into <paramref name="buffer"/>; returns how many.</summary>
     public int Read(long position, Span<StoredEntry?> buffer)
     {
-        int count;
-        var fromDisk = 0;
-        lock (_gate)
+        var rows = new LogRow[buffer.Length];
+        var read = _log.Read(position, rows);
+        for (var i = 0; i < read; i++)
         {
-            // Under the lock: every position counted here already has its tail slot (and live frame) in place.
-            count = (int)Math.Clamp(_log.Length - position, 0, buffer.Length);
-            for (var i = 0; i < count; i++)
-            {
-                var slot = TailSlot(position + i);
-                if (slot is null)
-                {
-                    fromDisk = i + 1;
-                }
-
-                buffer[i] = slot;
-            }
+            buffer[i] = new StoredEntry(EntryCodec.Decode(rows[i].Blob), rows[i].Position, rows[i].Kind);
         }
 
-        if (fromDisk > 0)
-        {
-            // Older than the tail: read back from the log (without where each came from, or a live frame).
-            var rows = new LogRow[fromDisk];
-            var read = _log.Read(position, rows);
-            for (var i = 0; i < read; i++)
-            {
-                buffer[i] ??= new StoredEntry(EntryCodec.Decode(rows[i].Blob), rows[i].Position, rows[i].Kind, 0);
-            }
-        }
-
-        return count;
+        return read;
     }
 
     /// <summary>Held entries of one feed with seq in [from, to], in seq order, at most <paramref name="max"/>, with their log positions.</summary>
@@ -348,15 +405,10 @@ public sealed class RecordStore : IAsyncDisposable
         var entries = new List<(long, Entry)>(read);
         for (var i = 0; i < read; i++)
         {
-            entries.Add((rows[i].Position, TailEntry(rows[i].Position) ?? EntryCodec.Decode(rows[i].Blob)));
+            entries.Add((rows[i].Position, EntryCodec.Decode(rows[i].Blob)));
         }
 
         return entries;
-    }
-
-    private Entry? TailEntry(long position)
-    {
-        lock (_gate) { return TailSlot(position)?.Entry; }
     }
 
     /// <summary>
@@ -428,7 +480,7 @@ public sealed class RecordStore : IAsyncDisposable
         }
 
         // Top bit clear: only adopted records' keys (top bit set) are looked up, so the log indexes only those.
-        return BinaryPrimitives.ReadUInt64BigEndian(Trust.EntrySignature.LeafHash(entry)) & ~AdoptedBit;
+        return BinaryPrimitives.ReadUInt64BigEndian(entry.Leaf) & ~AdoptedBit;
     }
 
     /// <summary>Set in adopted records' content keys and only in theirs.</summary>
@@ -447,8 +499,7 @@ public sealed class RecordStore : IAsyncDisposable
         return BinaryPrimitives.ReadUInt64BigEndian(digest) | AdoptedBit;
     }
 
-    private static int LeafOrder(Entry left, Entry right) =>
-        Trust.EntrySignature.LeafHash(left).AsSpan().SequenceCompareTo(Trust.EntrySignature.LeafHash(right));
+    private static int LeafOrder(Entry left, Entry right) => left.Leaf.AsSpan().SequenceCompareTo(right.Leaf);
 
     public ValueTask DisposeAsync() => _log.DisposeAsync();
 

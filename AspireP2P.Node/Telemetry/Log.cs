@@ -33,6 +33,9 @@ internal static partial class Log
     [LoggerMessage(20, LogLevel.Warning, "Rejected a message from {Remote}: {Reason} (#{Count} for this reason on this link): {Detail}")]
     public static partial void MessageRejected(ILogger logger, string remote, string reason, long count, string detail);
 
+    [LoggerMessage(21, LogLevel.Warning, "{Peer} broke the protocol again and again; its link is closed and its next one refused until {Until:HH:mm:ss}")]
+    public static partial void PeerPenalized(ILogger logger, string peer, DateTimeOffset until);
+
     [LoggerMessage(22, LogLevel.Warning, "{Peer} sent nothing for {SilentMs} ms (heartbeat timeout {TimeoutMs} ms); closing its link")]
     public static partial void PeerSilent(ILogger logger, string peer, long silentMs, long timeoutMs);
 
@@ -51,6 +54,18 @@ internal static partial class Log
     [LoggerMessage(31, LogLevel.Debug, "Adopting unsigned record {Key} from {Remote} into this node's feed")]
     public static partial void RecordAdopted(ILogger logger, string key, string remote);
 
-    [LoggerMessage(50, LogLevel.Error, "The mesh loop's event failed; the loop goes on with the next one")]
-    public static partial void MeshEventFailed(ILogger logger, Exception exception);
+    [LoggerMessage(50, LogLevel.Error, "The {Task} failed")]
+    public static partial void TaskFailed(ILogger logger, string task, Exception exception);
+
+    [LoggerMessage(51, LogLevel.Warning, "Restarting the {Task} in {DelayMs} ms")]
+    public static partial void LoopRestarting(ILogger logger, string task, long delayMs);
+
+    [LoggerMessage(52, LogLevel.Critical, "The node fails stop: the {Part} cannot recover: {Reason}")]
+    public static partial void NodeFailStop(ILogger logger, string part, string reason, Exception? exception);
+
+    [LoggerMessage(53, LogLevel.Warning, "{Count} tasks were still running {LimitMs} ms after the node began to stop")]
+    public static partial void TasksOutlivedStop(ILogger logger, int count, long limitMs);
+
+    [LoggerMessage(54, LogLevel.Error, "A record store subscriber ({Part}) threw; the store goes on")]
+    public static partial void SubscriberFailed(ILogger logger, string part, Exception exception);
 }

@@ -27,7 +27,7 @@ public sealed class NodeTelemetry : IDisposable
     private readonly Counter<long> _catchUp;
     private readonly Counter<long> _conflicts;
     private readonly Counter<long> _peerTimeouts;
-    private readonly Counter<long> _meshErrors;
+    private readonly Counter<long> _taskFailures;
     private readonly BoundedTagValues _linkReasons = new();
 
     private long _published;
@@ -40,6 +40,7 @@ public sealed class NodeTelemetry : IDisposable
     private long _conflictCount;
     private long _catchUpCount;
     private long _framesSent;
+    private long _taskFailureCount;
 
     /// <param name="meterFactory">Null outside a host (the simulator): the node then owns its meter.</param>
     public NodeTelemetry(IMeterFactory? meterFactory)
@@ -55,7 +56,8 @@ public sealed class NodeTelemetry : IDisposable
         _catchUp = _meter.CreateCounter<long>("p2p.sync.records", "{record}", "Records sent because a peer's vector showed it lacked them (catch-up, repair).");
         _conflicts = _meter.CreateCounter<long>("p2p.records.conflicts", "{record}", "Two signed entries from one origin for one seq, settled by the deterministic rule.");
         _peerTimeouts = _meter.CreateCounter<long>("p2p.peers.timeouts", "{peer}", "Peers taken for dead after missing heartbeats.");
-        _meshErrors = _meter.CreateCounter<long>("p2p.mesh.errors", "{event}", "Mesh loop events that threw (logged with their stack; the loop goes on).");
+        _taskFailures = _meter.CreateCounter<long>("p2p.task.failures", "{failure}",
+            "Unexpected exceptions in the node's supervised tasks, by task (logged at Error with their stack; see the Failure table in docs/architecture.md).");
         _propagation = _meter.CreateHistogram<double>("p2p.record.propagation.duration", "ms", "Time from a record's creation at its origin to its arrival here.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000] });
     }
@@ -122,7 +124,14 @@ public sealed class NodeTelemetry : IDisposable
 
     public void VectorSent() => _vectors.Add(1);
 
-    public void MeshEventFailed() => _meshErrors.Add(1);
+    public void TaskFailed(string task)
+    {
+        Interlocked.Increment(ref _taskFailureCount);
+        _taskFailures.Add(1, new KeyValuePair<string, object?>("task", task));
+    }
+
+    /// <summary>Unexpected exceptions in supervised tasks since the node started.</summary>
+    public long TaskFailures => Interlocked.Read(ref _taskFailureCount);
 
     public void CatchUpSent(int records)
     {

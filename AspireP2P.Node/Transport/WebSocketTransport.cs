@@ -33,7 +33,7 @@ public sealed class WebSocketTransport : IPeerTransport
             socket.HttpResponseHeaders = null;
             return new DialResult.Connected(new WebSocketConnection(socket, address.ToString()), response);
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or HttpRequestException or IOException or System.Net.Sockets.SocketException or InvalidOperationException)
         {
             var status = socket.HttpStatusCode;
             string? refusal = null;
@@ -50,12 +50,15 @@ public sealed class WebSocketTransport : IPeerTransport
 
             socket.Dispose();
             cancellationToken.ThrowIfCancellationRequested();
-            if (status != 0 && status != HttpStatusCode.SwitchingProtocols)
+            if (refusal is not null && status != 0 && status != HttpStatusCode.SwitchingProtocols)
             {
-                return new DialResult.Refused((int)status, refusal ?? $"the peer answered {(int)status} {status} instead of a WebSocket upgrade", alternatives);
+                // Only one of our nodes refuses with a reason in our header: that reason may be shown.
+                return new DialResult.Refused((int)status, refusal, alternatives);
             }
 
-            var error = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0.#} s" : ex.InnerException?.Message ?? ex.Message;
+            // Anything else is "not a node of ours": the detail is for the log, never for an answer (no port-scanning oracle).
+            var error = status != 0 && status != HttpStatusCode.SwitchingProtocols ? $"the peer answered {(int)status} {status} instead of a WebSocket upgrade"
+                : ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0.#} s" : ex.InnerException?.Message ?? ex.Message;
             return new DialResult.Failed(error);
         }
     }

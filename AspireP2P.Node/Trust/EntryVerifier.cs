@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AspireP2P.Node.Identity;
+using AspireP2P.Node.Records;
 
 namespace AspireP2P.Node.Trust;
 
@@ -16,15 +17,17 @@ public enum VerifyOutcome
 
 /// <summary>
 /// Checks that an entry was signed by its origin. Verification is where gossip spends its CPU, so: public keys are
-/// checked against their id once and cached; a root already verified for an origin is remembered, so the other entries
-/// of the same signed batch cost two or three hashes instead of a signature check; callers never verify a duplicate.
-/// Thread-safe (link readers verify in parallel).
+/// checked against their id once and cached (the most recent <see cref="KeyCacheSize"/>: a node may hold any number of
+/// feeds, and a key missing from the cache costs one SHA-256 to check again); a root already verified for an origin is
+/// remembered, so the other entries of the same signed batch cost two or three hashes instead of a signature check;
+/// callers never verify a duplicate. Thread-safe (link readers verify in parallel).
 /// </summary>
 public sealed class EntryVerifier(ISignatureScheme scheme)
 {
     private const int RootCacheSize = 4096;
+    private const int KeyCacheSize = 4096;
 
-    private readonly ConcurrentDictionary<NodeId, byte[]> _keys = new();
+    private readonly BoundedCache<NodeId, byte[]> _keys = new(KeyCacheSize);
     private readonly ConcurrentDictionary<(NodeId, UInt128), bool> _roots = new();
     private readonly ConcurrentQueue<(NodeId, UInt128)> _rootOrder = new();
 
@@ -73,7 +76,7 @@ public sealed class EntryVerifier(ISignatureScheme scheme)
 
     private bool KnowsKey(NodeId origin, ReadOnlySpan<byte> publicKey)
     {
-        if (_keys.TryGetValue(origin, out var known))
+        if (_keys.TryGet(origin, out var known))
         {
             return publicKey.SequenceEqual(known);
         }
@@ -83,7 +86,7 @@ public sealed class EntryVerifier(ISignatureScheme scheme)
             return false;
         }
 
-        _keys.TryAdd(origin, publicKey.ToArray());
+        _keys.Set(origin, publicKey.ToArray());
         return true;
     }
 }

@@ -36,6 +36,16 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>Whether the process has ended (killed, or stopped by itself).</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary><c>ws://host:port</c>: where a peer dials it.</summary>
+    public Uri WebSocketUri => new($"ws://{Host}:{Port}");
+
+    /// <summary>Waits for the process to end by itself and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
     /// <summary>
     /// The node the tests run: the AspireP2P.Node.dll next to the tests, or the one <c>P2P_NODE_DLL</c> names (another build,
     /// e.g. an older commit's, to show that a regression test fails there).

@@ -10,7 +10,9 @@ public sealed class RawPeer : IAsyncDisposable
 
     public WebSocketState State => _socket.State;
 
-    public static async Task<RawPeer> ConnectAsync(TestNode node, IReadOnlyDictionary<string, string>? headers = null)
+    public static Task<RawPeer> ConnectAsync(TestNode node, IReadOnlyDictionary<string, string>? headers = null) => ConnectAsync(new Uri(node.WebSocketUrl), headers);
+
+    public static async Task<RawPeer> ConnectAsync(Uri node, IReadOnlyDictionary<string, string>? headers = null)
     {
         var peer = new RawPeer();
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
@@ -18,7 +20,7 @@ public sealed class RawPeer : IAsyncDisposable
             peer._socket.Options.SetRequestHeader(name, value);
         }
 
-        await peer._socket.ConnectAsync(new Uri(node.WebSocketUrl), CancellationToken.None).WaitAsync(Timeouts.Connect);
+        await peer._socket.ConnectAsync(node, CancellationToken.None).WaitAsync(Timeouts.Connect);
         return peer;
     }
 
@@ -26,6 +28,14 @@ public sealed class RawPeer : IAsyncDisposable
 
     public async Task SendAsync(byte[] bytes, WebSocketMessageType type) =>
         await _socket.SendAsync(bytes, type, endOfMessage: true, CancellationToken.None).WaitAsync(Timeouts.Request);
+
+    /// <summary>Hangs up without a word (no close handshake), as a process that died would.</summary>
+    public ValueTask AbortAsync()
+    {
+        _socket.Abort();
+        _socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -37,7 +37,10 @@ public sealed class SignedPeer : IAsyncDisposable
 
     /// <param name="feed">The identity to link with (its key signs the handshake).</param>
     /// <param name="listenPort">The port this peer claims to listen on (its advertised address); nothing listens there.</param>
-    public static async Task<SignedPeer> ConnectAsync(TestNode node, TestFeed feed, int listenPort, string? networkKey = null)
+    public static Task<SignedPeer> ConnectAsync(TestNode node, TestFeed feed, int listenPort, string? networkKey = null) =>
+        ConnectAsync(new Uri(node.WebSocketUrl), feed, listenPort, networkKey);
+
+    public static async Task<SignedPeer> ConnectAsync(Uri node, TestFeed feed, int listenPort, string? networkKey = null)
     {
         var address = new PeerAddress("127.0.0.1", listenPort, Secure: false);
         var self = new LocalNode(feed.Keys, "signed-peer", () => address, new NetworkKeyring(networkKey), requireSignatures: false);
@@ -49,7 +52,7 @@ public sealed class SignedPeer : IAsyncDisposable
             peer._socket.Options.SetRequestHeader(name, value);
         }
 
-        await peer._socket.ConnectAsync(new Uri(node.WebSocketUrl), CancellationToken.None).WaitAsync(Timeouts.Connect);
+        await peer._socket.ConnectAsync(node, CancellationToken.None).WaitAsync(Timeouts.Connect);
         var headers = (peer._socket.HttpResponseHeaders ?? new Dictionary<string, IEnumerable<string>>())
             .ToDictionary(h => h.Key, h => string.Join(",", h.Value), StringComparer.OrdinalIgnoreCase);
         var (acceptance, error) = LinkHandshake.ReadResponse(self, request, headers);

@@ -55,6 +55,9 @@ public sealed class TestNode : IAsyncDisposable
     /// <param name="services">Registers services the node then uses instead of its own (a record log a test can make fail).</param>
     public static Task<TestNode> StartAsync(string name, Action<IServiceCollection> services, params string[] args) => StartAsync(name, time: null, network: null, services, args);
 
+    /// <param name="services">Registers services the node then uses instead of its own; <paramref name="time"/> drives its timers.</param>
+    public static Task<TestNode> StartAsync(string name, TimeProvider? time, Action<IServiceCollection> services, params string[] args) => StartAsync(name, time, network: null, services, args);
+
     /// <param name="time">A clock for the node's timers (back-off, heartbeats); a FakeTimeProvider lets a test step through them.</param>
     /// <param name="network">Links over this in-memory network instead of WebSockets (the HTTP API stays on Kestrel).</param>
     public static Task<TestNode> StartAsync(string name, TimeProvider? time, InMemoryNetwork? network, params string[] args) => StartAsync(name, time, network, services: null, args);

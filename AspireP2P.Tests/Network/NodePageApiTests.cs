@@ -185,7 +185,7 @@ public sealed class NodePageApiTests
         using var origin = new TestFeed(7);
         for (var i = 1; i <= Count; i++)
         {
-            node.Core.Store.Append(origin.Draft(i, "1"), origin.PublicKey, receivedFrom: 0);
+            node.Core.Store.Append(origin.Draft(i, "1"), origin.PublicKey);
         }
 
         // Every position is either sent as a record or announced as skipped by a gap, in order, ending with the newest.

@@ -25,7 +25,7 @@ public sealed class OpenApiTests
         "GET /health", "GET /peers", "GET /records", "POST /api/peers/disconnect", "POST /peer", "POST /record",
     ];
 
-    private static readonly string[] DevFaultOperations = ["GET /api/dev/faults", "POST /api/dev/heal", "POST /api/dev/link-faults", "POST /api/dev/partition"];
+    private static readonly string[] DevFaultOperations = ["GET /api/dev/faults", "POST /api/dev/heal", "POST /api/dev/link-faults", "POST /api/dev/partition", "POST /api/dev/throw"];
 
     [Theory]
     [InlineData(false)]

@@ -20,7 +20,6 @@ public sealed class SqliteRecordLogTests : IDisposable
             log.Append(Bob, 1, kind: RowKind.Hidden);
             log.Append(Alice, 2, contentKey: TestRows.Adopted(12));
             log.Retire(2);
-            log.SetKind(1, RowKind.Visible);
             log.PutOriginKey(Alice, [1, 2]);
             before = log.ReadAll();
         }
@@ -30,13 +29,15 @@ public sealed class SqliteRecordLogTests : IDisposable
             Assert.Equal(3, log.Length);
             Assert.Equal(3, log.DurableLength);
             Assert.Equal(Describe(before), Describe(log.ReadAll()));
-            Assert.Equal([(0L, RowKind.Visible), (1L, RowKind.Visible)], log.Scan().Select(r => (r.Position, r.Kind)));
+            Assert.Equal([(0L, RowKind.Visible), (1L, RowKind.Hidden)], log.Scan().Select(r => (r.Position, r.Kind)));
             Assert.True(log.TryGet(Bob, 1, out var bob));
             Assert.Equal(1, bob.Position);
             Assert.False(log.TryGet(Alice, 2, out _));
             Assert.True(log.ContainsContent(TestRows.Adopted(11)));
             Assert.False(log.ContainsContent(TestRows.Adopted(12)));
-            Assert.Equal([(Alice, "0102")], log.OriginKeys().Select(k => (k.Origin, Convert.ToHexString(k.PublicKey))));
+            Assert.True(log.TryGetOriginKey(Alice, out var aliceKey));
+            Assert.Equal("0102", Convert.ToHexString(aliceKey));
+            Assert.False(log.TryGetOriginKey(Bob, out _));
 
             Assert.Equal(3, log.Append(Alice, 3));
             await log.WaitDurableAsync(3);

@@ -224,7 +224,7 @@ public sealed class FeedIndexTests
         index.Add(Bob, 1, 1);
         index.Add(Alice, 1, 1);
 
-        Assert.Equal([Alice, Bob], index.SummarizeAll().Select(s => s.Origin));
+        Assert.Equal([Alice, Bob], index.SummarizeSince(0).Select(s => s.Origin));
         Assert.Equal(2, index.FeedCount);
         Assert.Null(new FeedIndex().Summarize(Alice));
     }

@@ -24,9 +24,9 @@ public sealed class RecordStoreTests : IDisposable
         var store = new RecordStore(new MemoryRecordLog());
         var entry = _alice.Sign(1, "\"same\"");
 
-        var first = store.Append(entry, _alice.PublicKey, receivedFrom: 1);
+        var first = store.Append(entry, _alice.PublicKey);
         var digest = store.Digest;
-        var second = store.Append(_alice.Sign(1, "\"same\""), _alice.PublicKey, receivedFrom: 2);
+        var second = store.Append(_alice.Sign(1, "\"same\""), _alice.PublicKey);
 
         Assert.Equal(new AppendResult(AppendOutcome.Added, 0), first);
         Assert.Equal(AppendOutcome.Duplicate, second.Outcome);
@@ -162,26 +162,6 @@ public sealed class RecordStoreTests : IDisposable
     }
 
     [Fact]
-    public void EntriesOlderThanTheInMemoryTailAreReadBackFromTheLog()
-    {
-        var store = new RecordStore(new MemoryRecordLog(), tailCapacity: 64);
-        for (var seq = 1; seq <= 200; seq++)
-        {
-            store.Append(_alice.Sign(seq, seq.ToString(System.Globalization.CultureInfo.InvariantCulture)), _alice.PublicKey, receivedFrom: 7, e => [1]);
-        }
-
-        var buffer = new StoredEntry?[200];
-        Assert.Equal(200, store.Read(0, buffer));
-
-        Assert.Equal(Enumerable.Range(1, 200).Select(i => (long)i), buffer.Select(b => b!.Entry.Seq));
-        Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), buffer.Select(b => b!.Position));
-        // Recent entries still know the link they came on (never sent back there) and carry their shared live frame.
-        Assert.All(buffer[136..], b => Assert.Equal((7L, true), (b!.ReceivedFrom, b.LiveFrame is not null)));
-        Assert.All(buffer[..136], b => Assert.Equal((0L, false), (b!.ReceivedFrom, b.LiveFrame is not null)));
-        Assert.Equal(_alice.Sign(1, "1").Signature, buffer[0]!.Entry.Signature);
-    }
-
-    [Fact]
     public void WhatAPeerLacksIsComputedFeedByFeedFromItsVector()
     {
         var store = new RecordStore(new MemoryRecordLog());
@@ -194,13 +174,13 @@ public sealed class RecordStoreTests : IDisposable
         store.Append(_bob.Draft(2, "1"), _bob.PublicKey, 1);
 
         // The peer holds alice 1..3 and 8, and nothing of bob's.
-        var theirs = new Dictionary<NodeId, FeedSummary> { [_alice.Id] = new(_alice.Id, 8, 1, [4, 7]) };
+        var theirs = new Dictionary<NodeId, FeedView> { [_alice.Id] = new(8, 1, [4, 7]) };
         var missing = store.Missing(theirs);
 
         Assert.Equal(
             new[] { (_alice.Id, 7L, 7L), (_alice.Id, 9L, 10L), (_bob.Id, 1L, 2L) }.OrderBy(m => m.Item1),
             missing.OrderBy(m => m.Origin));
-        Assert.Empty(store.Missing(store.Summaries().ToDictionary(s => s.Origin)));
+        Assert.Empty(store.Missing(store.SummariesSince(0).Feeds.ToDictionary(s => s.Origin, FeedView.Of)));
     }
 
     [Fact]

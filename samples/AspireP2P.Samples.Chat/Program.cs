@@ -1,4 +1,5 @@
 using AspireP2P.Node;
+using AspireP2P.Node.Mesh;
 using AspireP2P.Samples.Chat;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -19,8 +20,16 @@ app.MapPost("/chat", async (ChatPost post, IP2PRecords records, CancellationToke
         return Results.Problem(problem, statusCode: StatusCodes.Status400BadRequest, title: "Bad Chat Message");
     }
 
-    var published = await records.PublishAsync(new ChatMessage(post.Author!.Trim(), post.Text!.Trim()), cancellationToken);
-    return Results.Created("/chat", new ChatPosted(published.Key, published.TraceId));
+    try
+    {
+        var published = await records.PublishAsync(new ChatMessage(post.Author!.Trim(), post.Text!.Trim()), cancellationToken);
+        return Results.Created("/chat", new ChatPosted(published.Key, published.TraceId));
+    }
+    catch (Exception ex) when (ex is PublishFailedException or TimeoutException)
+    {
+        // Not stored (or not known to be): say so, as the node's own POST /record does.
+        return Results.Problem(ex.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Chat Unavailable");
+    }
 });
 app.MapGet("/chat", (ChatRoom room) => room.Recent());
 

@@ -6,7 +6,8 @@ namespace AspireP2P.Benchmarks.Compare.Parts;
 public sealed class TutorialPart : ComparePart
 {
     private readonly CompareOptions _options;
-    private readonly (string Id, string Name, Func<string, Task<ServerProcess>> Start)[] _kinds;
+    private (string Id, string Name, Func<string, Task<ServerProcess>> Start)[] _kinds;
+    private bool _nativeAotChecked;
     private readonly Dictionary<string, Figure> _rates = [];
     private readonly Dictionary<string, Figure> _cpu = [];
 
@@ -17,7 +18,12 @@ public sealed class TutorialPart : ComparePart
         [
             ("tutorial", "Tutorial's node (Deno 2.9.6), 3 peers", n => side.Servers.TutorialAsync(n)),
             ("ours", "Ours, 3 peers, default settings", n => side.Servers.OursAsync(n)),
+            ("ours-aot", "Ours as the AppHost's default launch runs it (Native AOT), 3 peers, default settings", n => side.Servers.OursNativeAotAsync(n)),
         ];
+        if (!side.Code.SupportsNativeAotLaunch)
+        {
+            _kinds = _kinds[..2];
+        }
         foreach (var (id, name, _) in _kinds)
         {
             _rates[id] = side.Report.Add($"peers3.{id}", name, "records/s", higherIsBetter: true);
@@ -30,6 +36,17 @@ public sealed class TutorialPart : ComparePart
 
     public override async Task RoundAsync(int round)
     {
+        if (!_nativeAotChecked)
+        {
+            // The publish the AppHost's default launch makes, made current before any timed start (once per run).
+            _nativeAotChecked = true;
+            if (_kinds.Length > 2 && (await Side.Code.NativeAotAsync()).Error is { } error)
+            {
+                Console.WriteLine($"  [{Side.Label}] 3 peers: {error}");
+                _kinds = _kinds[..2];
+            }
+        }
+
         var measured = new Dictionary<string, double>();
         foreach (var (id, name, start) in Measure.Rotate(_kinds, round))
         {
@@ -43,5 +60,10 @@ public sealed class TutorialPart : ComparePart
 
         Side.Ratios.Tutorial.Runs.Add(measured["ours"] / measured["tutorial"]);
         Side.Ratios.TutorialCpu.Runs.Add(_cpu["tutorial"].Runs[^1] / _cpu["ours"].Runs[^1]);
+        if (measured.TryGetValue("ours-aot", out var nativeAot))
+        {
+            Side.Ratios.TutorialNativeAot.Runs.Add(nativeAot / measured["tutorial"]);
+            Side.Ratios.TutorialNativeAotCpu.Runs.Add(_cpu["tutorial"].Runs[^1] / _cpu["ours-aot"].Runs[^1]);
+        }
     }
 }

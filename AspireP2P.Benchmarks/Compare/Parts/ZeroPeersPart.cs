@@ -6,7 +6,8 @@ namespace AspireP2P.Benchmarks.Compare.Parts;
 public sealed class ZeroPeersPart : ComparePart
 {
     private readonly CompareOptions _options;
-    private readonly (string Id, string Name, Func<Task<ServerProcess>> Start)[] _variants;
+    private (string Id, string Name, Func<Task<ServerProcess>> Start)[] _variants;
+    private bool _nativeAotChecked;
     private readonly Dictionary<string, Figure> _rates = [];
     private readonly Dictionary<string, Figure> _cpu = [];
     private readonly Figure _lines;
@@ -25,7 +26,12 @@ public sealed class ZeroPeersPart : ComparePart
         ];
         if (options.Speed)
         {
-            _variants = _variants[..2]; // speed: ours against bare Kestrel only
+            _variants = _variants[..2]; // speed: ours against bare Kestrel only (and as the AppHost runs it, below)
+        }
+
+        if (side.Code.SupportsNativeAotLaunch)
+        {
+            _variants = [.. _variants, ("aot", "Ours as the AppHost's default launch runs it (Native AOT), 0 peers, default settings", () => servers.OursNativeAotAsync("ours, Native AOT"))];
         }
 
         var report = side.Report;
@@ -45,6 +51,16 @@ public sealed class ZeroPeersPart : ComparePart
 
     public override async Task RoundAsync(int round)
     {
+        if (!_nativeAotChecked)
+        {
+            _nativeAotChecked = true;
+            if (_variants.Any(v => v.Id == "aot") && (await Side.Code.NativeAotAsync()).Error is { } error)
+            {
+                Console.WriteLine($"  [{Side.Label}] 0 peers: {error}");
+                _variants = [.. _variants.Where(v => v.Id != "aot")];
+            }
+        }
+
         var measured = new Dictionary<string, double>();
         foreach (var (id, name, start) in Measure.Rotate(_variants, round))
         {
@@ -74,6 +90,11 @@ public sealed class ZeroPeersPart : ComparePart
         var ratios = Side.Ratios;
         ratios.Kestrel.Runs.Add(measured["default"] / measured["bare"]);
         ratios.KestrelCpu.Runs.Add(_cpu["bare"].Runs[^1] / _cpu["default"].Runs[^1]);
+        if (measured.TryGetValue("aot", out var nativeAot))
+        {
+            ratios.KestrelNativeAot.Runs.Add(nativeAot / measured["bare"]);
+            ratios.KestrelNativeAotCpu.Runs.Add(_cpu["bare"].Runs[^1] / _cpu["aot"].Runs[^1]);
+        }
         if (measured.TryGetValue("logoff", out var loggingOff))
         {
             ratios.Logging.Runs.Add(measured["default"] / loggingOff);

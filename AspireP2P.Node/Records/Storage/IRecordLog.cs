@@ -45,6 +45,9 @@ public interface IRecordLog : IAsyncDisposable
     /// <summary>Rows below this position are durable.</summary>
     long DurableLength { get; }
 
+    /// <summary>Bytes of rows appended and not yet durable (held in memory until they are).</summary>
+    long PendingBytes { get; }
+
     /// <summary>Null while healthy; the write failure once one happened.</summary>
     RecordLogFailedException? Failure { get; }
 
@@ -56,9 +59,6 @@ public interface IRecordLog : IAsyncDisposable
 
     /// <summary>Marks a row retired (a losing entry for the same origin and seq); it stays at its position.</summary>
     void Retire(long position);
-
-    /// <summary>Marks a row visible or hidden (an adopted record whose visible copy was retired).</summary>
-    void SetKind(long position, RowKind kind);
 
     /// <summary>Copies rows from <paramref name="position"/> on, retired ones included, into <paramref name="rows"/>; returns how many.</summary>
     int Read(long position, Span<LogRow> rows);
@@ -75,9 +75,9 @@ public interface IRecordLog : IAsyncDisposable
     /// <summary>Every row that is not retired, as (position, origin, seq, content key, kind), in position order: rebuilds the in-memory indexes at start.</summary>
     IEnumerable<(long Position, NodeId Origin, long Seq, ulong ContentKey, RowKind Kind)> Scan();
 
-    /// <summary>Remembers an origin's public key (so peers' records can be verified after a restart).</summary>
+    /// <summary>Remembers an origin's public key (it travels with every entry of the origin's feed this node sends).</summary>
     void PutOriginKey(NodeId origin, byte[] publicKey);
 
-    /// <summary>Every origin key remembered.</summary>
-    IEnumerable<(NodeId Origin, byte[] PublicKey)> OriginKeys();
+    /// <summary>An origin's public key, if remembered. Keys live in the log, not in memory: a node may hold many feeds.</summary>
+    bool TryGetOriginKey(NodeId origin, out byte[] publicKey);
 }

@@ -23,6 +23,8 @@ public sealed class MemoryRecordLog : IRecordLog
 
     public long DurableLength => Length;
 
+    public long PendingBytes => 0;
+
     public RecordLogFailedException? Failure
     {
         get { lock (_gate) { return _failure; } }
@@ -94,18 +96,6 @@ public sealed class MemoryRecordLog : IRecordLog
                 {
                     _contentKeys[row.ContentKey] = count - 1;
                 }
-            }
-        }
-    }
-
-    public void SetKind(long position, RowKind kind)
-    {
-        lock (_gate)
-        {
-            var row = _rows[(int)position];
-            if (row.Kind != RowKind.Retired)
-            {
-                _rows[(int)position] = row with { Kind = kind };
             }
         }
     }
@@ -183,9 +173,9 @@ public sealed class MemoryRecordLog : IRecordLog
         lock (_gate) { _originKeys[origin] = publicKey; }
     }
 
-    public IEnumerable<(NodeId Origin, byte[] PublicKey)> OriginKeys()
+    public bool TryGetOriginKey(NodeId origin, out byte[] publicKey)
     {
-        lock (_gate) { return _originKeys.Select(p => (p.Key, p.Value)).ToList(); }
+        lock (_gate) { return _originKeys.TryGetValue(origin, out publicKey!); }
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

@@ -36,6 +36,7 @@ public sealed class SqliteRecordLog : IRecordLog
     private const string SelectEntry = "SELECT pos, ckey, kind, blob FROM rows WHERE origin = ?1 AND seq = ?2 AND kind <> 2 AND pos < ?3 ORDER BY pos DESC";
     private const string SelectContent = "SELECT pos FROM rows WHERE ckey = ?1 AND ckey < 0 AND kind <> 2 AND pos < ?2";
     private const string SelectKind = "SELECT kind FROM rows WHERE pos = ?1";
+    private const string SelectKey = "SELECT public_key FROM origin_keys WHERE origin = ?1";
     private const string SelectScan = "SELECT pos, origin, seq, ckey, kind FROM rows WHERE kind <> 2 AND pos < ?1 ORDER BY pos";
 
     private readonly string _directory;
@@ -50,6 +51,7 @@ public sealed class SqliteRecordLog : IRecordLog
     private readonly ManualResetEventSlim _work = new(false);
     private readonly TaskCompletionSource _writerExited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _bytesSinceCheckpoint;
+    private long _pendingBytes;
 
     // The checkpointer thread; _walFrames is the WAL's size in frames at its last checkpoint (read by the writer).
     private readonly SqliteLogConnection _checkpointConnection;
@@ -64,7 +66,7 @@ public sealed class SqliteRecordLog : IRecordLog
     private readonly List<KindChange> _kindChanges = [];
     private readonly Dictionary<long, KindChange> _pendingKinds = [];
     private readonly List<(NodeId Origin, byte[] PublicKey)> _pendingKeys = [];
-    private readonly Dictionary<NodeId, byte[]> _originKeys;
+    private (NodeId Origin, byte[] PublicKey)[] _committingKeys = [];
     private readonly PriorityQueue<TaskCompletionSource, long> _waiters = new();
     private long _length;
     private long _durable;
@@ -73,7 +75,7 @@ public sealed class SqliteRecordLog : IRecordLog
     private bool _closing;
     private bool _disposed;
 
-    private SqliteRecordLog(string directory, bool removeOnDispose, RecordLogOptions options, FileStream lockFile, SqliteLogConnection writer, SqliteLogConnection checkpointer, long length, Dictionary<NodeId, byte[]> originKeys)
+    private SqliteRecordLog(string directory, bool removeOnDispose, RecordLogOptions options, FileStream lockFile, SqliteLogConnection writer, SqliteLogConnection checkpointer, long length)
     {
         _directory = directory;
         _path = Path.Combine(directory, FileName);
@@ -84,7 +86,6 @@ public sealed class SqliteRecordLog : IRecordLog
         _writer = writer;
         _checkpointConnection = checkpointer;
         _length = _durable = length;
-        _originKeys = originKeys;
         if (removeOnDispose)
         {
             AppDomain.CurrentDomain.ProcessExit += RemoveAtExit;
@@ -100,6 +101,8 @@ public sealed class SqliteRecordLog : IRecordLog
     public long Length => Volatile.Read(ref _length);
 
     public long DurableLength => Volatile.Read(ref _durable);
+
+    public long PendingBytes => Interlocked.Read(ref _pendingBytes);
 
     public RecordLogFailedException? Failure => Volatile.Read(ref _failure);
 
@@ -131,16 +134,8 @@ public sealed class SqliteRecordLog : IRecordLog
             raw.sqlite3_step(last);
             var length = raw.sqlite3_column_int64(last, 0);
             raw.sqlite3_reset(last);
-            var keys = new Dictionary<NodeId, byte[]>();
-            var select = writer.Statement("SELECT origin, public_key FROM origin_keys");
-            while (raw.sqlite3_step(select) == raw.SQLITE_ROW)
-            {
-                keys[SqliteLogConnection.ColumnOrigin(select, 0)] = raw.sqlite3_column_blob(select, 1).ToArray();
-            }
-
-            raw.sqlite3_reset(select);
             checkpointer = SqliteLogConnection.OpenCheckpointer(Path.Combine(directory, FileName));
-            return new SqliteRecordLog(directory, removeOnDispose, options, lockFile, writer, checkpointer, length, keys);
+            return new SqliteRecordLog(directory, removeOnDispose, options, lockFile, writer, checkpointer, length);
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {
@@ -166,6 +161,7 @@ public sealed class SqliteRecordLog : IRecordLog
             position = _length;
             _tail.Add(new LogRow(position, origin, seq, contentKey, kind, blob));
             Volatile.Write(ref _length, position + 1);
+            Interlocked.Add(ref _pendingBytes, blob.Length);
         }
 
         _work.Set();
@@ -200,8 +196,6 @@ public sealed class SqliteRecordLog : IRecordLog
     }
 
     public void Retire(long position) => ChangeKind(position, RowKind.Retired);
-
-    public void SetKind(long position, RowKind kind) => ChangeKind(position, kind);
 
     public int Read(long position, Span<LogRow> rows)
     {
@@ -441,20 +435,63 @@ public sealed class SqliteRecordLog : IRecordLog
         lock (_gate)
         {
             ThrowIfNotWritable();
-            var copy = publicKey.ToArray();
-            _originKeys[origin] = copy;
-            _pendingKeys.Add((origin, copy));
+            _pendingKeys.Add((origin, publicKey.ToArray()));
         }
 
         _work.Set();
     }
 
-    public IEnumerable<(NodeId Origin, byte[] PublicKey)> OriginKeys()
+    public bool TryGetOriginKey(NodeId origin, out byte[] publicKey)
     {
         lock (_gate)
         {
-            return [.. _originKeys.Select(p => (p.Key, p.Value))];
+            ThrowIfDisposed();
+            for (var i = _pendingKeys.Count - 1; i >= 0; i--)
+            {
+                if (_pendingKeys[i].Origin == origin)
+                {
+                    publicKey = _pendingKeys[i].PublicKey;
+                    return true;
+                }
+            }
+
+            // Keys being committed right now are found in the store once the commit ends; until then, in the batch (the
+            // last one put wins, as it does in the store).
+            for (var i = _committingKeys.Length - 1; i >= 0; i--)
+            {
+                if (_committingKeys[i].Origin == origin)
+                {
+                    publicKey = _committingKeys[i].PublicKey;
+                    return true;
+                }
+            }
         }
+
+        var reader = RentReader();
+        try
+        {
+            var statement = reader.Statement(SelectKey);
+            SqliteLogConnection.BindOrigin(statement, 1, origin);
+            try
+            {
+                if (Step(reader, statement))
+                {
+                    publicKey = raw.sqlite3_column_blob(statement, 0).ToArray();
+                    return true;
+                }
+            }
+            finally
+            {
+                raw.sqlite3_reset(statement);
+            }
+        }
+        finally
+        {
+            ReturnReader(reader);
+        }
+
+        publicKey = [];
+        return false;
     }
 
     /// <summary>Writes what is pending, stops the writer, closes the store (and removes it if it was temporary).</summary>
@@ -531,6 +568,7 @@ public sealed class SqliteRecordLog : IRecordLog
                         rows = [.. _tail.Take(_maxRowsPerCommit)];
                         changes = [.. _kindChanges];
                         keys = [.. _pendingKeys];
+                        _committingKeys = keys;
                         _kindChanges.Clear();
                         _pendingKeys.Clear();
                     }
@@ -547,10 +585,12 @@ public sealed class SqliteRecordLog : IRecordLog
 
                     Commit(rows, changes, keys);
                     AfterCommit(rows);
+                    Interlocked.Add(ref _pendingBytes, -rows.Sum(r => (long)r.Blob.Length));
                     lock (_gate)
                     {
                         _tail.RemoveRange(0, rows.Length);
                         Volatile.Write(ref _durable, _durable + rows.Length);
+                        _committingKeys = [];
                         foreach (var change in changes)
                         {
                             if (_pendingKinds.TryGetValue(change.Position, out var latest) && latest.Version == change.Version)
