@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using AspireP2P.Tests.Infrastructure;
 
@@ -73,25 +72,7 @@ public sealed class PublishManifestTests
 
     private static async Task PublishAsync(params string[] args)
     {
-        var start = TestTools.StartInfo("dotnet", ["AspireP2P.AppHost.dll", .. args]);
-        start.WorkingDirectory = AppContext.BaseDirectory;
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        using var appHost = Process.Start(start) ?? throw new InvalidOperationException("the AppHost did not start");
-        var output = appHost.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var errors = appHost.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        try
-        {
-            await appHost.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            if (!appHost.HasExited)
-            {
-                appHost.Kill(entireProcessTree: true);
-            }
-        }
-
-        Assert.True(appHost.ExitCode == 0, $"the AppHost's publish exited with {appHost.ExitCode}: {await output}{await errors}");
+        var (exitCode, output, errors) = await AppHostProcess.RunAsync(args);
+        Assert.True(exitCode == 0, $"the AppHost's publish exited with {exitCode}: {output}{errors}");
     }
 }
