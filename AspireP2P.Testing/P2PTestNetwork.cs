@@ -14,9 +14,10 @@ namespace AspireP2P.Testing;
 /// A started AspireP2P network (<c>AddP2PNetwork</c>) as a distributed test drives it: its nodes, their health and
 /// convergence, records posted and awaited on every node, partitions and heals (the dashboard's fault commands), and
 /// the dashboard's telemetry. Every wait has a deadline and fails with a <see cref="TimeoutException"/> that says what
-/// it last saw. Thread-safe.
+/// it last saw. Thread-safe. <see cref="StartAsync{TEntryPoint}"/> starts an AppHost and owns it (dispose to stop it);
+/// <see cref="For"/> drives a network in an application the test started itself.
 /// </summary>
-public sealed class P2PTestNetwork
+public sealed class P2PTestNetwork : IAsyncDisposable
 {
     /// <summary>The deadline of a wait when none is given: long enough for a network of processes to start on a busy machine.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
@@ -30,14 +31,20 @@ public sealed class P2PTestNetwork
 
     private readonly DistributedApplication _app;
     private readonly P2PNetworkResource _network;
+    private readonly IAsyncDisposable? _builder;
 
-    private P2PTestNetwork(DistributedApplication app, P2PNetworkResource network)
+    /// <param name="builder">The testing builder that made <paramref name="app"/>, when this owns both (disposing it disposes the app's services).</param>
+    private P2PTestNetwork(DistributedApplication app, P2PNetworkResource network, IAsyncDisposable? builder = null)
     {
         _app = app;
         _network = network;
+        _builder = builder;
         Nodes = [.. network.Nodes.Where(n => n.Annotations.OfType<P2PNodeAnnotation>().All(a => !a.Spare)).Select(n => n.Name)];
         Spares = [.. network.Nodes.Where(n => n.Annotations.OfType<P2PNodeAnnotation>().Any(a => a.Spare)).Select(n => n.Name)];
     }
+
+    /// <summary>The application the network runs in.</summary>
+    public DistributedApplication App => _app;
 
     /// <summary>The network's name, as given to <c>AddP2PNetwork</c>.</summary>
     public string Name => _network.Name;
@@ -47,6 +54,76 @@ public sealed class P2PTestNetwork
 
     /// <summary>The spares: declared, started only when asked.</summary>
     public IReadOnlyList<string> Spares { get; }
+
+    /// <summary>
+    /// Starts the AppHost <typeparamref name="TEntryPoint"/> (<c>Projects.MyAppHost</c>) through Aspire.Hosting.Testing
+    /// and waits until every node of its network <paramref name="network"/> is healthy. With <paramref name="dashboard"/>,
+    /// the dashboard runs too, with a telemetry API key of this run's own (<see cref="CreateDashboardClient"/>). Dispose
+    /// the result to stop everything.
+    /// </summary>
+    /// <typeparam name="TEntryPoint">A type of the AppHost's assembly.</typeparam>
+    /// <param name="network">The name given to <c>AddP2PNetwork</c>.</param>
+    /// <param name="args">The AppHost's command line.</param>
+    /// <param name="dashboard">Run the dashboard (its telemetry is then readable).</param>
+    /// <param name="timeout">For building, starting and the nodes' health together; <see cref="DefaultTimeout"/> when null.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    public static async Task<P2PTestNetwork> StartAsync<TEntryPoint>(
+        string network, string[]? args = null, bool dashboard = false, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        where TEntryPoint : class
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout ?? DefaultTimeout);
+        string[] arguments = [.. args ?? [], .. dashboard ? [$"--AppHost:DashboardApiKey={Guid.NewGuid():N}"] : Array.Empty<string>()];
+        IDistributedApplicationTestingBuilder? builder = null;
+        DistributedApplication? app = null;
+        try
+        {
+            builder = await DistributedApplicationTestingBuilder.CreateAsync<TEntryPoint>(
+                arguments, (options, _) => options.DisableDashboard = !dashboard, deadline.Token).ConfigureAwait(false);
+            app = await builder.BuildAsync(deadline.Token).ConfigureAwait(false);
+            await app.StartAsync(deadline.Token).ConfigureAwait(false);
+            var started = new P2PTestNetwork(app, For(app, network)._network, builder);
+            await started.WaitForHealthyAsync(timeout, deadline.Token).ConfigureAwait(false);
+            return started;
+        }
+        catch (Exception ex)
+        {
+            if (app is not null)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (builder is not null)
+            {
+                await builder.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (ex is OperationCanceledException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"Timed out after {(timeout ?? DefaultTimeout).TotalSeconds:0} s starting the network {network}.", ex);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Stops and disposes the application when <see cref="StartAsync{TEntryPoint}"/> started it; otherwise nothing.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_builder is not null)
+        {
+            using var stopping = new CancellationTokenSource(DefaultTimeout);
+            try
+            {
+                await _app.StopAsync(stopping.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                await _app.DisposeAsync().ConfigureAwait(false);
+                await _builder.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>The network named <paramref name="network"/> in a built (or started) application.</summary>
     /// <param name="app">The application, from <c>DistributedApplicationTestingBuilder</c>.</param>

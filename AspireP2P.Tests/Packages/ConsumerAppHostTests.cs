@@ -141,7 +141,6 @@ public sealed class ConsumerAppHostTests(ITestOutputHelper output)
             </Project>
             """);
         File.WriteAllText(Path.Combine(check, "Program.cs"), """
-            using Aspire.Hosting.Testing;
             using AspireP2P.Testing;
 
             // Every step has a deadline; the whole check too.
@@ -149,14 +148,9 @@ public sealed class ConsumerAppHostTests(ITestOutputHelper output)
             var ct = cancel.Token;
             var step = TimeSpan.FromMinutes(2);
 
-            await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Consumer.AppHostEntry>(
-                [], (options, _) => options.DisableDashboard = true, ct);
-            await using var app = await builder.BuildAsync(ct);
-            await app.StartAsync(ct).WaitAsync(step, ct);
-
-            var p2p = P2PTestNetwork.For(app, "p2p");
+            // Started through Aspire.Hosting.Testing, every node healthy; disposing it stops everything.
+            await using var p2p = await P2PTestNetwork.StartAsync<Consumer.AppHostEntry>("p2p", timeout: step, cancellationToken: ct);
             Console.WriteLine($"nodes: {string.Join(", ", p2p.Nodes)}");
-            await p2p.WaitForHealthyAsync(step, ct);
 
             // A chain, the app at its end: each is linked to its neighbours.
             var deadline = DateTime.UtcNow + step;
@@ -192,7 +186,6 @@ public sealed class ConsumerAppHostTests(ITestOutputHelper output)
             await p2p.WaitForRecordEverywhereAsync(said, step, ct);
             Console.WriteLine($"app's record everywhere: {await response.Content.ReadAsStringAsync(ct)}");
             Console.WriteLine($"converged: {await p2p.WaitForConvergenceAsync(step, ct)}");
-            await app.StopAsync(ct).WaitAsync(step, ct);
             return 0;
             """);
         return Path.Combine(check, "Check.csproj");
