@@ -156,8 +156,8 @@ public sealed class PublisherFailureTests : IAsyncLifetime
     [Fact]
     public async Task CallersAtOnceAreAnsweredOnlyOnceDurableEachWithItsOwnSeq()
     {
-        // Callers sign on their own threads when nobody else is signing; whoever queues meanwhile is signed by the
-        // signer at work or the loop. None may be answered before its row is durable, none may be left waiting.
+        // Callers from many threads at once: the signer batches them; each batch is answered by one continuation once
+        // durable. None may be answered before its row is durable, none may be left waiting.
         _log.StallDurability();
         var publishes = Enumerable.Range(0, 64).Select(_ => Task.Run(PublishAsync, TestContext.Current.CancellationToken)).ToList();
         await Eventually.UntilAsync(() => Task.FromResult(_core.Store.Count), count => count == 64, Timeouts.Request, "every record signed and stored");
