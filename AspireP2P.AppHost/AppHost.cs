@@ -1,37 +1,31 @@
-using AspireP2P.AppHost;
-
 // A chain of P2P nodes: node-0 ← node-1 ← … ← node-{N-1}; each node dials its predecessor with --peers.
 // Choose the size with `dotnet run --project AspireP2P.AppHost -- --nodes 5 --base-port 3030`,
-// or with configuration (Network:Nodes, Network:BasePort; env Network__Nodes=5).
+// or with configuration (Network:Nodes, Network:BasePort; env Network__Nodes=5). The network is AspireP2P.Hosting's.
 var builder = DistributedApplication.CreateBuilder(args);
-builder.Configuration.AddNetworkCommandLine(args);
-NetworkOptions network;
+builder.Configuration.AddP2PNetworkCommandLine(args);
+P2PNetworkOptions network;
+bool sample;
 try
 {
-    network = builder.Configuration.GetNetworkOptions();
-    NetworkTelemetry.Validate(builder.Configuration);
+    network = builder.Configuration.GetP2PNetworkOptions();
+    sample = bool.TryParse(builder.Configuration["sample"] ?? "false", out var on) ? on
+        : throw new P2PNetworkArgumentException($"--sample must be true or false, not '{builder.Configuration["sample"]}'.");
 }
-catch (NetworkArgumentException bad)
+catch (P2PNetworkArgumentException bad)
 {
     // One line that names the flag and what it allows; 2, as for any command-line usage error.
     await Console.Error.WriteLineAsync($"AspireP2P.AppHost: {bad.Message}");
     return 2;
 }
 
-// The network's secrets, its dashboard row, the live view and the fault commands (ControlRoom.cs).
-var room = ControlRoom.Add(builder, network);
+// The nodes run the node project this AppHost builds (--launch Auto and NativeAot need it); the dashboard is the control room.
+var p2p = builder.AddP2PNetwork<Projects.AspireP2P_Node>("network", network);
 
-IResourceWithEndpoints? predecessor = null;
-for (var i = 0; i < network.Nodes; i++)
+// --sample true: the chat sample, an ASP.NET Core app that hosts the node as a library, joins as one more node.
+if (sample)
 {
-    predecessor = builder.AddP2PNode($"node-{i}", network.BasePort + i, predecessor, network, room).Resource;
+    builder.AddProject<Projects.AspireP2P_Samples_Chat>("chat", launchProfileName: null).JoinP2PNetwork(p2p);
 }
-
-// --spares N: more nodes that start only when asked, each joining a running node.
-builder.AddSpares(network, room);
-
-// The record traces the network starts per second, and the dashboard's telemetry limits (NetworkTelemetry.cs).
-builder.AddNetworkTelemetry(room.Nodes, network.Nodes);
 
 await builder.Build().RunAsync();
 return 0;

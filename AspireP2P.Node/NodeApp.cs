@@ -4,7 +4,7 @@ using AspireP2P.Node.Hosting;
 namespace AspireP2P.Node;
 
 /// <summary>Builds a node's web application; Program.cs runs it and the tests start several in one process.</summary>
-public static class NodeApp
+internal static class NodeApp
 {
     public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -13,7 +13,7 @@ public static class NodeApp
         builder.Configuration.AddNodeCommandLine(args);
 
         builder.AddServiceDefaults();
-        builder.AddP2PNode();
+        builder.AddStandaloneNode();
         builder.AddApiGuard();
         builder.Services.AddNodeOpenApi();
         configure?.Invoke(builder);

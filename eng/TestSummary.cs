@@ -36,7 +36,7 @@ var rows = report.Descendants(ns + "UnitTestResult")
     })
     .ToList();
 
-string[] order = ["Unit", "Simulation", "Network", "Process", "Seed", "Browser", "Aspire", "Hosts"];
+string[] order = ["Unit", "Simulation", "Network", "Process", "Seed", "Browser", "Aspire", "Hosts", "Packages"];
 Console.WriteLine();
 Console.WriteLine("Tests per tier (time: sum of the tests' durations; span: first start to last end, tiers overlap when run in parallel)");
 Console.WriteLine($"{"Tier",-12} {"Tests",6} {"Passed",7} {"Failed",7} {"Other",6} {"Time",10} {"Span",10}");

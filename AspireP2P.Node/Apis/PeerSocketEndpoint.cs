@@ -18,7 +18,7 @@ public static class PeerSocketEndpoint
         return app;
     }
 
-    private static async Task AcceptPeerAsync(HttpContext context, RequestDelegate next)
+    internal static async Task AcceptPeerAsync(HttpContext context, RequestDelegate next)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {

@@ -13,12 +13,7 @@ public static class ApiGuardExtensions
     public static WebApplicationBuilder AddApiGuard(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ApiSecurityOptions>()
-            .BindConfiguration(ApiSecurityOptions.SectionName)
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ApiSecurityOptions>, ApiSecurityOptionsAnnotationsValidator>();
-        services.AddSingleton<IValidateOptions<ApiSecurityOptions>, ApiSecurityOptionsValidator>();
-        services.AddSingleton<ApiKeyVerifier>();
+        services.AddApiKeyGuard();
 
         // The web host's own host filtering (first in the pipeline) reads these instead of the root "AllowedHosts" key.
         services.AddOptions<HostFilteringOptions>()
@@ -29,6 +24,22 @@ public static class ApiGuardExtensions
         services.AddOptions<RateLimiterOptions>()
             .Configure<IOptions<ApiSecurityOptions>, ILoggerFactory>((limiter, security, logs) =>
                 ApiGuardRateLimits.Configure(limiter, security.Value.RateLimit, logs.CreateLogger<ApiGuardMiddleware>()));
+        return builder;
+    }
+
+    /// <summary>
+    /// The part of the guard that judges each of the node's endpoints (<see cref="ApiGuardMiddleware"/>: the API key,
+    /// cross-origin requests, JSON content types): all an app that hosts the node takes, its host filtering and rate
+    /// limits being its own.
+    /// </summary>
+    internal static IServiceCollection AddApiKeyGuard(this IServiceCollection services)
+    {
+        services.AddOptions<ApiSecurityOptions>()
+            .BindConfiguration(ApiSecurityOptions.SectionName)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiSecurityOptions>, ApiSecurityOptionsAnnotationsValidator>();
+        services.AddSingleton<IValidateOptions<ApiSecurityOptions>, ApiSecurityOptionsValidator>();
+        services.AddSingleton<ApiKeyVerifier>();
 
         // Routing answers a JSON endpoint called with another content type by a bare 415; say what to send instead.
         services.Configure<Microsoft.AspNetCore.Http.ProblemDetailsOptions>(problems =>
@@ -44,7 +55,7 @@ public static class ApiGuardExtensions
                 }
             };
         });
-        return builder;
+        return services;
     }
 
     /// <summary>After routing (so each endpoint's metadata is known) and before any endpoint or the peer WebSocket.</summary>

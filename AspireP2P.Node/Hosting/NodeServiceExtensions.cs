@@ -39,7 +39,19 @@ public static class NodeServiceExtensions
     public static IConfigurationBuilder AddNodeCommandLine(this IConfigurationBuilder configuration, string[] args) =>
         configuration.AddCommandLine(args, SwitchMappings);
 
-    public static WebApplicationBuilder AddP2PNode(this WebApplicationBuilder builder)
+    /// <summary>The standalone node (NodeApp): it listens where <c>--host</c>/<c>--port</c> say, plus <see cref="AddNodeServices"/>.</summary>
+    internal static WebApplicationBuilder AddStandaloneNode(this WebApplicationBuilder builder)
+    {
+        // The node listens where --host/--port say, as the tutorial's did (this replaces ASPNETCORE_URLS).
+        var listen = builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
+        builder.WebHost.UseUrls($"http://{FormatHost(listen.Host)}:{listen.Port}");
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Math.Max(listen.MaxFrameBytes, 1024 * 1024));
+        builder.AddNodeServices();
+        return builder;
+    }
+
+    /// <summary>The node's services, without where it listens: an app that hosts the node (AddP2PNode) listens where it always does.</summary>
+    internal static IHostApplicationBuilder AddNodeServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<NodeOptions>()
             .BindConfiguration(NodeOptions.SectionName)
@@ -47,11 +59,6 @@ public static class NodeServiceExtensions
         // The data annotations are checked by a source-generated validator (reflection-free, so Native AOT works).
         builder.Services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsAnnotationsValidator>();
         builder.Services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
-
-        // The node listens where --host/--port say, as the tutorial's did (this replaces ASPNETCORE_URLS).
-        var listen = builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
-        builder.WebHost.UseUrls($"http://{FormatHost(listen.Host)}:{listen.Port}");
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = Math.Max(listen.MaxFrameBytes, 1024 * 1024));
 
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Relaxed));

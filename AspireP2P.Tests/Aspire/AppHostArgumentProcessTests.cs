@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Aspire;
@@ -14,30 +13,14 @@ public sealed class AppHostArgumentProcessTests
     [InlineData("--nodes 0", "--nodes must be a whole number from 1 to 1000, not '0'.")]
     [InlineData("--base-port 65534", "--base-port 65534 leaves room for 2 ports up to 65535, but 3 nodes need 3: use a base port from 1 to 65533.")]
     [InlineData("--launch Containers", "--launch must be Auto, Executable, Project or NativeAot, not 'Containers'.")]
+    [InlineData("--sample maybe", "--sample must be true or false, not 'maybe'.")]
     public async Task ABadFlagEndsTheAppHostWithOneLineAndExitCode2(string args, string message)
     {
-        var start = TestTools.StartInfo("dotnet", ["AspireP2P.AppHost.dll", .. args.Split(' ')]);
-        start.WorkingDirectory = AppContext.BaseDirectory;
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        using var appHost = Process.Start(start) ?? throw new InvalidOperationException("the AppHost did not start");
-        var output = appHost.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var errors = appHost.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        try
-        {
-            await appHost.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            if (!appHost.HasExited)
-            {
-                appHost.Kill(entireProcessTree: true);
-            }
-        }
+        var (exitCode, output, errors) = await AppHostProcess.RunAsync(args.Split(' '));
 
-        var printed = (await output) + (await errors);
-        Assert.Equal(2, appHost.ExitCode);
-        Assert.Equal([$"AspireP2P.AppHost: {message}"], (await errors).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var printed = output + errors;
+        Assert.Equal(2, exitCode);
+        Assert.Equal([$"AspireP2P.AppHost: {message}"], errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.DoesNotContain("   at ", printed, StringComparison.Ordinal);
         Assert.DoesNotContain("Exception", printed, StringComparison.Ordinal);
     }

@@ -1,9 +1,8 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using AspireP2P.Testing;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -12,13 +11,18 @@ namespace AspireP2P.Tests.Aspire;
 
 /// <summary>
 /// The real AppHost started through Aspire.Hosting.Testing: DCP, node processes (and the dashboard when asked),
-/// on random public ports. Started once per test class and ready when every node is healthy.
+/// on random public ports. Started once per test class and ready when every node is healthy. Reads and posts go
+/// through AspireP2P.Testing (<see cref="Testing"/>), as a user's own distributed tests would.
 /// </summary>
 public abstract class AspireNetwork(int nodeCount, bool withDashboard, params string[] appHostArgs) : IAsyncLifetime
 {
     private DistributedApplication? _app;
+    private P2PTestNetwork? _testing;
 
     public DistributedApplication App => _app ?? throw new InvalidOperationException("The network has not started.");
+
+    /// <summary>The AppHost's network (<c>network</c>) through AspireP2P.Testing's helpers.</summary>
+    public P2PTestNetwork Testing => _testing ?? throw new InvalidOperationException("The network has not started.");
 
     public int NodeCount => nodeCount;
 
@@ -50,50 +54,28 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard, params st
         return http;
     }
 
-    public DashboardTelemetry CreateDashboardClient()
-    {
-        var http = new HttpClient { BaseAddress = App.GetEndpoint("aspire-dashboard", "http") };
-        http.DefaultRequestHeaders.Add("X-API-Key", DashboardApiKey);
-        return new DashboardTelemetry(http);
-    }
+    public P2PDashboardTelemetry CreateDashboardClient() => Testing.CreateDashboardClient();
 
-    public async Task<string[]> GetPeersAsync(int index)
-    {
-        using var http = CreateClient(index);
-        return (await http.GetFromJsonAsync<string[]>("/peers").WaitAsync(Timeouts.Request))!;
-    }
+    public Task<string[]> GetPeersAsync(int index) =>
+        Testing.GetPeersAsync(NodeName(index), TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
-    public async Task<JsonElement[]> GetRecordsAsync(int index)
-    {
-        using var http = CreateClient(index);
-        return (await http.GetFromJsonAsync<JsonElement[]>("/records").WaitAsync(Timeouts.Request))!;
-    }
+    public Task<JsonElement[]> GetRecordsAsync(int index) =>
+        Testing.GetRecordsAsync(NodeName(index), TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
     /// <summary>The node's digest (32 hex digits): equal digests mean the same feed entries held.</summary>
-    public async Task<string> GetDigestAsync(int index)
-    {
-        using var client = CreateClient(index);
-        var info = await client.GetFromJsonAsync<JsonElement>("/api/node").WaitAsync(Timeouts.Request);
-        return info.GetProperty("digest").GetString()!;
-    }
+    public Task<string> GetDigestAsync(int index) =>
+        Testing.GetDigestAsync(NodeName(index), TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
 
     /// <summary>Posts <c>{"record": value}</c> at a node and returns the trace id the node answers with.</summary>
     public async Task<string> PostRecordAsync(int index, string value)
     {
-        using var http = CreateClient(index);
-        using var response = await http.PostAsJsonAsync("/record", new { record = value }).WaitAsync(Timeouts.Request);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var created = await response.Content.ReadFromJsonAsync<JsonElement>().WaitAsync(Timeouts.Request);
-        return created.GetProperty("traceId").GetString()!;
+        var posted = await Testing.PostRecordAsync(NodeName(index), value, TestContext.Current.CancellationToken).WaitAsync(Timeouts.Request, TestContext.Current.CancellationToken);
+        return posted.TraceId ?? throw new InvalidOperationException($"{NodeName(index)} answered without a trace id for '{value}'");
     }
 
     /// <summary>Waits until every node stores a record whose value matches.</summary>
     public Task WaitForRecordEverywhereAsync(Func<string, bool> matches, string what) =>
-        Task.WhenAll(Enumerable.Range(0, nodeCount).Select(index => Eventually.UntilAsync(
-            () => GetRecordsAsync(index),
-            records => records.Any(r => r.ValueKind == JsonValueKind.String && matches(r.GetString()!)),
-            Timeouts.Converge,
-            $"{what} at {NodeName(index)}")));
+        Testing.WaitForRecordEverywhereAsync(r => r.ValueKind == JsonValueKind.String && matches(r.GetString()!), what, Timeouts.Converge, TestContext.Current.CancellationToken);
 
     /// <summary>On a chain every node is linked to its neighbours: the predecessor it dialed and the successor that dialed it.</summary>
     public string[] ExpectedPeers(int index) =>
@@ -116,8 +98,8 @@ public abstract class AspireNetwork(int nodeCount, bool withDashboard, params st
 
         _app = await builder.BuildAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
         await _app.StartAsync(TestContext.Current.CancellationToken).WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
-        await Task.WhenAll(NodeNames.Select(name => _app.ResourceNotifications.WaitForResourceHealthyAsync(name, TestContext.Current.CancellationToken)))
-            .WaitAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
+        _testing = P2PTestNetwork.For(_app, "network");
+        await _testing.WaitForHealthyAsync(Timeouts.AppHostStart, TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync()

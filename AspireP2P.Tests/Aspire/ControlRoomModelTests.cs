@@ -1,7 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using AspireP2P.AppHost;
+using AspireP2P.Hosting;
 using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Aspire;
@@ -44,7 +44,7 @@ public sealed class ControlRoomModelTests
             Assert.Superset(FaultCommandNames.ToHashSet(), node.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.Name).ToHashSet());
         }
 
-        var network = Assert.Single(builder.Resources.OfType<NetworkResource>());
+        var network = Assert.Single(builder.Resources.OfType<P2PNetworkResource>());
         Assert.Equal(ControlRoom.NetworkResourceName, network.Name);
         Assert.Contains(network.Annotations.OfType<ResourceCommandAnnotation>(), c => c.Name == FaultCommands.HealAll);
     }
@@ -68,14 +68,17 @@ public sealed class ControlRoomModelTests
     }
 
     [Fact]
-    public async Task PublishModeHasNoFaultsNoSparesAndNoNetworkRow()
+    public async Task PublishModeHasNoFaultsNoSparesAndNoNetworkRowInTheManifest()
     {
         var manifest = Path.Combine(Path.GetTempPath(), $"aspirep2p-{Guid.NewGuid():N}.json");
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AspireP2P_AppHost>(
             ["--nodes", "2", "--spares", "1", "--publisher", "manifest", "--output-path", manifest], TestContext.Current.CancellationToken).WaitAsync(Timeouts.Start, TestContext.Current.CancellationToken);
 
         Assert.True(builder.ExecutionContext.IsPublishMode);
-        Assert.Empty(builder.Resources.OfType<NetworkResource>());
+        // The network's resource exists in the model (AddP2PNetwork returns it) but is left out of the manifest, commandless.
+        var network = Assert.Single(builder.Resources.OfType<P2PNetworkResource>());
+        Assert.Equal(ManifestPublishingCallbackAnnotation.Ignore, Assert.Single(network.Annotations.OfType<ManifestPublishingCallbackAnnotation>()));
+        Assert.Empty(network.Annotations.OfType<ResourceCommandAnnotation>());
         Assert.DoesNotContain(builder.Resources, r => r.Name.StartsWith("spare-", StringComparison.Ordinal));
         foreach (var node in Nodes(builder))
         {
@@ -87,7 +90,7 @@ public sealed class ControlRoomModelTests
     internal static IEnumerable<IResource> Nodes(IDistributedApplicationTestingBuilder builder) =>
         builder.Resources.Where(r => r.Name.StartsWith("node-", StringComparison.Ordinal) || r.Name.StartsWith("spare-", StringComparison.Ordinal));
 
-    private static async Task<List<object>> EvaluateArgsAsync(IResource node)
+    internal static async Task<List<object>> EvaluateArgsAsync(IResource node)
     {
         var args = new List<object>();
         var context = new CommandLineArgsCallbackContext(args);

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using AspireP2P.AppHost;
+using AspireP2P.Hosting;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using AspireP2P.AppHost;
+using AspireP2P.Hosting;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using AspireP2P.AppHost;
+using AspireP2P.Hosting;
 using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Aspire;
@@ -99,6 +99,35 @@ public sealed class FaultCommandTests(FaultNetwork network, ITestOutputHelper ou
         }
 
         await network.WaitForSnapshotAsync(ControlRoomNetwork.Network, s => s.State?.Text == Convergence.Converged, Timeouts.Converge, "the network to converge");
+    }
+
+    [Fact]
+    public async Task TheTestingHelpersPartitionAndHealANodeAndAwaitWhatItMissed()
+    {
+        var p2p = network.Testing;
+        const string Cut = "node-3";
+        await p2p.WaitForConvergenceAsync(Timeouts.Converge, TestContext.Current.CancellationToken);
+
+        await p2p.PartitionAsync(Cut, TimeSpan.FromHours(1), TestContext.Current.CancellationToken);
+        var meanwhile = $"while {Cut} is cut off {Guid.NewGuid():N}";
+        await p2p.PostRecordAsync("node-0", meanwhile, TestContext.Current.CancellationToken);
+
+        // A partitioned node takes nothing in, so waiting for the record everywhere runs into its deadline, naming it.
+        var missing = await Assert.ThrowsAsync<TimeoutException>(() => p2p.WaitForRecordEverywhereAsync(meanwhile, TimeSpan.FromSeconds(3), TestContext.Current.CancellationToken));
+        Assert.Contains($"at {Cut}", missing.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(meanwhile, await RecordsAsync(Cut));
+
+        await p2p.HealAsync(Cut, TestContext.Current.CancellationToken);
+        await p2p.WaitForRecordEverywhereAsync(meanwhile, Timeouts.Converge, TestContext.Current.CancellationToken);
+        await p2p.WaitForConvergenceAsync(Timeouts.Converge, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task TheTestingHelpersRefuseWhatTheyCannotDo()
+    {
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => network.Testing.PartitionAsync("node-1", TimeSpan.Zero, TestContext.Current.CancellationToken));
+        var unknown = Assert.Throws<ArgumentException>(() => AspireP2P.Testing.P2PTestNetwork.For(network.App, "no-such-network"));
+        Assert.Contains("[network]", unknown.Message, StringComparison.Ordinal);
     }
 
     private async Task<JsonElement> FaultsAsync(string node)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AspireP2P.Testing;
 using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Aspire;
@@ -91,7 +92,7 @@ public sealed class ThreeNodeNetworkTests(ThreeNodeNetwork network) : IClassFixt
         Assert.InRange(kept.Count, 1, traceIds.Count - 1);
         Assert.All(kept, spans => Assert.True(IsWhole(spans), $"a kept trace is whole: {string.Join(", ", spans.Select(x => $"{x.Resource}: {x.Name}"))}"));
 
-        bool IsWhole(IReadOnlyList<TraceSpan> spans) =>
+        bool IsWhole(IReadOnlyList<P2PTraceSpan> spans) =>
             spans.Count(s => s.Name == Publish && s.Resource == AspireNetwork.NodeName(0)) == 1
             && Enumerable.Range(1, Last).All(i => spans.Count(s => s.Name == Receive && s.Resource == AspireNetwork.NodeName(i)) == 1);
     }

@@ -33,5 +33,8 @@ public static class Tier
     /// <summary>Node processes on hosts of their own (Linux network namespaces), with faults made by the kernel.</summary>
     public const string Hosts = "Hosts";
 
-    public static IReadOnlyList<string> All { get; } = [Unit, Simulation, Network, Process, Seed, Browser, Aspire, Hosts];
+    /// <summary>The packed packages in a consumer's AppHost outside the repository, restored from a local folder feed.</summary>
+    public const string Packages = "Packages";
+
+    public static IReadOnlyList<string> All { get; } = [Unit, Simulation, Network, Process, Seed, Browser, Aspire, Hosts, Packages];
 }

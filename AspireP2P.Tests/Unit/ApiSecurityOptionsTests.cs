@@ -121,7 +121,7 @@ public sealed class ApiSecurityOptionsTests
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Configuration.AddNodeCommandLine(args);
-        builder.AddP2PNode();
+        builder.AddStandaloneNode();
         builder.AddApiGuard();
         using var services = builder.Services.BuildServiceProvider();
         return services.GetRequiredService<IOptions<ApiSecurityOptions>>().Value;

@@ -1,4 +1,5 @@
-using AspireP2P.AppHost;
+using Aspire.Hosting;
+using AspireP2P.Hosting;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
@@ -40,7 +41,7 @@ public sealed class DashboardTelemetryLimitsTests
     [InlineData("many")]
     public void ALimitThatIsNotAPositiveWholeNumberIsRefusedWithItsName(string value)
     {
-        var error = Assert.Throws<NetworkArgumentException>(() => NetworkTelemetry.DashboardLimits(Configuration(("Dashboard:TelemetryLimits:MaxLogCount", value))));
+        var error = Assert.Throws<P2PNetworkArgumentException>(() => NetworkTelemetry.DashboardLimits(Configuration(("Dashboard:TelemetryLimits:MaxLogCount", value))));
 
         Assert.Contains("Dashboard:TelemetryLimits:MaxLogCount", error.Message, StringComparison.Ordinal);
         Assert.Contains(value, error.Message, StringComparison.Ordinal);
@@ -52,7 +53,7 @@ public sealed class DashboardTelemetryLimitsTests
     [InlineData("NaN")]
     public void ATraceBudgetThatIsNotARateIsRefusedWithTheFlagsName(string budget)
     {
-        var error = Assert.Throws<NetworkArgumentException>(() => NetworkTelemetry.Validate(Configuration(("Telemetry:TracesPerSecond", budget))));
+        var error = Assert.Throws<P2PNetworkArgumentException>(() => NetworkTelemetry.Validate(Configuration(("Telemetry:TracesPerSecond", budget))));
 
         Assert.Contains("--traces-per-second", error.Message, StringComparison.Ordinal);
         Assert.Contains(budget, error.Message, StringComparison.Ordinal);

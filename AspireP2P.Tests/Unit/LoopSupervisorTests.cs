@@ -1,4 +1,4 @@
-using AspireP2P.AppHost;
+using AspireP2P.Hosting;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;

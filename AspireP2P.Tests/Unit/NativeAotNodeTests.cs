@@ -1,4 +1,4 @@
-using AspireP2P.AppHost;
+using AspireP2P.Hosting;
 using AspireP2P.Tests.Infrastructure;
 
 namespace AspireP2P.Tests.Unit;

@@ -1,4 +1,4 @@
-using AspireP2P.AppHost;
+using Aspire.Hosting;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
 
@@ -29,7 +29,7 @@ public sealed class NetworkArgumentsTests
              "--spares", "2", "--live-interval", "0.5", "--proxy", "true"],
             ("Network:Nodes", "9"));
 
-        Assert.Equal((5, 4000, AspireP2P.AppHost.NodeLaunch.NativeAot, "p2p-data", 3, 2, true),
+        Assert.Equal((5, 4000, P2PNodeLaunch.NativeAot, "p2p-data", 3, 2, true),
             (options.Nodes, options.BasePort, options.Launch, options.DataDir, options.TargetPeers, options.Spares, options.Proxy));
         Assert.Equal(TimeSpan.FromMilliseconds(500), options.LiveInterval);
     }
@@ -63,7 +63,7 @@ public sealed class NetworkArgumentsTests
     [InlineData("--data-dir", " ", "--data-dir must be a directory (each node keeps its records in a folder under it), not ' '.")]
     public void ABadValueIsRefusedInOneSentenceNamingTheFlagAndWhatItAllows(string flag, string value, string message)
     {
-        var error = Assert.Throws<NetworkArgumentException>(() => Read([flag, value]));
+        var error = Assert.Throws<P2PNetworkArgumentException>(() => Read([flag, value]));
 
         Assert.Equal(message, error.Message);
     }
@@ -74,7 +74,7 @@ public sealed class NetworkArgumentsTests
         var file = Path.GetTempFileName();
         try
         {
-            var error = Assert.Throws<NetworkArgumentException>(() => Read(["--data-dir", file]));
+            var error = Assert.Throws<P2PNetworkArgumentException>(() => Read(["--data-dir", file]));
             Assert.Equal($"--data-dir must be a directory (each node keeps its records in a folder under it), not '{file}', which is a file.", error.Message);
         }
         finally
@@ -86,9 +86,9 @@ public sealed class NetworkArgumentsTests
     [Fact]
     public void ABasePortWithoutRoomForEveryNodeSaysHowManyPortsAreNeededAndMentionsSparesOnlyWhenThereAreSome()
     {
-        var withoutSpares = Assert.Throws<NetworkArgumentException>(() => Read(["--base-port", "65534"]));
-        var withSpares = Assert.Throws<NetworkArgumentException>(() => Read(["--base-port", "65530", "--nodes", "3", "--spares", "5"]));
-        var oneNodeTooMany = Assert.Throws<NetworkArgumentException>(() => Read(["--base-port", "65535", "--nodes", "2", "--spares", "1"]));
+        var withoutSpares = Assert.Throws<P2PNetworkArgumentException>(() => Read(["--base-port", "65534"]));
+        var withSpares = Assert.Throws<P2PNetworkArgumentException>(() => Read(["--base-port", "65530", "--nodes", "3", "--spares", "5"]));
+        var oneNodeTooMany = Assert.Throws<P2PNetworkArgumentException>(() => Read(["--base-port", "65535", "--nodes", "2", "--spares", "1"]));
 
         Assert.Equal("--base-port 65534 leaves room for 2 ports up to 65535, but 3 nodes need 3: use a base port from 1 to 65533.", withoutSpares.Message);
         Assert.Equal("--base-port 65530 leaves room for 6 ports up to 65535, but 3 nodes and 5 spares need 8: use a base port from 1 to 65528.", withSpares.Message);
@@ -99,17 +99,39 @@ public sealed class NetworkArgumentsTests
     [Fact]
     public void TheSameChecksApplyToTheNetworkSettingsInTheEnvironment()
     {
-        var error = Assert.Throws<NetworkArgumentException>(() => Read([], ("Network:Nodes", "none")));
+        var error = Assert.Throws<P2PNetworkArgumentException>(() => Read([], ("Network:Nodes", "none")));
 
         Assert.StartsWith("--nodes must be a whole number", error.Message, StringComparison.Ordinal);
     }
 
-    private static NetworkOptions Read(string[]? args = null, params (string Key, string Value)[] settings)
+    [Fact]
+    public void TheTraceBudgetIsReadFromTheFlagOrEitherSettingAndDefaultsToFiveASecond()
+    {
+        Assert.Equal(P2PNetworkOptions.DefaultTracesPerSecond, Read().TracesPerSecond);
+        Assert.Equal(12.5, Read(["--traces-per-second", "12.5"], ("Network:TracesPerSecond", "3")).TracesPerSecond);
+        Assert.Equal(3, Read([], ("Network:TracesPerSecond", "3")).TracesPerSecond);
+        Assert.Equal(0, Read(["--Telemetry:TracesPerSecond=0"]).TracesPerSecond);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("fast")]
+    [InlineData("Infinity")]
+    public void ATraceBudgetThatIsNotARateIsRefusedNamingTheFlag(string value)
+    {
+        var error = Assert.Throws<P2PNetworkArgumentException>(() => Read(["--traces-per-second", value]));
+
+        Assert.Equal($"--traces-per-second must be a number of traces a second for the whole network, 0 or more, not '{value}'.", error.Message);
+        // The same setting under the network's own section is checked the same way, never by the binder.
+        Assert.Throws<P2PNetworkArgumentException>(() => Read([], ("Network:TracesPerSecond", value)));
+    }
+
+    private static P2PNetworkOptions Read(string[]? args = null, params (string Key, string Value)[] settings)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
-            .AddNetworkCommandLine(args ?? [])
+            .AddP2PNetworkCommandLine(args ?? [])
             .Build();
-        return configuration.GetNetworkOptions();
+        return configuration.GetP2PNetworkOptions();
     }
 }

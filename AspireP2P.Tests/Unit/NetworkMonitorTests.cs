@@ -1,7 +1,8 @@
+using Aspire.Hosting;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Aspire.Hosting.ApplicationModel;
-using AspireP2P.AppHost;
+using AspireP2P.Hosting;
 using AspireP2P.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -28,7 +29,7 @@ public sealed class NetworkMonitorTests : IAsyncLifetime
     private readonly ResourceNotificationService _notifications;
     private readonly ResourceStates _states;
     private readonly NetworkNodes _nodes = new();
-    private readonly NetworkResource _network = new(ControlRoom.NetworkResourceName);
+    private readonly P2PNetworkResource _network = new(ControlRoom.NetworkResourceName, new P2PNetworkOptions(), NodeSource.Packaged);
     private readonly FakeReader _reader = new();
     private readonly CapturingLogger<NetworkMonitor> _logger = new();
     private readonly CancellationTokenSource _stop = new();
@@ -209,7 +210,7 @@ public sealed class NetworkMonitorTests : IAsyncLifetime
             var endpoint = new EndpointAnnotation(ProtocolType.Tcp, uriScheme: "http", name: Extensions.EndpointName, port: 3030 + i, isProxied: false);
             endpoint.AllocatedEndpoint = new AllocatedEndpoint(endpoint, "localhost", 3030 + i);
             resource.Annotations.Add(endpoint);
-            nodes.Add(_nodes.Add(resource, spare: false));
+            nodes.Add(_nodes.Add(resource, spare: false, portOffset: i));
             _reader.Name(new Uri($"http://localhost:{3030 + i}"), names[i]);
             await _notifications.PublishUpdateAsync(resource, s => s with { State = state });
         }

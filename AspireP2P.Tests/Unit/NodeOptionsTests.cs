@@ -173,12 +173,12 @@ public sealed class NodeOptionsTests
     private static NodeOptions Bind(params string[] args) =>
         new ConfigurationBuilder().AddNodeCommandLine(args).Build().GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
 
-    /// <summary>The node's own registration (<see cref="NodeServiceExtensions.AddP2PNode"/>): binding plus every validation.</summary>
+    /// <summary>The node's own registration (<see cref="NodeServiceExtensions.AddStandaloneNode"/>): binding plus every validation.</summary>
     private static NodeOptions Resolve(Action<IConfigurationBuilder> configure)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         configure(builder.Configuration);
-        builder.AddP2PNode();
+        builder.AddStandaloneNode();
         using var services = builder.Services.BuildServiceProvider();
         return services.GetRequiredService<IOptions<NodeOptions>>().Value;
     }
