@@ -24,8 +24,7 @@ public sealed class CodeUnderTest
     public string ReleaseNode => Path.Combine(Root, "AspireP2P.Node", "bin", "Release", "net10.0", "AspireP2P.Node");
 
     /// <summary>Whether this checkout's AppHost can run Native AOT nodes (<c>--launch NativeAot</c>).</summary>
-    public bool SupportsNativeAotLaunch =>
-        File.Exists(Path.Combine(Root, "AspireP2P.AppHost", "NativeAotNode.cs"));
+    public bool SupportsNativeAotLaunch => HasNetworkFile("NativeAotNode.cs");
 
     /// <summary>The Native AOT node the AppHost's default launch runs once its publish is current (<see cref="NativeAotAsync"/> makes it so).</summary>
     public string NativeAotNode => Path.Combine(NativeAotDirectory, "AspireP2P.Node");
@@ -38,7 +37,11 @@ public sealed class CodeUnderTest
     /// published in the background after a change): a measured start must find the publish current, or it would run the
     /// JIT nodes with a publish competing for the CPU.
     /// </summary>
-    public bool HasAutoLaunch => File.Exists(Path.Combine(Root, "AspireP2P.AppHost", "NodeLaunchPlan.cs"));
+    public bool HasAutoLaunch => HasNetworkFile("NodeLaunchPlan.cs");
+
+    /// <summary>A file of the AppHost's network code: in the AppHost project before issue 24, in AspireP2P.Hosting since.</summary>
+    private bool HasNetworkFile(string name) =>
+        File.Exists(Path.Combine(Root, "AspireP2P.AppHost", name)) || File.Exists(Path.Combine(Root, "AspireP2P.Hosting", name));
 
     public bool HasAppHost => File.Exists(Path.Combine(Root, "AspireP2P.AppHost", "AspireP2P.AppHost.csproj"));
 
