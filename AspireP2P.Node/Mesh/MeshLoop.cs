@@ -154,8 +154,19 @@ public sealed class MeshLoop : ILinkEvents
     /// <summary>The peers named at start (<c>--peers</c>): kept linked for as long as the node runs.</summary>
     public void Bootstrap(IEnumerable<PeerAddress> addresses)
     {
+        var first = true;
         foreach (var address in addresses)
         {
+            if (first)
+            {
+                // Until the loop has taken its bootstrap peers in, /health must not say Healthy: on a busy machine that took
+                // long enough for a test to see a node named --peers <nothing listening> report Healthy. Only the initial
+                // empty snapshot is replaced: once the loop has published, its own snapshot stands.
+                var dialing = new MeshHealth(true, $"bootstrap peer {address} is not linked (dialing)", _node.Time.GetUtcNow());
+                Interlocked.CompareExchange(ref _snapshot, MeshSnapshot.Empty with { Health = dialing }, MeshSnapshot.Empty);
+                first = false;
+            }
+
             Post(new WantPeer(address, PeerOrigin.Bootstrap, Waiter: null));
         }
     }
