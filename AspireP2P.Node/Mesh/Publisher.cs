@@ -16,21 +16,16 @@ public sealed record PublisherTrouble(string Reason, DateTimeOffset Since);
 
 /// <summary>
 /// Creates this node's own entries: records posted here (POST /record), and records adopted from tutorial nodes, which
-/// cannot sign (the node witnesses them in its feed, flagged as of unknown author). Every entry waiting is given the next
-/// seqs of the node's feed and signed with one Ed25519 signature over the Merkle root of their leaves (each entry carries
-/// its path): when the node is idle that is one signature per record, under load one per batch, which is what keeps
-/// signing and verifying cheap. Entries are stored (which relays them) in seq order, and a POST is answered once its
-/// entry is durable.
-/// <para>One signer loop takes every draft waiting as one batch: the few microseconds a request takes to wake it are
-/// what lets a batch form under load, and one signature per batch (verified once per batch by every peer) is worth far
-/// more than the hand-off (a caller that signed its own draft on its own thread signed one record per signature, and
-/// the 3-peer star ran at 0.43× the loop's rate). A batch's waiters are answered together once the log says its last row
-/// is durable (one continuation per batch, then one per request), not each by a durable wait of its own.</para>
+/// cannot sign (the node witnesses them in its feed, flagged as of unknown author). One signer loop takes every entry
+/// waiting, gives them the next seqs of the node's feed, and signs them with one Ed25519 signature over the Merkle root
+/// of their leaves (each entry carries its path): when the node is idle that is one signature per record, under load one
+/// per batch, which is what keeps signing and verifying cheap. Entries are stored (which relays them) in seq order, and a
+/// POST is answered once its entry is durable.
 /// <para>Every draft is answered, whatever happens: stored, or failed with a reason (<see cref="PublishFailedException"/>).
 /// A batch that fails for any reason (a permission error on the seq reservation, a failed read, a bug) is answered, logged
-/// with its stack and counted, and signing goes on with the next; while the last batch failed the node reports itself
-/// unhealthy (<see cref="Trouble"/>), and the next batch that succeeds clears it. Drafts waiting are bounded by bytes
-/// (<see cref="Hosting.NodeOptions.TailBytes"/>). Thread-safe.</para>
+/// with its stack and counted, and the signer goes on with the next; while the last batch failed the node reports
+/// itself unhealthy (<see cref="Trouble"/>), and the next batch that succeeds clears it. Drafts waiting are bounded by
+/// bytes (<see cref="Hosting.NodeOptions.TailBytes"/>). Thread-safe.</para>
 /// </summary>
 public sealed class Publisher(NodeContext node)
 {
@@ -65,11 +60,28 @@ public sealed class Publisher(NodeContext node)
         }
 
         Enqueue(draft);
-
-        // Answered once durable (or failed); the caller's deadline ends the wait, never the record's fate.
         var (entry, position) = await draft.Completion.Task.WaitAsync(cancellationToken);
         RecordTracing.Published(publish, entry.Key, node.Links.RecordCarriers);
         node.Telemetry.RecordPublished();
+        try
+        {
+            await node.Store.WaitDurableAsync(position, cancellationToken);
+        }
+        catch (RecordLogFailedException ex)
+        {
+            throw new PublishFailedException($"the record log cannot write: {FailureText.Describe(ex)}", ex);
+        }
+        catch (ObjectDisposedException ex)
+        {
+            throw new PublishFailedException("the node is stopping", ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever else the log's wait threw: the record is not known to be durable, so it is not acknowledged.
+            node.Supervisor.Report("record log wait", ex);
+            throw new PublishFailedException($"the record could not be made durable: {FailureText.Describe(ex)}", ex);
+        }
+
         return new PublishResult(entry, draft.TraceId?.ToHexString(), position);
     }
 
@@ -118,49 +130,27 @@ public sealed class Publisher(NodeContext node)
         }
     }
 
-    /// <summary>Takes up to a batch of waiting drafts and signs them; false when none was waiting. Only the signer loop calls it.</summary>
-    private bool SignNextBatch()
-    {
-        var batch = new List<Draft>();
-        try
-        {
-            while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var draft))
-            {
-                Interlocked.Add(ref _queuedBytes, -draft.Value.Length);
-                batch.Add(draft);
-            }
-
-            if (batch.Count == 0)
-            {
-                return false;
-            }
-
-            SignBatch(batch);
-            return true;
-        }
-        catch (Exception ex)
-        {
-            // SignBatch answers its own failures; this is for what it could not (nobody is ever left waiting).
-            node.Supervisor.Report(SignerName, ex);
-            Answer(batch, $"this node could not sign the record: {FailureText.Describe(ex)}", ex);
-            return true;
-        }
-    }
-
-    /// <summary>Signs batches while drafts wait; at stop, what was queued is signed and anything left answered "the node is stopping".</summary>
     private async Task SignLoopAsync(CancellationToken stopping)
     {
+        var batch = new List<Draft>(MaxBatch);
         try
         {
             while (await _pending.Reader.WaitToReadAsync(stopping))
             {
-                while (SignNextBatch())
+                while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var draft))
                 {
+                    Interlocked.Add(ref _queuedBytes, -draft.Value.Length);
+                    batch.Add(draft);
                 }
+
+                SignBatch(batch);
+                batch.Clear();
             }
         }
         finally
         {
+            // Whatever ends the loop (the node stopping, or an exception the supervisor restarts it after), nobody is left waiting.
+            Answer(batch, "the node is stopping");
             if (_pending.Reader.Completion.IsCompleted || stopping.IsCancellationRequested)
             {
                 while (_pending.Reader.TryRead(out var left))
@@ -172,18 +162,14 @@ public sealed class Publisher(NodeContext node)
         }
     }
 
-    /// <summary>Signs and stores one batch, answered once durable; any failure answers its drafts with the reason and signing goes on.</summary>
+    /// <summary>Signs and stores one batch; any failure answers its drafts with the reason and the loop goes on.</summary>
     private void SignBatch(List<Draft> batch)
     {
         try
         {
             node.Faults?.ThrowIfInjected(FaultPoint.Signer);
-            var stored = SignAndStore(batch);
+            SignAndStore(batch);
             Volatile.Write(ref _trouble, null);
-            if (stored.Count > 0)
-            {
-                AnswerWhenDurable(stored);
-            }
         }
         catch (Exception ex)
         {
@@ -199,69 +185,6 @@ public sealed class Publisher(NodeContext node)
         }
     }
 
-    /// <summary>
-    /// Answers a stored batch once its last row is durable: at once when it already is (the simulator's log), else from the
-    /// log's own completion, one continuation for the whole batch. A log that cannot say so fails the batch's waiters,
-    /// never leaves them; their callers' deadlines bound the wait for a disk that stops answering.
-    /// </summary>
-    private void AnswerWhenDurable(List<StoredDraft> stored)
-    {
-        Task durable;
-        try
-        {
-            durable = node.Store.WaitDurableAsync(stored[^1].Position, CancellationToken.None).AsTask();
-        }
-        catch (Exception ex)
-        {
-            AnswerDurable(stored, ex);
-            return;
-        }
-
-        if (durable.IsCompleted)
-        {
-            AnswerDurable(stored, FailureOf(durable));
-            return;
-        }
-
-        durable.GetAwaiter().UnsafeOnCompleted(() => AnswerDurable(stored, FailureOf(durable)));
-    }
-
-    private static Exception? FailureOf(Task completed) =>
-        completed.IsFaulted ? completed.Exception.InnerException ?? completed.Exception
-        : completed.IsCanceled ? new ObjectDisposedException(nameof(RecordStore), "the durable wait was cancelled")
-        : null;
-
-    private void AnswerDurable(List<StoredDraft> stored, Exception? failure)
-    {
-        try
-        {
-            if (failure is not null and not RecordLogFailedException and not ObjectDisposedException)
-            {
-                // Whatever else the log's wait threw: the records are not known to be durable, so they are not acknowledged.
-                node.Supervisor.Report("record log wait", failure);
-            }
-        }
-        finally
-        {
-            foreach (var (draft, entry, position) in stored)
-            {
-                if (failure is null)
-                {
-                    draft.Completion.TrySetResult((entry, position));
-                }
-                else
-                {
-                    draft.Completion.TrySetException(failure switch
-                    {
-                        RecordLogFailedException => new PublishFailedException($"the record log cannot write: {FailureText.Describe(failure)}", failure),
-                        ObjectDisposedException => new PublishFailedException("the node is stopping", failure),
-                        _ => new PublishFailedException($"the record could not be made durable: {FailureText.Describe(failure)}", failure),
-                    });
-                }
-            }
-        }
-    }
-
     private static void Answer(List<Draft> batch, string reason, Exception? inner = null)
     {
         foreach (var draft in batch)
@@ -270,15 +193,14 @@ public sealed class Publisher(NodeContext node)
         }
     }
 
-    /// <summary>Gives a batch its seqs, signs the Merkle root of its leaves once, and stores each entry in seq order; returns those stored.</summary>
-    private List<StoredDraft> SignAndStore(List<Draft> batch)
+    /// <summary>Gives a batch its seqs, signs the Merkle root of its leaves once, and stores each entry in seq order.</summary>
+    private void SignAndStore(List<Draft> batch)
     {
         // Drafts whose caller gave up (its deadline passed) are not published: a 503 then means "not stored".
         batch.RemoveAll(draft => draft.Abandoned && draft.Completion.TrySetCanceled(draft.CancellationToken));
-        var stored = new List<StoredDraft>(batch.Count);
         if (batch.Count == 0)
         {
-            return stored;
+            return;
         }
 
         if (node.Store.Failure is { } failure)
@@ -330,7 +252,7 @@ public sealed class Publisher(NodeContext node)
             var result = node.Store.Append(entry, publicKey, new RelayContext(0, publicKey, entry.Hops, traceparent, draft.Tracestate, Sync: false));
             if (result.Stored)
             {
-                stored.Add(new StoredDraft(draft, entry, result.Position));
+                draft.Completion.TrySetResult((entry, result.Position));
             }
             else
             {
@@ -339,15 +261,10 @@ public sealed class Publisher(NodeContext node)
                     : $"entry {entry.Seq} of this node's feed was not stored ({result.Outcome})"));
             }
         }
-
-        return stored;
     }
 
     private static string Traceparent(ActivityContext context) =>
         $"00-{context.TraceId.ToHexString()}-{context.SpanId.ToHexString()}-{((context.TraceFlags & ActivityTraceFlags.Recorded) != 0 ? "01" : "00")}";
-
-    /// <summary>A draft whose entry is in the log, waiting to be answered once it is durable.</summary>
-    private readonly record struct StoredDraft(Draft Draft, Entry Entry, long Position);
 
     /// <summary>An entry waiting for its seq and signature, and who waits for it.</summary>
     private sealed class Draft(string? key, byte[] value, EntryTraits flags, ActivityTraceId? traceId, ActivityContext parent, string? tracestate, CancellationToken cancellationToken)
@@ -370,9 +287,8 @@ public sealed class Publisher(NodeContext node)
         public bool Abandoned => CancellationToken.IsCancellationRequested;
 
         /// <summary>
-        /// Continuations run asynchronously, so a request never continues inside the signer's loop or the log's writer. In
-        /// the simulator it is awaited directly (no deadline): a wait with a timeout on such a task would complete on the
-        /// thread pool.
+        /// Continuations run asynchronously, so a request never continues inside the signer's loop. In the simulator it is
+        /// awaited directly (no deadline): a wait with a timeout on such a task would complete on the thread pool.
         /// </summary>
         public TaskCompletionSource<(Entry Entry, long Position)> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
