@@ -189,8 +189,10 @@ public sealed class FailingLinkTests
             await using var real = await TestNode.StartAsync("real");
             using var linked = await real.PostPeerAsync(node.Address);
             Assert.Equal(System.Net.HttpStatusCode.Created, linked.StatusCode);
-            var info = await node.GetPeerDetailsAsync();
-            Assert.Contains(info.GetProperty("peers").EnumerateArray(), p => p.GetProperty("nodeId").GetString() == real.Identity.Id.ToString());
+            // The dialer's 201 says its side is up; the node publishes the inbound link from its own mesh loop a moment later.
+            await Eventually.UntilAsync(node.GetPeerDetailsAsync,
+                info => info.GetProperty("peers").EnumerateArray().Any(p => p.GetProperty("nodeId").GetString() == real.Identity.Id.ToString()),
+                Timeouts.Connect, "the real node among the node's peers");
         }
         finally
         {
