@@ -232,6 +232,21 @@ public sealed class P2PTestNetwork : IAsyncDisposable
             deadline, $"{what} at {node}", cancellationToken)));
     }
 
+    /// <summary>
+    /// Waits until each named node is linked to exactly as many peers as given (<c>GET /peers</c>); for the shape of a
+    /// network once it has formed, e.g. a chain's ends 1 and its middle 2.
+    /// </summary>
+    public async Task WaitForLinkCountsAsync(IReadOnlyDictionary<string, int> expected, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        var names = expected.Keys.ToArray();
+        await Poll.UntilAsync(
+            async ct => await Task.WhenAll(names.Select(async node => (await GetPeersAsync(node, ct).ConfigureAwait(false)).Length)).ConfigureAwait(false),
+            counts => names.Select((node, i) => counts[i] == expected[node]).All(equal => equal),
+            counts => string.Join(", ", names.Zip(counts, (node, count) => $"{node} {count}")),
+            timeout ?? DefaultTimeout, $"the link counts {string.Join(", ", expected.Select(e => $"{e.Key} {e.Value}"))}", cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Waits until every node (not the spares) holds the same records (equal digests); returns that digest.</summary>
     public async Task<string> WaitForConvergenceAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {

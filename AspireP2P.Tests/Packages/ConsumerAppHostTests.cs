@@ -153,25 +153,9 @@ public sealed class ConsumerAppHostTests(ITestOutputHelper output)
             Console.WriteLine($"nodes: {string.Join(", ", p2p.Nodes)}");
 
             // A chain, the app at its end: each is linked to its neighbours.
-            var deadline = DateTime.UtcNow + step;
-            string linked;
-            while (true)
-            {
-                var counts = new List<string>();
-                foreach (var node in p2p.Nodes)
-                {
-                    counts.Add($"{node} {(await p2p.GetPeersAsync(node, ct)).Length}");
-                }
-
-                linked = string.Join(", ", counts);
-                if (linked == "node-0 1, node-1 2, node-2 2, app 1" || DateTime.UtcNow > deadline)
-                {
-                    break;
-                }
-
-                await Task.Delay(200, ct);
-            }
-
+            var chain = new Dictionary<string, int> { ["node-0"] = 1, ["node-1"] = 2, ["node-2"] = 2, ["app"] = 1 };
+            await p2p.WaitForLinkCountsAsync(chain, step, ct);
+            var linked = string.Join(", ", chain.Select(e => $"{e.Key} {e.Value}"));
             Console.WriteLine($"linked: {linked}");
             var value = $"hello from a consumer {Guid.NewGuid():N}";
             var posted = await p2p.PostRecordAsync("node-2", value, ct);
